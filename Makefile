@@ -1,0 +1,56 @@
+# lazybench: see README.md. Every target works on a fresh clone with only Go
+# installed (make record also installs Debian packages; it needs root).
+
+GO        ?= go
+GOBIN     ?= $(shell $(GO) env GOPATH)/bin
+STATICCHECK_VERSION ?= v0.8.2
+FUZZTIME  ?= 3s
+BENCHTIME ?= 1x
+COUNT     ?= 1
+OUT       ?= out
+
+.PHONY: all build test lint unit fuzz bench plots report traces record clean
+
+all: build
+
+build:
+	$(GO) build -o $(OUT)/lazybench ./cmd/lazybench
+
+# make test: formatting, vet, staticcheck, the race-enabled tests, and a short
+# fuzz pass over every fuzz target.
+test: lint unit fuzz
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	@test -x $(GOBIN)/staticcheck && $(GOBIN)/staticcheck -version | grep -q "$(STATICCHECK_VERSION:v%=%)" || \
+		GOBIN=$(GOBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(GOBIN)/staticcheck ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz-all
+
+# make bench: the replay matrix over the shipped corpus (see README).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(COUNT) ./bench/
+
+# make traces: regenerate the shipped synthetic corpus and its manifest.
+traces:
+	$(GO) run ./cmd/lazybench gen-corpus -dir traces/corpus
+
+# make report: the main job, charts and an HTML page under out/report/.
+report:
+	$(GO) run ./cmd/lazybench report -o $(OUT)/report
+
+plots: report
+
+# make record: record a real trace from Debian's kernel under QEMU (see docs/recording.md).
+record:
+	traces/record/record.sh
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,107 @@
+// Package arch holds what every architecture backend shares: the Backend
+// interface the replay engine drives, the counters of the contract, the set of
+// deferred updates the hazard oracle reads, and cost-model parameters with their
+// sources, overridable from a cost file. Each backend lives in its own
+// subpackage (arch/arm64, arch/ppc64hash, arch/sparc64, arch/xen, arch/x86,
+// arch/s390) and registers itself in arch/all.
+package arch
+
+import (
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/traces"
+)
+
+// Ctx is the context of one call into a backend.
+type Ctx struct {
+	CPU   int     // dense CPU index (the trace's cpu number)
+	Task  int     // dense task index assigned by the engine (0, 1, 2, ...), for per-task state in slices
+	PID   uint32  // the task's pid in the trace
+	Now   float64 // modeled time of this CPU, ns
+	Lazy  bool    // the generic layer says lazy mode is active for this task now (lazymmu Layer.Active)
+	InIRQ bool    // the CPU is in interrupt context
+}
+
+// Backend is one architecture's lazy MMU implementation and cost model. Every
+// method returns the modeled time the call costs, in ns. Methods must not
+// allocate per call (slices indexed by Ctx.CPU or Ctx.Task may grow when a new
+// CPU or task first appears).
+type Backend interface {
+	Name() string
+	// Rules says which callbacks crash this arch under unguarded strategies.
+	Rules() lazymmu.Rules
+	// Enter, Leave and Flush are arch_enter/leave/flush_lazy_mmu_mode.
+	Enter(c *Ctx) float64
+	Leave(c *Ctx) float64
+	Flush(c *Ctx) float64
+	// Update is one PTE update (e.Op.IsUpdate()).
+	Update(c *Ctx, e *traces.Event) float64
+	// Switch is a context switch on c.CPU from the task in c (whose Lazy says
+	// whether the generic layer had it in lazy mode) to task next / nextPID,
+	// whose lazy state is nextLazy. It returns the violations it detects
+	// (PreemptedInSection on arches that disable preemption in a section).
+	Switch(c *Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet)
+	// FlushAll makes every deferred update take effect (end of trace, and the
+	// ideal strategy's on-demand flush). It counts like the arch's own flush.
+	FlushAll(c *Ctx) float64
+	// Stats returns the backend's counters; the pointer stays valid.
+	Stats() *Stats
+	// Pending returns the set of updates deferred now, for the hazard oracle.
+	Pending() *Pending
+	// Reset returns the backend to its initial state with zeroed stats, keeping
+	// its costs and allocated capacity.
+	Reset()
+}
+
+// Counter names one of the backend's own operation counters (arch_ops).
+type Counter uint8
+
+// The arch_ops counters of the contract, plus lazybench's own.
+const (
+	Barriers    Counter = iota // arm64 dsb(ishst)+isb pairs
+	HPTEFlushes                // powerpc hash-table invalidations (entries)
+	HCalls                     // powerpc hypervisor calls (H_BULK_REMOVE / H_REMOVE)
+	TLBFlushes                 // TLB flush operations (sparc64 single-page demaps, powerpc tlbie runs)
+	CrossCalls                 // sparc64 cross-calls
+	Hypercalls                 // Xen direct hypercalls (mmu_update)
+	Multicalls                 // Xen HYPERVISOR_multicall batches
+	IPTEs                      // s390 IPTE instructions
+	NumCounters
+)
+
+var counterNames = [NumCounters]string{"barriers", "hpte_flushes", "hcalls", "tlb_flushes", "crosscalls", "hypercalls", "multicalls", "iptes"}
+
+// String returns the counter's contract name.
+func (c Counter) String() string {
+	if c < NumCounters {
+		return counterNames[c]
+	}
+	return "counter?"
+}
+
+// MaxBatch is the largest batch size the histogram tells apart; larger batches
+// are counted in the last bucket.
+const MaxBatch = 1024
+
+// Stats are a backend's counts over one replay.
+type Stats struct {
+	Ops       [NumCounters]uint64 // arch_ops
+	Batched   uint64              // updates whose arch work was deferred
+	Immediate uint64              // updates whose arch work was done at once
+	// Batches[n] counts drains of a batch of n entries (n >= 1); Batches[MaxBatch]
+	// counts every larger one.
+	Batches [MaxBatch + 1]uint64
+}
+
+// Param is one cost-model parameter of a backend.
+type Param struct {
+	Name    string  // key in the cost file, e.g. "barrier_ns"
+	Default float64 // default value
+	Unit    string  // "ns", "ns/entry", ...
+	Source  string  // where the default comes from, or "estimate: why"
+}
+
+// Main returns the counters a backend calls its main ones, first the most
+// important (for charts and the benchmark's main metric).
+type Main interface {
+	MainCounter() Counter
+}

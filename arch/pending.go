@@ -1,0 +1,121 @@
+package arch
+
+// Pending is the set of updates a backend has deferred and that have not taken
+// effect yet, grouped by owner: the CPU index for per-CPU batches (powerpc,
+// sparc64, Xen, s390), the task index for per-task state (arm64). The hazard
+// oracle asks it whether an address still has a deferred update; draining an
+// owner reports each entry's deferral time to OnDrain.
+//
+// Entries are kept one per update; slices are reused, so a steady-state replay
+// allocates nothing.
+type Pending struct {
+	lists [][]pendingEntry
+	total int
+	// OnDrain, if set, is called with the deferral time (ns) of every entry that
+	// a drain makes take effect.
+	OnDrain func(deferredNs float64)
+}
+
+type pendingEntry struct {
+	start, end uint64 // byte range [start, end)
+	t          float64
+	mm         uint32
+}
+
+func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
+	if nr == 0 {
+		nr = 1
+	}
+	if shift == 0 || shift > 40 {
+		shift = 12
+	}
+	return addr, addr + uint64(nr)<<shift
+}
+
+// Add records an update of nr pages of 1<<shift bytes at addr in mm, deferred
+// by owner at modeled time now.
+func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
+	for owner >= len(p.lists) {
+		p.lists = append(p.lists, nil)
+	}
+	s, e := span(addr, nr, shift)
+	p.lists[owner] = append(p.lists[owner], pendingEntry{start: s, end: e, t: now, mm: mm})
+	p.total++
+}
+
+// Len returns the number of entries owner has deferred.
+func (p *Pending) Len(owner int) int {
+	if owner < 0 || owner >= len(p.lists) {
+		return 0
+	}
+	return len(p.lists[owner])
+}
+
+// Total returns the number of deferred entries of every owner.
+func (p *Pending) Total() int { return p.total }
+
+// Drain makes every entry of owner take effect at time now and returns how many
+// there were.
+func (p *Pending) Drain(owner int, now float64) int {
+	if owner < 0 || owner >= len(p.lists) {
+		return 0
+	}
+	l := p.lists[owner]
+	if p.OnDrain != nil {
+		for i := range l {
+			p.OnDrain(now - l[i].t)
+		}
+	}
+	p.lists[owner] = l[:0]
+	p.total -= len(l)
+	return len(l)
+}
+
+// DrainAll drains every owner and returns how many entries there were.
+func (p *Pending) DrainAll(now float64) int {
+	n := 0
+	for o := range p.lists {
+		n += p.Drain(o, now)
+	}
+	return n
+}
+
+// Overlaps reports whether any owner has a deferred update of mm overlapping
+// nr pages of 1<<shift bytes at addr.
+func (p *Pending) Overlaps(mm uint32, addr uint64, nr uint32, shift uint8) bool {
+	if p.total == 0 {
+		return false
+	}
+	s, e := span(addr, nr, shift)
+	for _, l := range p.lists {
+		for i := range l {
+			if l[i].mm == mm && l[i].start < e && s < l[i].end {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// OverlapsOwner is Overlaps restricted to one owner's entries.
+func (p *Pending) OverlapsOwner(owner int, mm uint32, addr uint64, nr uint32, shift uint8) bool {
+	if owner < 0 || owner >= len(p.lists) {
+		return false
+	}
+	s, e := span(addr, nr, shift)
+	l := p.lists[owner]
+	for i := range l {
+		if l[i].mm == mm && l[i].start < e && s < l[i].end {
+			return true
+		}
+	}
+	return false
+}
+
+// Reset empties the set, keeping its capacity and OnDrain.
+func (p *Pending) Reset() {
+	for o := range p.lists {
+		p.lists[o] = p.lists[o][:0]
+	}
+	p.total = 0
+}

@@ -1,0 +1,138 @@
+// Package lazymmu models the kernel's generic lazy MMU layer
+// (include/linux/pgtable.h, lazy_mmu_mode_enable/disable/pause/resume) under
+// each nesting strategy that was merged or proposed. It is a pure state machine:
+// for each API call it says which arch callback the kernel would make (enter,
+// leave, flush or none) and which checks fired. The replay engine makes the
+// callback on an arch backend.
+package lazymmu
+
+// Strategy names one design of the generic layer.
+type Strategy uint8
+
+// The strategies of KERNEL.md section 2. Names are a contract.
+const (
+	Upstream  Strategy = iota // Linux 7.0: per-task enable_count / pause_count
+	Flat                      // up to 6.19: every enable enters, every disable leaves
+	Typed                     // series v1/v2: enter returns DEFAULT or NESTED
+	CountBool                 // series v3/v4: {u8 count; bool active}
+	None                      // no lazy mode: every call ignored
+	NoFlush                   // upstream without the flush on nested disable (negative control)
+	Ideal                     // oracle lower bound: the engine flushes only where an access needs it
+	NumStrategies
+)
+
+var strategyNames = [NumStrategies]string{"upstream", "flat", "typed", "countbool", "none", "noflush", "ideal"}
+
+// String returns the strategy's contract name.
+func (s Strategy) String() string {
+	if s < NumStrategies {
+		return strategyNames[s]
+	}
+	return "strategy?"
+}
+
+// ParseStrategy returns the strategy with the contract name, and whether it exists.
+func ParseStrategy(name string) (Strategy, bool) {
+	for i, n := range strategyNames {
+		if n == name {
+			return Strategy(i), true
+		}
+	}
+	return 0, false
+}
+
+// Strategies lists every strategy in contract order.
+func Strategies() []Strategy {
+	s := make([]Strategy, NumStrategies)
+	for i := range s {
+		s[i] = Strategy(i)
+	}
+	return s
+}
+
+// Call is one of the generic API calls.
+type Call uint8
+
+// The API calls.
+const (
+	Enable Call = iota
+	Disable
+	Pause
+	Resume
+)
+
+// Callback is the arch callback a call makes.
+type Callback uint8
+
+// The arch callbacks: arch_enter_lazy_mmu_mode, arch_leave_lazy_mmu_mode,
+// arch_flush_lazy_mmu_mode.
+const (
+	CbNone Callback = iota
+	CbEnter
+	CbLeave
+	CbFlush
+)
+
+var callbackNames = [...]string{"-", "enter", "leave", "flush"}
+
+// String returns "enter", "leave", "flush" or "-".
+func (c Callback) String() string {
+	if int(c) < len(callbackNames) {
+		return callbackNames[c]
+	}
+	return "?"
+}
+
+// Violation is a broken rule, counted per replay.
+type Violation uint8
+
+// The violation names of the contract.
+const (
+	EnableOverflow       Violation = iota // enable at enable_count 255 (upstream VM_WARN)
+	DisableUnderflow                      // disable at enable_count 0
+	PauseOverflow                         // pause at pause_count 255
+	ResumeUnderflow                       // resume at pause_count 0
+	EnableWhilePaused                     // countbool v4 check
+	DisableWhileInactive                  // countbool v4 check
+	PauseWhileInactive                    // countbool v4 check
+	ResumeWhileActive                     // countbool v4 check
+	DroppedDisable                        // a disable ignored while paused whose section began before the pause
+	UnbalancedAtEnd                       // a task ends inside a section or a pause
+	NestedEnter                           // the arch crashes on a second enter (Rules.NestedEnterCrashes)
+	LeaveWhileInactive                    // the arch crashes on leave outside lazy mode (Rules.LeaveInactiveCrashes)
+	PreemptedInSection                    // a context switch where the arch disabled preemption
+	NumViolations
+)
+
+var violationNames = [NumViolations]string{
+	"enable-overflow", "disable-underflow", "pause-overflow", "resume-underflow",
+	"enable-while-paused", "disable-while-inactive", "pause-while-inactive",
+	"resume-while-active", "dropped-disable", "unbalanced-at-end", "nested-enter",
+	"leave-while-inactive", "preempted-in-section",
+}
+
+// String returns the violation's contract name.
+func (v Violation) String() string {
+	if v < NumViolations {
+		return violationNames[v]
+	}
+	return "violation?"
+}
+
+// ViolationSet is a set of violations, one bit each.
+type ViolationSet uint32
+
+// Has reports whether v is in the set.
+func (s ViolationSet) Has(v Violation) bool { return s&(1<<v) != 0 }
+
+// With returns the set with v added.
+func (s ViolationSet) With(v Violation) ViolationSet { return s | 1<<v }
+
+// Rules is what an arch backend says about the legality of callbacks under the
+// strategies that do not guard them (flat, typed): whether a second enter while
+// its lazy mode is on, or a leave while it is off, crashes it (x86 paravirt did
+// BUG_ON before 7.0). Such calls are counted as NestedEnter / LeaveWhileInactive.
+type Rules struct {
+	NestedEnterCrashes   bool
+	LeaveInactiveCrashes bool
+}

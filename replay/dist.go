@@ -1,0 +1,121 @@
+package replay
+
+import (
+	"math"
+	"sort"
+)
+
+// MaxExact is how many samples a Dist keeps exactly. Past that it keeps a
+// uniform reservoir of MaxExact samples (deterministic), so memory stays
+// constant for traces of any length; Count, Max, Min and Sum stay exact.
+const MaxExact = 1 << 18
+
+// Dist is a distribution of modeled times (ns). Percentiles are R's type 7
+// (linear interpolation between order statistics: h = (n-1)p), the single
+// definition lazybench uses in tables, JSON and charts.
+type Dist struct {
+	samples []float64
+	n       uint64
+	sum     float64
+	min     float64
+	max     float64
+	rng     uint64
+	sorted  bool
+}
+
+// Add records one sample.
+func (d *Dist) Add(v float64) {
+	if d.n == 0 || v < d.min {
+		d.min = v
+	}
+	if d.n == 0 || v > d.max {
+		d.max = v
+	}
+	d.n++
+	d.sum += v
+	d.sorted = false
+	if len(d.samples) < MaxExact {
+		d.samples = append(d.samples, v)
+		return
+	}
+	// Reservoir sampling (Algorithm R) with a fixed-seed xorshift generator.
+	if d.rng == 0 {
+		d.rng = 0x9E3779B97F4A7C15
+	}
+	d.rng ^= d.rng << 13
+	d.rng ^= d.rng >> 7
+	d.rng ^= d.rng << 17
+	if j := d.rng % d.n; j < MaxExact {
+		d.samples[j] = v
+	}
+}
+
+// Reset empties d, keeping its capacity.
+func (d *Dist) Reset() { *d = Dist{samples: d.samples[:0]} }
+
+// Count returns the number of samples added.
+func (d *Dist) Count() uint64 { return d.n }
+
+// Exact reports whether every sample is kept (Count() <= MaxExact).
+func (d *Dist) Exact() bool { return d.n <= MaxExact }
+
+// Max returns the largest sample (0 if none).
+func (d *Dist) Max() float64 { return d.max }
+
+// Min returns the smallest sample (0 if none).
+func (d *Dist) Min() float64 { return d.min }
+
+// Mean returns the mean of all samples (0 if none).
+func (d *Dist) Mean() float64 {
+	if d.n == 0 {
+		return 0
+	}
+	return d.sum / float64(d.n)
+}
+
+// Samples returns the kept samples in ascending order. The slice belongs to d.
+func (d *Dist) Samples() []float64 {
+	if !d.sorted {
+		sort.Float64s(d.samples)
+		d.sorted = true
+	}
+	return d.samples
+}
+
+// Percentile returns the p-th quantile (0 <= p <= 1) by type 7. It returns 0 for
+// an empty distribution; p = 1 returns the exact maximum.
+func (d *Dist) Percentile(p float64) float64 {
+	if d.n == 0 {
+		return 0
+	}
+	if p >= 1 {
+		return d.max
+	}
+	if p <= 0 {
+		return d.min
+	}
+	return Type7(d.Samples(), p)
+}
+
+// Quantiles returns p50, p90, p99 and max.
+func (d *Dist) Quantiles() Quantiles {
+	return Quantiles{P50: d.Percentile(0.5), P90: d.Percentile(0.9), P99: d.Percentile(0.99), Max: d.Max()}
+}
+
+// Type7 returns the p-th quantile of sorted (ascending) by R's type 7 definition.
+func Type7(sorted []float64, p float64) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return math.NaN()
+	}
+	h := float64(n-1) * p
+	lo := math.Floor(h)
+	i := int(lo)
+	if i >= n-1 {
+		return sorted[n-1]
+	}
+	if i < 0 {
+		return sorted[0]
+	}
+	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
+}

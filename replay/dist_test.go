@@ -1,0 +1,36 @@
+package replay
+
+import "testing"
+
+func TestType7(t *testing.T) {
+	// Values checked against R: quantile(c(1,2,3,4,10), c(.5,.9,.99), type=7).
+	s := []float64{1, 2, 3, 4, 10}
+	for _, c := range []struct{ p, want float64 }{
+		{0.5, 3}, {0.9, 7.6}, {0.99, 9.76}, {0, 1}, {1, 10}, {0.25, 2},
+	} {
+		if got := Type7(s, c.p); got < c.want-1e-9 || got > c.want+1e-9 {
+			t.Errorf("Type7(%v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+}
+
+func TestDistQuantilesAndReservoir(t *testing.T) {
+	var d Dist
+	for i := 1; i <= 101; i++ {
+		d.Add(float64(i))
+	}
+	q := d.Quantiles()
+	if q.P50 != 51 || q.P90 != 91 || q.Max != 101 || q.P99 != 100 {
+		t.Fatalf("quantiles = %+v", q)
+	}
+	d.Reset()
+	for i := 0; i < 3*MaxExact; i++ {
+		d.Add(float64(i % 1000))
+	}
+	if d.Count() != 3*MaxExact || d.Exact() || len(d.Samples()) != MaxExact || d.Max() != 999 {
+		t.Fatalf("count %d exact %v kept %d max %v", d.Count(), d.Exact(), len(d.Samples()), d.Max())
+	}
+	if p := d.Percentile(0.5); p < 450 || p > 550 {
+		t.Fatalf("reservoir median %v far from 500", p)
+	}
+}
