@@ -1,0 +1,79 @@
+package traces
+
+// Number parsing from byte slices, without going through strings, so the text
+// reader allocates nothing per line.
+
+// numStatus says why a number did not parse.
+type numStatus uint8
+
+const (
+	numOK     numStatus = iota
+	numSyntax           // not a number at all
+	numRange            // a number, but too large for 64 bits
+)
+
+// parseDec parses an unsigned decimal number.
+func parseDec(b []byte) (uint64, numStatus) {
+	if len(b) == 0 {
+		return 0, numSyntax
+	}
+	var v uint64
+	if len(b) <= 19 { // cannot overflow
+		for _, c := range b {
+			d := c - '0'
+			if d > 9 {
+				return 0, numSyntax
+			}
+			v = v*10 + uint64(d)
+		}
+		return v, numOK
+	}
+	st := numOK
+	for _, c := range b {
+		d := c - '0'
+		if d > 9 {
+			return 0, numSyntax
+		}
+		if v > (1<<64-1-uint64(d))/10 {
+			st = numRange // keep scanning: a syntax error wins
+		}
+		v = v*10 + uint64(d)
+	}
+	if st != numOK {
+		return 0, st
+	}
+	return v, numOK
+}
+
+// parseHex parses an unsigned hexadecimal number, with or without 0x.
+func parseHex(b []byte) (uint64, numStatus) {
+	if len(b) >= 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		b = b[2:]
+	}
+	if len(b) == 0 {
+		return 0, numSyntax
+	}
+	var v uint64
+	digits := 0
+	for _, c := range b {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, numSyntax
+		}
+		if digits > 0 || d != 0 {
+			digits++
+		}
+		v = v<<4 | uint64(d)
+	}
+	if digits > 16 {
+		return 0, numRange
+	}
+	return v, numOK
+}

@@ -1,0 +1,550 @@
+package traces
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// TextHeader is the optional first non-comment line of a text trace.
+const TextHeader = "lazymmu-trace v1"
+
+const textMagicPrefix = "lazymmu-trace "
+
+// opByName maps a text op name to its Op. Indexing it with string(b) does not
+// allocate.
+var opByName = func() map[string]Op {
+	m := make(map[string]Op, NumOps)
+	for op := OpInvalid + 1; op < NumOps; op++ {
+		m[Ops[op].Name] = op
+	}
+	return m
+}()
+
+// defaults holds Defaults(op) for every op, so a reader starts each event from a
+// copy instead of walking the key table.
+var defaults = func() (d [NumOps]Event) {
+	for op := Op(0); op < NumOps; op++ {
+		d[op] = Defaults(op)
+	}
+	return d
+}()
+
+// stringTable interns strings for a reader, bounded by MaxStrings and
+// MaxStringLen. Index 0 is "".
+type stringTable struct {
+	strs []string
+	ids  map[string]uint32
+}
+
+func newStringTable() stringTable {
+	return stringTable{strs: []string{""}, ids: map[string]uint32{"": 0}}
+}
+
+// intern returns the index of b, adding it if new; it allocates only for a new
+// string. It returns a message if a limit is exceeded.
+func (t *stringTable) intern(b []byte) (uint32, string) {
+	if id, ok := t.ids[string(b)]; ok {
+		return id, ""
+	}
+	if len(b) > MaxStringLen {
+		return 0, fmt.Sprintf("string of %d bytes too long (max %d)", len(b), MaxStringLen)
+	}
+	if len(t.strs) >= MaxStrings {
+		return 0, fmt.Sprintf("too many distinct strings (max %d)", MaxStrings)
+	}
+	s := string(b)
+	id := uint32(len(t.strs))
+	t.strs = append(t.strs, s)
+	t.ids[s] = id
+	return id, ""
+}
+
+// TextReader reads the text format. It implements Reader and Liner; it
+// allocates nothing per event except when it meets a string (site name or
+// unknown keys) it has not seen before.
+type TextReader struct {
+	br      *bufio.Reader
+	name    string
+	line    int   // line number of the current event
+	nline   int   // lines read so far
+	index   int64 // index of the current event, -1 before the first
+	ev      Event
+	err     error
+	meta    Meta
+	st      stringTable
+	pending []byte // first event line, read while scanning the preamble
+	extra   []byte // scratch for unknown keys
+	done    bool
+}
+
+// NewTextReader returns a reader of the text trace in r; name is used in error
+// messages. It reads the preamble (header and "# @key: value" metadata lines)
+// at once, so Meta is complete before the first call to Next.
+func NewTextReader(r io.Reader, name string) *TextReader {
+	tr := &TextReader{
+		br:    bufio.NewReaderSize(r, MaxLineLen+1),
+		name:  name,
+		index: -1,
+		st:    newStringTable(),
+	}
+	tr.preamble()
+	return tr
+}
+
+// readLine returns the next line without its line ending, or ok=false at the
+// end or on error (tr.err set). The slice is valid until the next read.
+func (tr *TextReader) readLine() (line []byte, ok bool) {
+	if tr.done {
+		return nil, false
+	}
+	b, err := tr.br.ReadSlice('\n')
+	switch err {
+	case nil:
+	case io.EOF:
+		if len(b) == 0 {
+			tr.done = true
+			return nil, false
+		}
+	case bufio.ErrBufferFull:
+		tr.nline++
+		tr.fail(tr.nline, fmt.Sprintf("line too long (more than %d bytes)", MaxLineLen))
+		return nil, false
+	default:
+		tr.done = true
+		tr.err = &Error{File: tr.name, Line: tr.nline + 1, Index: -1, Msg: err.Error()}
+		return nil, false
+	}
+	tr.nline++
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	b = bytes.TrimSuffix(b, []byte{'\r'})
+	return b, true
+}
+
+func (tr *TextReader) fail(line int, msg string) {
+	tr.done = true
+	if tr.err == nil {
+		tr.err = &Error{File: tr.name, Line: line, Index: tr.index, Msg: msg}
+	}
+}
+
+// preamble reads the header and metadata lines up to the first event line,
+// which it keeps in tr.pending.
+func (tr *TextReader) preamble() {
+	seenHeader := false
+	for {
+		b, ok := tr.readLine()
+		if !ok {
+			return
+		}
+		t := bytes.TrimLeft(b, " \t")
+		if len(t) == 0 {
+			continue
+		}
+		if t[0] == '#' {
+			tr.metaLine(t)
+			continue
+		}
+		if !seenHeader && bytes.HasPrefix(t, []byte(textMagicPrefix)) {
+			seenHeader = true
+			if h := string(bytes.TrimRight(t, " \t")); h != TextHeader {
+				tr.fail(tr.nline, fmt.Sprintf("unsupported header %q (want %q)", h, TextHeader))
+				return
+			}
+			continue
+		}
+		seenHeader = true
+		tr.pending = b
+		return
+	}
+}
+
+// metaLine parses a comment line of the preamble; "# @key: value" lines set
+// metadata, other comments are ignored, as are unknown metadata keys.
+func (tr *TextReader) metaLine(t []byte) {
+	t = bytes.TrimLeft(t[1:], " \t")
+	if len(t) == 0 || t[0] != '@' {
+		return
+	}
+	k, v, ok := bytes.Cut(t[1:], []byte{':'})
+	if !ok {
+		return
+	}
+	v = bytes.TrimSpace(v)
+	if len(v) > MaxStringLen {
+		tr.fail(tr.nline, fmt.Sprintf("metadata @%s: value of %d bytes too long (max %d)", k, len(v), MaxStringLen))
+		return
+	}
+	m := &tr.meta
+	switch string(k) {
+	case "kernel":
+		m.Kernel = string(v)
+	case "machine":
+		m.Machine = string(v)
+	case "arch":
+		m.Arch = string(v)
+	case "workload":
+		m.Workload = string(v)
+	case "page_size":
+		n, st := parseDec(v)
+		if st != numOK || n > 1<<32-1 {
+			tr.fail(tr.nline, fmt.Sprintf("metadata @page_size: bad number %q", v))
+			return
+		}
+		m.PageSize = uint32(n)
+	case "recorder":
+		m.Recorder = string(v)
+	case "date":
+		m.Date = string(v)
+	}
+}
+
+// Next reads the next event. It returns false at the end or on error.
+func (tr *TextReader) Next() bool {
+	for {
+		var b []byte
+		if tr.pending != nil {
+			b, tr.pending = tr.pending, nil
+		} else {
+			var ok bool
+			if b, ok = tr.readLine(); !ok {
+				return false
+			}
+		}
+		i := 0
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+			i++
+		}
+		if i == len(b) || b[i] == '#' {
+			continue
+		}
+		tr.index++
+		tr.line = tr.nline
+		if msg := tr.parse(b[i:]); msg != "" {
+			tr.fail(tr.line, msg)
+			return false
+		}
+		return true
+	}
+}
+
+// nextField returns the next space-separated field of b at or after *i.
+func nextField(b []byte, i *int) []byte {
+	j := *i
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	k := j
+	for k < len(b) && b[k] != ' ' && b[k] != '\t' {
+		k++
+	}
+	*i = k
+	return b[j:k]
+}
+
+func numMsg(what string, b []byte, st numStatus, kind string) string {
+	if st == numRange {
+		return fmt.Sprintf("%s %q out of range", what, b)
+	}
+	return fmt.Sprintf("bad %s %q: not a %s number", what, b, kind)
+}
+
+// parse parses one event line into tr.ev and returns an error message or "".
+func (tr *TextReader) parse(b []byte) string {
+	i := 0
+	ft := nextField(b, &i)
+	fc := nextField(b, &i)
+	fp := nextField(b, &i)
+	fo := nextField(b, &i)
+	if len(fo) == 0 {
+		n := 0
+		for _, f := range [][]byte{ft, fc, fp} {
+			if len(f) > 0 {
+				n++
+			}
+		}
+		return fmt.Sprintf("want \"<time_ns> <cpu> <pid> <op> [key=value ...]\", got %d fields", n)
+	}
+	t, st := parseDec(ft)
+	if st != numOK {
+		return numMsg("time_ns", ft, st, "decimal")
+	}
+	cpu, st := parseDec(fc)
+	if st != numOK {
+		return numMsg("cpu", fc, st, "decimal")
+	}
+	if cpu >= MaxCPUs {
+		return fmt.Sprintf("cpu %d out of range (max %d)", cpu, MaxCPUs-1)
+	}
+	pid, st := parseDec(fp)
+	if st != numOK {
+		return numMsg("pid", fp, st, "decimal")
+	}
+	if pid > 1<<32-1 {
+		return fmt.Sprintf("pid %d out of range (max %d)", pid, uint32(1<<32-1))
+	}
+	op, ok := opByName[string(fo)]
+	if !ok {
+		return fmt.Sprintf("unknown op %q", fo)
+	}
+	ev := &tr.ev
+	*ev = defaults[op]
+	ev.Time, ev.CPU, ev.PID = t, uint32(cpu), uint32(pid)
+	keys := Ops[op].Keys
+	var seen uint32
+	tr.extra = tr.extra[:0]
+	for {
+		f := nextField(b, &i)
+		if len(f) == 0 {
+			break
+		}
+		eq := bytes.IndexByte(f, '=')
+		if eq <= 0 {
+			return fmt.Sprintf("field %q is not key=value", f)
+		}
+		name, val := f[:eq], f[eq+1:]
+		ki := -1
+		for j := range keys {
+			if keys[j].Name == string(name) {
+				ki = j
+				break
+			}
+		}
+		if ki < 0 {
+			if len(tr.extra) > 0 {
+				tr.extra = append(tr.extra, ' ')
+			}
+			tr.extra = append(tr.extra, f...)
+			continue
+		}
+		if seen&(1<<ki) != 0 {
+			return fmt.Sprintf("%s: duplicate key %s", op, name)
+		}
+		seen |= 1 << ki
+		if len(val) == 0 {
+			return fmt.Sprintf("%s: empty value for %s", op, name)
+		}
+		if msg := tr.setKey(ev, op, keys[ki], val); msg != "" {
+			return msg
+		}
+	}
+	for j := range keys {
+		if keys[j].Required && seen&(1<<j) == 0 {
+			return fmt.Sprintf("%s: missing required key %s", op, keys[j].Name)
+		}
+	}
+	if len(tr.extra) > 0 {
+		id, msg := tr.st.intern(tr.extra)
+		if msg != "" {
+			return msg
+		}
+		ev.Extra = id
+	}
+	return ""
+}
+
+// setKey parses val for key k and stores it into ev.
+func (tr *TextReader) setKey(ev *Event, op Op, k Key, val []byte) string {
+	var v uint64
+	var st numStatus
+	switch k.Field {
+	case FieldSite:
+		id, msg := tr.st.intern(val)
+		if msg != "" {
+			return msg
+		}
+		ev.Site = id
+		return ""
+	case FieldAddr:
+		v, st = parseHex(val)
+		if st != numOK {
+			return fmt.Sprintf("%s: %s", op, numMsg(k.Name, val, st, "hex"))
+		}
+	default:
+		v, st = parseDec(val)
+		if st != numOK {
+			return fmt.Sprintf("%s: %s", op, numMsg(k.Name, val, st, "decimal"))
+		}
+	}
+	var max uint64
+	switch k.Field {
+	case FieldValid, FieldWas, FieldFull, FieldMid:
+		max = 1
+	case FieldNr, FieldMM:
+		max = 1<<32 - 1
+	case FieldShift:
+		max = 63
+	default:
+		max = 1<<64 - 1
+	}
+	if v > max {
+		return fmt.Sprintf("%s: %s=%d out of range (max %d)", op, k.Name, v, max)
+	}
+	ev.Set(k.Field, v)
+	return ""
+}
+
+// Event returns the current event, valid until the next call to Next.
+func (tr *TextReader) Event() *Event { return &tr.ev }
+
+// Err returns the first error met, or nil at a clean end.
+func (tr *TextReader) Err() error {
+	if tr.err == nil {
+		return nil
+	}
+	return tr.err
+}
+
+// Meta returns the metadata of the preamble.
+func (tr *TextReader) Meta() Meta { return tr.meta }
+
+// Strings returns the string table seen so far.
+func (tr *TextReader) Strings() []string { return tr.st.strs }
+
+// Line returns the line number of the current event.
+func (tr *TextReader) Line() int { return tr.line }
+
+// Liner is implemented by readers that know the text line of the current event.
+type Liner interface {
+	Line() int
+}
+
+// TextWriter writes the canonical text format: the header, the metadata as
+// "# @key: value" lines, then one event per line with keys in table order,
+// keys equal to their default omitted (required keys always printed),
+// addresses in lower-case hex with 0x, unknown keys (Extra) verbatim at the end.
+type TextWriter struct {
+	w    io.Writer
+	buf  []byte
+	strs []string
+	ok   []bool // strs[i] is printable as a key value
+	ids  map[string]uint32
+	err  error
+}
+
+// NewTextWriter writes the header and meta to w and returns a writer for events.
+func NewTextWriter(w io.Writer, meta Meta) (*TextWriter, error) {
+	tw := &TextWriter{w: w, strs: []string{""}, ok: []bool{false}, ids: map[string]uint32{"": 0}}
+	if err := checkMeta(meta); err != nil {
+		return nil, err
+	}
+	tw.buf = append(tw.buf, TextHeader+"\n"...)
+	for i, v := range metaValues(meta) {
+		if v != "" {
+			tw.buf = append(tw.buf, "# @"...)
+			tw.buf = append(tw.buf, MetaKeys[i]...)
+			tw.buf = append(tw.buf, ": "...)
+			tw.buf = append(tw.buf, v...)
+			tw.buf = append(tw.buf, '\n')
+		}
+	}
+	return tw, nil
+}
+
+// metaValues returns meta's values in MetaKeys order, "" for absent.
+func metaValues(m Meta) []string {
+	ps := ""
+	if m.PageSize != 0 {
+		ps = strconv.FormatUint(uint64(m.PageSize), 10)
+	}
+	return []string{m.Kernel, m.Machine, m.Arch, m.Workload, ps, m.Recorder, m.Date}
+}
+
+// checkMeta reports metadata that cannot be stored: values with line breaks or
+// longer than MaxStringLen, or with surrounding spaces (which the text format
+// cannot keep).
+func checkMeta(m Meta) error {
+	for i, v := range metaValues(m) {
+		switch {
+		case len(v) > MaxStringLen:
+			return fmt.Errorf("traces: metadata %s: %d bytes, more than %d", MetaKeys[i], len(v), MaxStringLen)
+		case strings.ContainsAny(v, "\n\r"):
+			return fmt.Errorf("traces: metadata %s: contains a line break", MetaKeys[i])
+		case strings.TrimSpace(v) != v:
+			return fmt.Errorf("traces: metadata %s: leading or trailing space", MetaKeys[i])
+		}
+	}
+	return nil
+}
+
+// AddString interns s and returns its index.
+func (tw *TextWriter) AddString(s string) uint32 {
+	if id, ok := tw.ids[s]; ok {
+		return id
+	}
+	id := uint32(len(tw.strs))
+	tw.strs = append(tw.strs, s)
+	tw.ok = append(tw.ok, s != "" && len(s) <= MaxStringLen && !strings.ContainsAny(s, " \t\n\r"))
+	tw.ids[s] = id
+	return id
+}
+
+// Write appends one event line.
+func (tw *TextWriter) Write(e *Event) error {
+	if tw.err != nil {
+		return tw.err
+	}
+	if !e.Op.Valid() {
+		return fmt.Errorf("traces: write: invalid op %d", e.Op)
+	}
+	b := tw.buf
+	b = strconv.AppendUint(b, e.Time, 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, uint64(e.CPU), 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, uint64(e.PID), 10)
+	b = append(b, ' ')
+	b = append(b, Ops[e.Op].Name...)
+	for _, k := range Ops[e.Op].Keys {
+		v := e.Get(k.Field)
+		if v == k.Default && !k.Required {
+			continue
+		}
+		b = append(b, ' ')
+		b = append(b, k.Name...)
+		b = append(b, '=')
+		switch k.Field {
+		case FieldSite:
+			if v >= uint64(len(tw.strs)) || !tw.ok[v] {
+				return fmt.Errorf("traces: write: %s: bad string index %d for %s", e.Op, v, k.Name)
+			}
+			b = append(b, tw.strs[v]...)
+		case FieldAddr:
+			b = append(b, '0', 'x')
+			b = strconv.AppendUint(b, v, 16)
+		default:
+			b = strconv.AppendUint(b, v, 10)
+		}
+	}
+	if e.Extra != 0 {
+		if e.Extra >= uint32(len(tw.strs)) || strings.ContainsAny(tw.strs[e.Extra], "\n\r") {
+			return fmt.Errorf("traces: write: bad extra string index %d", e.Extra)
+		}
+		b = append(b, ' ')
+		b = append(b, tw.strs[e.Extra]...)
+	}
+	b = append(b, '\n')
+	tw.buf = b
+	if len(b) >= 32<<10 {
+		return tw.flush()
+	}
+	return nil
+}
+
+func (tw *TextWriter) flush() error {
+	if tw.err != nil {
+		return tw.err
+	}
+	if _, err := tw.w.Write(tw.buf); err != nil {
+		tw.err = err
+		return err
+	}
+	tw.buf = tw.buf[:0]
+	return nil
+}
+
+// Close flushes buffered lines. It does not close the underlying writer.
+func (tw *TextWriter) Close() error { return tw.flush() }
