@@ -1,20 +1,427 @@
 package traces
 
 import (
-	"errors"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
 	"io"
+
+	"github.com/klauspost/compress/zstd"
 )
+
+// The binary format (.lmt); docs/format.md has the byte-level layout.
+//
+// A 32-byte fixed header (magic, version, flags, CRC-32C, event count, length
+// of the rest), then the metadata, the string table, and one record per event.
+// A record is a head byte (op and three presence bits), optional extension
+// bytes, then only the fields that differ from what the decoder predicts:
+// time is a delta against the last event of the same CPU, the address a
+// zigzag delta against the end of the last range of the same kind on the same
+// CPU, the pid against the task last seen (or switched to) on that CPU, mm
+// against the last mm on that CPU, site against the last site of that op,
+// nr, flags and shift against the op's defaults.
 
 // BinaryMagic starts every binary trace.
 const BinaryMagic = "\x8aLMT\r\n\x1a\n"
 
-// NewBinaryWriter is not written yet.
-func NewBinaryWriter(w io.Writer, meta Meta) (Writer, error) { return nil, errors.New("todo") }
+// BinaryVersion is the version of the binary format this package writes, and
+// the newest it reads. Versions only append: a reader of version N reads every
+// version up to N.
+const BinaryVersion = 1
 
-// NewZstdWriter is not written yet.
-func NewZstdWriter(w io.Writer, meta Meta) (Writer, error) { return nil, errors.New("todo") }
+// binaryHeaderLen is the size of the fixed header.
+const binaryHeaderLen = 32
 
-// NewBinaryReader is not written yet.
-func NewBinaryReader(r io.Reader, name string) (Reader, error) { return nil, errors.New("todo") }
+// maxRecord bounds the size of one encoded record (3 flag bytes, 8 varints of
+// at most 10 bytes, 2 single bytes = 85).
+const maxRecord = 96
 
-func newZstdReader(r io.Reader, name string) (io.ReadCloser, error) { return nil, errors.New("todo") }
+// Head byte bits.
+const (
+	headOp   = 0x1f // op number
+	headTime = 0x20 // T: a time varint follows
+	headAddr = 0x40 // A: an address delta varint follows
+	headExt  = 0x80 // X: an extension byte follows
+)
+
+// Extension byte bits.
+const (
+	extCPU   = 0x01 // C: cpu varint
+	extPID   = 0x02 // P: pid varint
+	extNr    = 0x04 // N: nr varint (else the op's default)
+	extMM    = 0x08 // M: mm varint (else the last mm on this CPU)
+	extFlags = 0x10 // F: flags byte (else the op's default flags)
+	extSite  = 0x20 // S: site varint (else the last site of this op)
+	extExtra = 0x40 // E: extra varint (else 0)
+	extExt2  = 0x80 // Y: a second extension byte follows
+)
+
+// Second extension byte bits; the others are reserved and must be zero.
+const (
+	ext2Shift   = 0x01 // H: shift byte (else the op's default)
+	ext2AbsTime = 0x02 // B: the time varint is absolute, not a delta
+)
+
+// Address kinds: each has its own predicted next address per CPU.
+const (
+	kindNone   = -1
+	kindUpdate = 0
+	kindAccess = 1
+	kindTLB    = 2
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// opInfo is what the binary codec needs to know about one op, derived from the
+// Ops table. Indexed by the head byte's 5-bit op field.
+type opInfo struct {
+	def    Event // Defaults(op)
+	valid  bool
+	kind   int8  // address kind, kindNone if the op has no addr
+	ext    uint8 // extension bits allowed
+	ext2   uint8 // second extension bits allowed
+	flags  uint8 // Event.Flags bits the op has keys for
+	hasArg bool  // an arg varint always follows
+	hasMM  bool
+	hasNr  bool
+	site   bool // the op has a site (or name) key
+}
+
+var opInfos = func() (t [headOp + 1]opInfo) {
+	for op := OpInvalid + 1; op < NumOps; op++ {
+		in := opInfo{def: Defaults(op), valid: true, kind: kindNone, ext: extCPU | extPID | extExtra | extExt2, ext2: ext2AbsTime}
+		for _, k := range Ops[op].Keys {
+			switch k.Field {
+			case FieldAddr:
+				switch {
+				case op.IsUpdate():
+					in.kind = kindUpdate
+				case op == OpAccess:
+					in.kind = kindAccess
+				default:
+					in.kind = kindTLB
+				}
+			case FieldNr:
+				in.ext |= extNr
+				in.hasNr = true
+			case FieldMM:
+				in.ext |= extMM
+				in.hasMM = true
+			case FieldValid:
+				in.flags |= FlagValid
+			case FieldWas:
+				in.flags |= FlagWas
+			case FieldFull:
+				in.flags |= FlagFull
+			case FieldMid:
+				in.flags |= FlagMid
+			case FieldShift:
+				in.ext2 |= ext2Shift
+			case FieldSite:
+				in.ext |= extSite
+				in.site = true
+			case FieldArg:
+				in.hasArg = true
+			}
+		}
+		if in.flags != 0 {
+			in.ext |= extFlags
+		}
+		t[op] = in
+	}
+	return t
+}()
+
+// cpuState is the per-CPU prediction state of the binary codec.
+type cpuState struct {
+	time uint64
+	next [3]uint64 // predicted address per kind
+	pid  uint32
+	mm   uint32
+}
+
+// codecState is the prediction state shared, step for step, by the binary
+// writer and reader.
+type codecState struct {
+	cpus []cpuState
+	cpu  uint32 // CPU of the last event
+	site [headOp + 1]uint32
+}
+
+// state returns the state of cpu (< MaxCPUs), growing the table if needed.
+func (s *codecState) state(cpu uint32) *cpuState {
+	if int(cpu) >= len(s.cpus) {
+		for int(cpu) >= len(s.cpus) {
+			s.cpus = append(s.cpus, cpuState{mm: 1})
+		}
+	}
+	return &s.cpus[cpu]
+}
+
+// nextAddr is the address right after the range of an event.
+func nextAddr(addr uint64, nr uint32, shift uint8) uint64 {
+	if shift == 0 {
+		shift = 12
+	}
+	return addr + uint64(nr)<<(shift&63)
+}
+
+// BinaryWriter writes the binary format. It keeps the encoded records in
+// memory and writes the whole trace at Close, because the header holds the
+// event count, the checksum and the string table (about 3 bytes per event).
+type BinaryWriter struct {
+	w     io.Writer
+	meta  Meta
+	body  []byte
+	strs  []string
+	ids   map[string]uint32
+	count uint64
+	st    codecState
+	err   error
+}
+
+// NewBinaryWriter returns a writer of the binary format to w.
+func NewBinaryWriter(w io.Writer, meta Meta) (*BinaryWriter, error) {
+	if err := checkMeta(meta); err != nil {
+		return nil, err
+	}
+	return &BinaryWriter{w: w, meta: meta, strs: []string{""}, ids: map[string]uint32{"": 0}}, nil
+}
+
+// AddString interns s and returns its index. Strings beyond the limits make
+// Close fail.
+func (bw *BinaryWriter) AddString(s string) uint32 {
+	if id, ok := bw.ids[s]; ok {
+		return id
+	}
+	if len(s) > MaxStringLen && bw.err == nil {
+		bw.err = fmt.Errorf("traces: string of %d bytes too long (max %d)", len(s), MaxStringLen)
+	}
+	if len(bw.strs) >= MaxStrings && bw.err == nil {
+		bw.err = fmt.Errorf("traces: too many distinct strings (max %d)", MaxStrings)
+	}
+	id := uint32(len(bw.strs))
+	bw.strs = append(bw.strs, s)
+	bw.ids[s] = id
+	return id
+}
+
+func zigzag(d uint64) uint64 { return d<<1 ^ uint64(int64(d)>>63) }
+
+// Write encodes one event. Fields the event's op has no key for are not
+// stored (as in the text format).
+func (bw *BinaryWriter) Write(e *Event) error {
+	if bw.err != nil {
+		return bw.err
+	}
+	if !e.Op.Valid() {
+		return fmt.Errorf("traces: write: invalid op %d", e.Op)
+	}
+	if e.CPU >= MaxCPUs {
+		return fmt.Errorf("traces: write: cpu %d out of range (max %d)", e.CPU, MaxCPUs-1)
+	}
+	if e.Shift > 63 {
+		return fmt.Errorf("traces: write: shift %d out of range (max 63)", e.Shift)
+	}
+	in := &opInfos[e.Op]
+	if (in.site && e.Site >= uint32(len(bw.strs))) || e.Extra >= uint32(len(bw.strs)) {
+		return fmt.Errorf("traces: write: string index beyond table of %d", len(bw.strs))
+	}
+	st := &bw.st
+	c := st.state(e.CPU)
+	head := byte(e.Op)
+	var ext, ext2 byte
+	if e.CPU != st.cpu {
+		ext |= extCPU
+	}
+	if e.PID != c.pid {
+		ext |= extPID
+	}
+	tv := e.Time - c.time
+	if e.Time < c.time {
+		tv = e.Time
+		head |= headTime
+		ext2 |= ext2AbsTime
+	} else if tv != 0 {
+		head |= headTime
+	}
+	var ad uint64
+	if in.kind != kindNone {
+		if e.Addr != c.next[in.kind] {
+			head |= headAddr
+			ad = zigzag(e.Addr - c.next[in.kind])
+		}
+	}
+	if in.hasNr && e.Nr != in.def.Nr {
+		ext |= extNr
+	}
+	if in.hasMM && e.MM != c.mm {
+		ext |= extMM
+	}
+	flags := e.Flags & in.flags
+	if flags != in.def.Flags {
+		ext |= extFlags
+	}
+	if in.ext2&ext2Shift != 0 && e.Shift != in.def.Shift {
+		ext2 |= ext2Shift
+	}
+	if in.site && e.Site != st.site[e.Op] {
+		ext |= extSite
+	}
+	if e.Extra != 0 {
+		ext |= extExtra
+	}
+	if ext2 != 0 {
+		ext |= extExt2
+	}
+	if ext != 0 {
+		head |= headExt
+	}
+	b := append(bw.body, head)
+	if ext != 0 {
+		b = append(b, ext)
+		if ext2 != 0 {
+			b = append(b, ext2)
+		}
+	}
+	if ext&extCPU != 0 {
+		b = binary.AppendUvarint(b, uint64(e.CPU))
+	}
+	if ext&extPID != 0 {
+		b = binary.AppendUvarint(b, uint64(e.PID))
+	}
+	if head&headTime != 0 {
+		b = binary.AppendUvarint(b, tv)
+	}
+	if head&headAddr != 0 {
+		b = binary.AppendUvarint(b, ad)
+	}
+	if ext&extNr != 0 {
+		b = binary.AppendUvarint(b, uint64(e.Nr))
+	}
+	if ext&extMM != 0 {
+		b = binary.AppendUvarint(b, uint64(e.MM))
+	}
+	if ext&extFlags != 0 {
+		b = append(b, flags)
+	}
+	if ext2&ext2Shift != 0 {
+		b = append(b, e.Shift)
+	}
+	if ext&extSite != 0 {
+		b = binary.AppendUvarint(b, uint64(e.Site))
+	}
+	if ext&extExtra != 0 {
+		b = binary.AppendUvarint(b, uint64(e.Extra))
+	}
+	if in.hasArg {
+		b = binary.AppendUvarint(b, e.Arg)
+	}
+	bw.body = b
+	bw.count++
+	// Update the prediction state exactly as the reader does.
+	st.cpu = e.CPU
+	c.time = e.Time
+	c.pid = e.PID
+	if e.Op == OpSwitch {
+		c.pid = uint32(e.Arg)
+	}
+	if in.kind != kindNone {
+		nr := in.def.Nr
+		if in.hasNr {
+			nr = e.Nr
+		}
+		sh := in.def.Shift
+		if in.ext2&ext2Shift != 0 {
+			sh = e.Shift
+		}
+		c.next[in.kind] = nextAddr(e.Addr, nr, sh)
+	}
+	if in.hasMM {
+		c.mm = e.MM
+	}
+	if in.site {
+		st.site[e.Op] = e.Site
+	}
+	return nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// Close writes the whole trace to the underlying writer. It does not close it.
+func (bw *BinaryWriter) Close() error {
+	if bw.err != nil {
+		return bw.err
+	}
+	var pre []byte
+	m := bw.meta
+	pre = appendString(pre, m.Kernel)
+	pre = appendString(pre, m.Machine)
+	pre = appendString(pre, m.Arch)
+	pre = appendString(pre, m.Workload)
+	pre = binary.AppendUvarint(pre, uint64(m.PageSize))
+	pre = appendString(pre, m.Recorder)
+	pre = appendString(pre, m.Date)
+	pre = binary.AppendUvarint(pre, uint64(len(bw.strs)-1))
+	for _, s := range bw.strs[1:] {
+		pre = appendString(pre, s)
+	}
+	var h [binaryHeaderLen]byte
+	copy(h[:], BinaryMagic)
+	binary.LittleEndian.PutUint16(h[8:], BinaryVersion)
+	binary.LittleEndian.PutUint64(h[16:], bw.count)
+	binary.LittleEndian.PutUint64(h[24:], uint64(len(pre)+len(bw.body)))
+	crc := crc32.Update(0, castagnoli, h[:])
+	crc = crc32.Update(crc, castagnoli, pre)
+	crc = crc32.Update(crc, castagnoli, bw.body)
+	binary.LittleEndian.PutUint32(h[12:], crc)
+	for _, p := range [][]byte{h[:], pre, bw.body} {
+		if _, err := bw.w.Write(p); err != nil {
+			bw.err = err
+			return err
+		}
+	}
+	bw.err = errClosed
+	return nil
+}
+
+var errClosed = fmt.Errorf("traces: writer closed")
+
+// zstdWriter is a binary writer whose output goes through zstd.
+type zstdWriter struct {
+	*BinaryWriter
+	enc *zstd.Encoder
+}
+
+// NewZstdWriter returns a writer of the binary format compressed with zstd.
+func NewZstdWriter(w io.Writer, meta Meta) (Writer, error) {
+	enc, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedBetterCompression))
+	if err != nil {
+		return nil, err
+	}
+	bw, err := NewBinaryWriter(enc, meta)
+	if err != nil {
+		return nil, err
+	}
+	return &zstdWriter{bw, enc}, nil
+}
+
+// Close writes the trace and ends the zstd stream.
+func (z *zstdWriter) Close() error {
+	if err := z.BinaryWriter.Close(); err != nil {
+		return err
+	}
+	return z.enc.Close()
+}
+
+// newZstdReader returns a decompressing reader with bounded memory.
+func newZstdReader(r io.Reader, name string) (io.ReadCloser, error) {
+	d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(32<<20), zstd.WithDecoderMaxMemory(1<<30))
+	if err != nil {
+		return nil, &Error{File: name, Index: -1, Msg: "zstd: " + err.Error()}
+	}
+	return d.IOReadCloser(), nil
+}

@@ -69,9 +69,17 @@ func FormatFromName(path string) Format {
 func NewWriter(w io.Writer, f Format, meta Meta) (Writer, error) {
 	switch f {
 	case FormatText:
-		return NewTextWriter(w, meta)
+		tw, err := NewTextWriter(w, meta)
+		if err != nil {
+			return nil, err
+		}
+		return tw, nil
 	case FormatBinary:
-		return NewBinaryWriter(w, meta)
+		bw, err := NewBinaryWriter(w, meta)
+		if err != nil {
+			return nil, err
+		}
+		return bw, nil
 	case FormatZstd:
 		return NewZstdWriter(w, meta)
 	}
@@ -180,7 +188,11 @@ func NewReader(r io.Reader, name string) (Reader, error) {
 	head, _ := br.Peek(len(BinaryMagic))
 	switch Detect(head) {
 	case FormatBinary:
-		return NewBinaryReader(br, name)
+		bin, err := NewBinaryReader(br, name)
+		if err != nil {
+			return nil, err
+		}
+		return bin, nil
 	case FormatZstd:
 		zr, err := newZstdReader(br, name)
 		if err != nil {

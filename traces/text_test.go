@@ -70,4 +70,3 @@ func diffLines(want, got string) string {
 	}
 	return "(same lines)"
 }
-

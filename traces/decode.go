@@ -1,0 +1,565 @@
+package traces
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+// blockLen is how many events the binary reader decodes at a time.
+const blockLen = 128
+
+// binaryBufLen is the read buffer of a streaming binary reader.
+const binaryBufLen = 256 << 10
+
+// BinaryReader reads the binary format, from a stream (NewBinaryReader) or
+// from memory without copying (NewBytesReader). It implements Reader and
+// allocates nothing per event: it decodes records into a block of events and
+// hands them out one at a time. At the end it checks the event count and the
+// CRC-32C of the header; a mismatch is an error.
+//
+// The reader only decodes: it rejects what cannot be represented (unknown op,
+// bits an op has no key for, values out of range, string indexes beyond the
+// table) but does not check the order of events; see Validate.
+type BinaryReader struct {
+	name   string
+	src    io.Reader // nil when reading from memory
+	raw    io.Reader // src before the length limit, to detect trailing data
+	buf    []byte    // window of the content after the fixed header
+	p      int       // read position in buf
+	crcPos int       // buf[:crcPos] is already in crc
+	srcEOF bool      // buf holds everything up to the end of the trace
+	got    uint64    // content bytes read from src so far
+	length uint64    // content length from the header
+	count  uint64    // event count from the header
+	crcHdr uint32    // CRC from the header
+	crc    uint32
+	index  int64 // events decoded so far
+	blk    [blockLen]Event
+	bi, bn int
+	err    error // stops Next once the block is drained
+	meta   Meta
+	strs   []string
+	st     codecState
+	done   bool
+}
+
+func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
+	return &Error{File: r.name, Index: index, Msg: fmt.Sprintf(format, args...)}
+}
+
+// NewBinaryReader returns a reader of the binary trace in r. It reads the
+// header, metadata and string table at once and returns an error if they are
+// bad; errors in records, the count and the checksum show up through Err.
+func NewBinaryReader(r io.Reader, name string) (*BinaryReader, error) {
+	br := &BinaryReader{name: name, index: 0}
+	var h [binaryHeaderLen]byte
+	n, err := io.ReadFull(r, h[:])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, br.errorf(-1, "read: %v", err)
+	}
+	if err := br.header(h[:n]); err != nil {
+		return nil, err
+	}
+	br.raw = r
+	br.src = io.LimitReader(r, int64(min(br.length, 1<<62)))
+	br.buf = make([]byte, 0, binaryBufLen)
+	if err := br.preamble(); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// NewBytesReader returns a reader of the trace in data, which may be binary,
+// zstd-compressed or text (detected by content). A binary trace is decoded in
+// place, without copying; data must not change while the reader is used.
+func NewBytesReader(data []byte, name string) (Reader, error) {
+	if Detect(data) != FormatBinary {
+		return NewReader(bytes.NewReader(data), name)
+	}
+	br, err := NewBinaryBytesReader(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// NewBinaryBytesReader is NewBytesReader for data known to be binary; it
+// returns the concrete type, so a caller's loop over Next and Event makes no
+// interface calls.
+func NewBinaryBytesReader(data []byte, name string) (*BinaryReader, error) {
+	br := &BinaryReader{name: name}
+	if err := br.header(data[:min(len(data), binaryHeaderLen)]); err != nil {
+		return nil, err
+	}
+	rest := data[binaryHeaderLen:]
+	if uint64(len(rest)) < br.length {
+		return nil, br.errorf(-1, "truncated: header declares %d bytes after the header, found %d", br.length, len(rest))
+	}
+	if uint64(len(rest)) > br.length {
+		return nil, br.errorf(-1, "%d bytes of trailing data after the trace", uint64(len(rest))-br.length)
+	}
+	br.buf = rest
+	br.srcEOF = true
+	br.got = br.length
+	if err := br.preamble(); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// header parses the fixed header.
+func (r *BinaryReader) header(h []byte) error {
+	if len(h) < len(BinaryMagic) || string(h[:len(BinaryMagic)]) != BinaryMagic {
+		return r.errorf(-1, "not a binary trace (bad magic)")
+	}
+	if len(h) < binaryHeaderLen {
+		return r.errorf(-1, "truncated header (%d of %d bytes)", len(h), binaryHeaderLen)
+	}
+	if v := binary.LittleEndian.Uint16(h[8:]); v == 0 || v > BinaryVersion {
+		return r.errorf(-1, "unsupported format version %d (this lazybench reads 1 to %d)", v, BinaryVersion)
+	}
+	if f := binary.LittleEndian.Uint16(h[10:]); f != 0 {
+		return r.errorf(-1, "unknown header flags %#04x", f)
+	}
+	r.crcHdr = binary.LittleEndian.Uint32(h[12:])
+	r.count = binary.LittleEndian.Uint64(h[16:])
+	r.length = binary.LittleEndian.Uint64(h[24:])
+	var z [binaryHeaderLen]byte
+	copy(z[:], h)
+	clear(z[12:16])
+	r.crc = crc32.Update(0, castagnoli, z[:])
+	return nil
+}
+
+// fill reads more content into buf, keeping buf[p:], until it holds at least
+// want bytes from p or the content ends.
+func (r *BinaryReader) fill(want int) error {
+	if r.srcEOF || len(r.buf)-r.p >= want {
+		return nil
+	}
+	r.crc = crc32.Update(r.crc, castagnoli, r.buf[r.crcPos:r.p])
+	n := copy(r.buf[:cap(r.buf)], r.buf[r.p:])
+	r.buf, r.p, r.crcPos = r.buf[:n], 0, 0
+	for len(r.buf) < cap(r.buf) {
+		m, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
+		r.buf = r.buf[:len(r.buf)+m]
+		r.got += uint64(m)
+		if err == io.EOF {
+			r.srcEOF = true
+			if r.got < r.length {
+				return r.errorf(-1, "truncated: header declares %d bytes after the header, found %d", r.length, r.got)
+			}
+			var one [1]byte
+			if k, _ := io.ReadFull(r.raw, one[:]); k > 0 {
+				return r.errorf(-1, "trailing data after the trace's %d declared bytes", r.length)
+			}
+			return nil
+		}
+		if err != nil {
+			return r.errorf(-1, "read: %v", err)
+		}
+		if len(r.buf)-r.p >= want && m > 0 {
+			break
+		}
+	}
+	return nil
+}
+
+// preambleString reads one length-prefixed string of the preamble.
+func (r *BinaryReader) preambleString(what string) (string, error) {
+	if err := r.fill(binary.MaxVarintLen64); err != nil {
+		return "", err
+	}
+	n, p := uvarint(r.buf, r.p)
+	if p < 0 {
+		return "", r.errorf(-1, "%s: truncated or bad length", what)
+	}
+	if n > MaxStringLen {
+		return "", r.errorf(-1, "%s: length %d too long (max %d)", what, n, MaxStringLen)
+	}
+	r.p = p
+	if err := r.fill(int(n)); err != nil {
+		return "", err
+	}
+	if len(r.buf)-r.p < int(n) {
+		return "", r.errorf(-1, "%s: truncated", what)
+	}
+	s := string(r.buf[r.p : r.p+int(n)])
+	r.p += int(n)
+	return s, nil
+}
+
+// preamble reads the metadata and the string table.
+func (r *BinaryReader) preamble() error {
+	m := &r.meta
+	for _, f := range []struct {
+		dst  *string
+		name string
+	}{{&m.Kernel, "kernel"}, {&m.Machine, "machine"}, {&m.Arch, "arch"}, {&m.Workload, "workload"}} {
+		s, err := r.preambleString("metadata " + f.name)
+		if err != nil {
+			return err
+		}
+		*f.dst = s
+	}
+	if err := r.fill(binary.MaxVarintLen64); err != nil {
+		return err
+	}
+	ps, p := uvarint(r.buf, r.p)
+	if p < 0 || ps > 1<<32-1 {
+		return r.errorf(-1, "metadata page_size: truncated or out of range")
+	}
+	r.p = p
+	m.PageSize = uint32(ps)
+	var err error
+	if m.Recorder, err = r.preambleString("metadata recorder"); err != nil {
+		return err
+	}
+	if m.Date, err = r.preambleString("metadata date"); err != nil {
+		return err
+	}
+	if err := r.fill(binary.MaxVarintLen64); err != nil {
+		return err
+	}
+	ns, p := uvarint(r.buf, r.p)
+	if p < 0 {
+		return r.errorf(-1, "string table: truncated or bad count")
+	}
+	if ns > MaxStrings-1 {
+		return r.errorf(-1, "string table: %d strings, more than %d", ns, MaxStrings-1)
+	}
+	r.p = p
+	// Grow the table as strings arrive: a hostile count costs nothing.
+	r.strs = make([]string, 1, 1+min(ns, 64))
+	for i := uint64(0); i < ns; i++ {
+		s, err := r.preambleString(fmt.Sprintf("string %d", i+1))
+		if err != nil {
+			return err
+		}
+		r.strs = append(r.strs, s)
+	}
+	return nil
+}
+
+// uvarint decodes a varint at b[p:]; it returns p < 0 if b ends first or the
+// varint is longer than 10 bytes.
+func uvarint(b []byte, p int) (uint64, int) {
+	if p < len(b) && b[p] < 0x80 {
+		return uint64(b[p]), p + 1
+	}
+	return uvarintSlow(b, p)
+}
+
+func uvarintSlow(b []byte, p int) (uint64, int) {
+	var v uint64
+	for s := uint(0); s < 70; s += 7 {
+		if p >= len(b) {
+			return 0, -1
+		}
+		c := b[p]
+		p++
+		v |= uint64(c&0x7f) << s
+		if c < 0x80 {
+			if s == 63 && c > 1 {
+				return 0, -1
+			}
+			return v, p
+		}
+	}
+	return 0, -1
+}
+
+// Next advances to the next event.
+func (r *BinaryReader) Next() bool {
+	if r.bi+1 < r.bn {
+		r.bi++
+		return true
+	}
+	return r.nextBlock()
+}
+
+func (r *BinaryReader) nextBlock() bool {
+	if r.done {
+		r.bi, r.bn = 0, 0
+		return false
+	}
+	r.bn = r.decode()
+	r.bi = 0
+	if r.bn == 0 {
+		r.done = true
+		return false
+	}
+	return true
+}
+
+// Block returns the next decoded events, up to an internal block size, or nil
+// at the end or on error (see Err). The slice is valid until the next call to
+// Block or Next. Do not mix Block with Next and Event: Block skips what Next
+// has not handed out.
+func (r *BinaryReader) Block() []Event {
+	if !r.nextBlock() {
+		return nil
+	}
+	r.bi = r.bn - 1
+	return r.blk[:r.bn]
+}
+
+// Event returns the current event.
+func (r *BinaryReader) Event() *Event { return &r.blk[r.bi] }
+
+// Err returns the first error met, or nil.
+func (r *BinaryReader) Err() error {
+	if r.err == nil {
+		return nil
+	}
+	return r.err
+}
+
+// Meta returns the trace's metadata.
+func (r *BinaryReader) Meta() Meta { return r.meta }
+
+// Strings returns the trace's string table.
+func (r *BinaryReader) Strings() []string { return r.strs }
+
+// Count returns the event count the header declares.
+func (r *BinaryReader) Count() uint64 { return r.count }
+
+// fail records err and ends decoding after the events already decoded.
+func (r *BinaryReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.done = true
+}
+
+// finish runs the end-of-trace checks.
+func (r *BinaryReader) finish() {
+	r.done = true
+	r.crc = crc32.Update(r.crc, castagnoli, r.buf[r.crcPos:r.p])
+	r.crcPos = r.p
+	switch {
+	case r.crc != r.crcHdr:
+		r.fail(r.errorf(-1, "checksum mismatch: header says %08x, content is %08x", r.crcHdr, r.crc))
+	case uint64(r.index) != r.count:
+		r.fail(r.errorf(-1, "header declares %d events, found %d", r.count, r.index))
+	}
+}
+
+// decode decodes up to blockLen records into r.blk and returns how many.
+func (r *BinaryReader) decode() int {
+	n := 0
+	st := &r.st
+	buf, p := r.buf, r.p
+	for n < blockLen {
+		if len(buf)-p < maxRecord && !r.srcEOF {
+			r.p = p
+			if err := r.fill(maxRecord); err != nil {
+				r.fail(err)
+				return n
+			}
+			buf, p = r.buf, r.p
+		}
+		if p >= len(buf) {
+			r.p = p
+			r.finish()
+			return n
+		}
+		if uint64(r.index) >= r.count {
+			r.p = p
+			r.fail(r.errorf(r.index, "more events than the %d the header declares", r.count))
+			return n
+		}
+		h := buf[p]
+		p++
+		op := h & headOp
+		in := &opInfos[op]
+		if !in.valid {
+			r.p = p
+			r.fail(r.errorf(r.index, "unknown op %d", op))
+			return n
+		}
+		ev := &r.blk[n]
+		*ev = in.def
+		var ext, ext2 byte
+		if h&headExt != 0 {
+			if p >= len(buf) {
+				goto truncated
+			}
+			ext = buf[p]
+			p++
+			if ext&^in.ext != 0 {
+				r.fail(r.errorf(r.index, "%s: extension bits %#02x not allowed for this op", Op(op), ext&^in.ext))
+				return n
+			}
+			if ext&extExt2 != 0 {
+				if p >= len(buf) {
+					goto truncated
+				}
+				ext2 = buf[p]
+				p++
+				if ext2&^in.ext2 != 0 {
+					r.fail(r.errorf(r.index, "%s: second extension bits %#02x not allowed for this op", Op(op), ext2&^in.ext2))
+					return n
+				}
+				if ext2&ext2AbsTime != 0 && h&headTime == 0 {
+					r.fail(r.errorf(r.index, "absolute-time bit without a time"))
+					return n
+				}
+			}
+		}
+		{
+			cpu := st.cpu
+			var v uint64
+			if ext&extCPU != 0 {
+				if v, p = uvarint(buf, p); p < 0 {
+					goto truncated
+				}
+				if v >= MaxCPUs {
+					r.fail(r.errorf(r.index, "cpu %d out of range (max %d)", v, MaxCPUs-1))
+					return n
+				}
+				cpu = uint32(v)
+				st.cpu = cpu
+			}
+			if int(cpu) >= len(st.cpus) {
+				st.state(cpu)
+			}
+			c := &st.cpus[cpu]
+			ev.CPU = cpu
+			if ext&extPID != 0 {
+				if v, p = uvarint(buf, p); p < 0 {
+					goto truncated
+				}
+				if v > 1<<32-1 {
+					r.fail(r.errorf(r.index, "pid %d out of range", v))
+					return n
+				}
+				c.pid = uint32(v)
+			}
+			ev.PID = c.pid
+			if h&headTime != 0 {
+				if v, p = uvarint(buf, p); p < 0 {
+					goto truncated
+				}
+				if ext2&ext2AbsTime != 0 {
+					c.time = v
+				} else {
+					c.time += v
+				}
+			}
+			ev.Time = c.time
+			if in.kind != kindNone {
+				k := in.kind & 3
+				a := c.next[k]
+				if h&headAddr != 0 {
+					if v, p = uvarint(buf, p); p < 0 {
+						goto truncated
+					}
+					a += v>>1 ^ -(v & 1)
+				}
+				ev.Addr = a
+				if ext&extNr != 0 {
+					if v, p = uvarint(buf, p); p < 0 {
+						goto truncated
+					}
+					if v > 1<<32-1 {
+						r.fail(r.errorf(r.index, "nr %d out of range", v))
+						return n
+					}
+					ev.Nr = uint32(v)
+				}
+				if ext&extMM != 0 {
+					if v, p = uvarint(buf, p); p < 0 {
+						goto truncated
+					}
+					if v > 1<<32-1 {
+						r.fail(r.errorf(r.index, "mm %d out of range", v))
+						return n
+					}
+					c.mm = uint32(v)
+				}
+				ev.MM = c.mm
+				if ext&extFlags != 0 {
+					if p >= len(buf) {
+						goto truncated
+					}
+					f := buf[p]
+					p++
+					if f&^in.flags != 0 {
+						r.fail(r.errorf(r.index, "%s: flags %#02x not allowed for this op", Op(op), f))
+						return n
+					}
+					ev.Flags = f
+				}
+				if ext2&ext2Shift != 0 {
+					if p >= len(buf) {
+						goto truncated
+					}
+					s := buf[p]
+					p++
+					if s > 63 {
+						r.fail(r.errorf(r.index, "shift %d out of range (max 63)", s))
+						return n
+					}
+					ev.Shift = s
+				}
+				c.next[k] = nextAddr(a, ev.Nr, ev.Shift)
+			} else if ext&extFlags != 0 {
+				if p >= len(buf) {
+					goto truncated
+				}
+				f := buf[p]
+				p++
+				if f&^in.flags != 0 {
+					r.fail(r.errorf(r.index, "%s: flags %#02x not allowed for this op", Op(op), f))
+					return n
+				}
+				ev.Flags = f
+			}
+			if in.site {
+				if ext&extSite != 0 {
+					if v, p = uvarint(buf, p); p < 0 {
+						goto truncated
+					}
+					if v >= uint64(len(r.strs)) {
+						r.fail(r.errorf(r.index, "string index %d beyond table of %d", v, len(r.strs)))
+						return n
+					}
+					st.site[op] = uint32(v)
+				}
+				ev.Site = st.site[op]
+			}
+			if ext&extExtra != 0 {
+				if v, p = uvarint(buf, p); p < 0 {
+					goto truncated
+				}
+				if v >= uint64(len(r.strs)) || v == 0 {
+					r.fail(r.errorf(r.index, "extra string index %d beyond table of %d", v, len(r.strs)))
+					return n
+				}
+				ev.Extra = uint32(v)
+			}
+			if in.hasArg {
+				if v, p = uvarint(buf, p); p < 0 {
+					goto truncated
+				}
+				ev.Arg = v
+				if op == uint8(OpSwitch) {
+					c.pid = uint32(v)
+				}
+			}
+		}
+		n++
+		r.index++
+		continue
+	truncated:
+		r.p = len(buf)
+		r.fail(r.errorf(r.index, "truncated or bad record"))
+		return n
+	}
+	r.p = p
+	return n
+}
