@@ -30,8 +30,19 @@ type Backend interface {
 	// Rules says which callbacks crash this arch under unguarded strategies.
 	Rules() lazymmu.Rules
 	// Enter, Leave and Flush are arch_enter/leave/flush_lazy_mmu_mode.
-	Enter(c *Ctx) float64
-	Leave(c *Ctx) float64
+	// Enter and Leave also return the violations the backend detects from
+	// its own state: an arch that keeps its own lazy-mode flag (Xen PV's
+	// per-CPU xen_lazy_mode) reports NestedEnter for an enter while that flag
+	// is already on, and LeaveWhileInactive for a leave while it is off, and
+	// then models what the kernel would do after the BUG_ON (nothing more:
+	// the call's own work is still counted). This is how the 7.0-rc crash
+	// shows up: a switch-in re-enters lazy mode for a task whose enable was
+	// preempted before its enter (traces.FlagMid), and the enter that then
+	// runs finds the mode already on. The engine counts these; it must not
+	// derive NestedEnter / LeaveWhileInactive from Rules as well for the same
+	// call (Rules stays as a description of the arch, for docs and reports).
+	Enter(c *Ctx) (float64, lazymmu.ViolationSet)
+	Leave(c *Ctx) (float64, lazymmu.ViolationSet)
 	Flush(c *Ctx) float64
 	// Update is one PTE update (e.Op.IsUpdate()).
 	Update(c *Ctx, e *traces.Event) float64
@@ -84,9 +95,16 @@ const MaxBatch = 1024
 
 // Stats are a backend's counts over one replay.
 type Stats struct {
-	Ops       [NumCounters]uint64 // arch_ops
-	Batched   uint64              // updates whose arch work was deferred
-	Immediate uint64              // updates whose arch work was done at once
+	Ops [NumCounters]uint64 // arch_ops
+	// Batched and Immediate count update events (one per trace event,
+	// whatever its nr): Batched those whose arch work was deferred, Immediate
+	// those whose arch work was done at once (or that need none).
+	Batched   uint64
+	Immediate uint64
+	// Flushes counts drains of a non-empty batch, whatever caused them (a
+	// flush or leave callback, a full batch, a conflicting entry, a context
+	// switch, FlushAll); it equals the sum of Batches.
+	Flushes uint64
 	// Batches[n] counts drains of a batch of n entries (n >= 1); Batches[MaxBatch]
 	// counts every larger one.
 	Batches [MaxBatch + 1]uint64
