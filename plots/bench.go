@@ -1,0 +1,184 @@
+package plots
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+	"golang.org/x/perf/benchunit"
+)
+
+// BenchInput is one `go test -bench` output to read.
+type BenchInput struct {
+	Name string    // file name, for error messages
+	R    io.Reader // its content
+}
+
+// BenchCell is the summary of one (x, group) cell of a benchmark table: the
+// median (or the exact value under `assume=exact`) and its 95% confidence
+// interval, computed by golang.org/x/perf/benchmath as benchstat does.
+type BenchCell struct {
+	X, Group string
+	N        int
+	Summary  benchmath.Summary
+}
+
+// BenchTable is a metric of benchmark results projected onto two keys.
+type BenchTable struct {
+	Metric     string // the tidied unit, e.g. "modeled-ns/op", "sec/op"
+	XKey       string // the -x projection
+	GroupKey   string // the -group projection
+	Xs, Groups []string
+	Cells      map[[2]string]*BenchCell
+	// Warnings are non-fatal problems: syntax errors of single lines, results
+	// that lack the metric.
+	Warnings []string
+}
+
+// Confidence is the confidence level of BenchTable's intervals.
+const Confidence = 0.95
+
+// ReadBench reads `go test -bench` output (benchfmt) from inputs and
+// summarises metric by the projections x and group (benchproc syntax, e.g.
+// "/strategy", "/arch", ".name"). Results without the metric are skipped.
+func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error) {
+	_, unit := benchunit.Tidy(1, metric)
+	filter, err := benchproc.NewFilter("*")
+	if err != nil {
+		return nil, err
+	}
+	var pp benchproc.ProjectionParser
+	xp, err := pp.Parse(x, filter)
+	if err != nil {
+		return nil, fmt.Errorf("-x %q: %v", x, err)
+	}
+	gp, err := pp.Parse(group, filter)
+	if err != nil {
+		return nil, fmt.Errorf("-group %q: %v", group, err)
+	}
+	t := &BenchTable{Metric: unit, XKey: x, GroupKey: group, Cells: map[[2]string]*BenchCell{}}
+	values := map[[2]benchproc.Key][]float64{}
+	var xKeys, gKeys []benchproc.Key
+	seenX, seenG := map[benchproc.Key]bool{}, map[benchproc.Key]bool{}
+	units := benchfmt.UnitMetadataMap{}
+	results := 0
+	for _, in := range inputs {
+		r := benchfmt.NewReader(in.R, in.Name)
+		for r.Scan() {
+			switch rec := r.Result().(type) {
+			case *benchfmt.SyntaxError:
+				t.Warnings = append(t.Warnings, rec.Error())
+			case *benchfmt.UnitMetadata:
+				units[benchfmt.UnitMetadataKey{Unit: rec.Unit, Key: rec.Key}] = rec
+			case *benchfmt.Result:
+				results++
+				if ok, _ := filter.Apply(rec); !ok {
+					continue
+				}
+				v, ok := rec.Value(unit)
+				if !ok {
+					continue
+				}
+				xk, gk := xp.Project(rec), gp.Project(rec)
+				if !seenX[xk] {
+					seenX[xk] = true
+					xKeys = append(xKeys, xk)
+				}
+				if !seenG[gk] {
+					seenG[gk] = true
+					gKeys = append(gKeys, gk)
+				}
+				values[[2]benchproc.Key{xk, gk}] = append(values[[2]benchproc.Key{xk, gk}], v)
+			}
+		}
+		if err := r.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %v", in.Name, err)
+		}
+	}
+	if results == 0 {
+		return nil, errors.New("no benchmark results in the input")
+	}
+	if len(values) == 0 {
+		return nil, fmt.Errorf("no benchmark result reports metric %q", metric)
+	}
+	benchproc.SortKeys(xKeys)
+	benchproc.SortKeys(gKeys)
+	assumption := units.GetAssumption(unit)
+	for _, xk := range xKeys {
+		t.Xs = append(t.Xs, xk.StringValues())
+	}
+	for _, gk := range gKeys {
+		t.Groups = append(t.Groups, gk.StringValues())
+	}
+	thresholds := benchmath.DefaultThresholds
+	for k, vs := range values {
+		s := benchmath.NewSample(vs, &thresholds)
+		sum := assumption.Summary(s, Confidence)
+		c := &BenchCell{X: k[0].StringValues(), Group: k[1].StringValues(), N: len(vs), Summary: sum}
+		t.Cells[[2]string{c.X, c.Group}] = c
+	}
+	return t, nil
+}
+
+// Chart draws the table as a bar chart: the x values along X, a bar per group
+// value, bar height the median and error bars its confidence interval. A
+// metric with "modeled" in its name is labelled modeled; others are measured.
+func (t *BenchTable) Chart(title string) *plot.Plot {
+	b := &Bars{Groups: t.Xs, Series: t.Groups}
+	for _, g := range t.Groups {
+		var v, lo, hi []float64
+		for _, x := range t.Xs {
+			c := t.Cells[[2]string{x, g}]
+			if c == nil {
+				v, lo, hi = append(v, math.NaN()), append(lo, math.NaN()), append(hi, math.NaN())
+				continue
+			}
+			v, lo, hi = append(v, c.Summary.Center), append(lo, c.Summary.Lo), append(hi, c.Summary.Hi)
+		}
+		b.Values, b.Lo, b.Hi = append(b.Values, v), append(b.Lo, lo), append(b.Hi, hi)
+	}
+	b.Log = logCalled(b.Values)
+	kind := "MEASURED"
+	if strings.Contains(t.Metric, "modeled") {
+		kind = "modeled"
+	}
+	if title == "" {
+		title = fmt.Sprintf("%s by %s and %s (median, %.0f%% CI)", t.Metric, t.XKey, t.GroupKey, Confidence*100)
+	}
+	p := b.Plot(title, t.XKey, fmt.Sprintf("%s (%s)", t.Metric, kind))
+	if len(t.Groups) == 1 {
+		p.Legend.Add(t.GroupKey+"="+t.Groups[0], swatch{Color(0)})
+	}
+	if len(t.Xs) > 6 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign = -1
+		p.X.Tick.Label.YAlign = -0.5
+	}
+	return p
+}
+
+// WriteText prints the table: one line per cell with its median, interval and
+// sample count, in the order of the chart.
+func (t *BenchTable) WriteText(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%s\t%s\t%s\tmedian\tlo\thi\tn\n", t.XKey, t.GroupKey, t.Metric); err != nil {
+		return err
+	}
+	for _, x := range t.Xs {
+		for _, g := range t.Groups {
+			c := t.Cells[[2]string{x, g}]
+			if c == nil {
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "%s\t%s\t\t%s\t%s\t%s\t%d\n", x, g, fmtNum(c.Summary.Center), fmtNum(c.Summary.Lo), fmtNum(c.Summary.Hi), c.N); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

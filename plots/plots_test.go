@@ -1,0 +1,203 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+
+	"github.com/lazybench/lazybench/replay"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixture returns hand-made results of one trace: 2 arches x 3 strategies with
+// known counts and distributions.
+func fixture() []*replay.Result {
+	var rs []*replay.Result
+	for ai, a := range []string{"x86-xen", "arm64"} { // out of contract order on purpose
+		for si, s := range []string{"ideal", "upstream", "none"} {
+			r := &replay.Result{Trace: "t1", Arch: a, Strategy: s, Events: 1000, Updates: 400,
+				ModeledNs: float64(1000 * (ai + 1) * (si + 1)), Main: "barriers",
+				ArchOps: map[string]uint64{"barriers": uint64(10 * (si + 1))},
+				Batches: make([]uint64, 1025), Section: &replay.Dist{}, Deferred: &replay.Dist{}}
+			if a == "x86-xen" {
+				r.Main = "hypercalls"
+				r.ArchOps = map[string]uint64{"hypercalls": uint64(5 * (si + 1))}
+			}
+			r.Batches[1] = uint64(3 + si)
+			r.Batches[31] = uint64(2 * ai)
+			r.Batches[2000%1025] = 1
+			for i := 1; i <= 100; i++ {
+				r.Section.Add(float64(i * (si + 1) * (ai + 1)))
+				r.Deferred.Add(float64(i*i) * float64(si+1))
+			}
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
+func checkGolden(t *testing.T, name string, p *plot.Plot) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(p, 0, 0, "svg", &buf); err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, buf.Bytes())
+	path := filepath.Join("testdata", name+".svg")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("%s differs from the golden file (run go test -update after checking the chart)", path)
+	}
+}
+
+// checkSVG checks that b is well-formed XML with an svg root.
+func checkSVG(t *testing.T, b []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	root := ""
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG does not parse: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && root == "" {
+			root = se.Name.Local
+		}
+	}
+	if root != "svg" {
+		t.Fatalf("root element %q, want svg", root)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	rs := fixture()
+	for _, tc := range []struct {
+		name string
+		p    *plot.Plot
+	}{
+		{"throughput", Throughput("t1", rs)},
+		{"mainratio", MainCounterRatio("t1", rs)},
+		{"section_box", Boxes("t1", rs, SectionLatency)},
+		{"deferral_cdf", CDF("t1", "arm64", rs, DeferralTime)},
+		{"batches", BatchHistogram("t1", "upstream", rs)},
+		{"speed", ReplaySpeed("Replay speed (MEASURED)", []SpeedPoint{{"arm64", 1000, 0.001}, {"arm64", 100000, 0.05}, {"x86", 1000, 0.002}, {"x86", 100000, 0.08}})},
+		{"calibration", Calibration("calibration", []CalibPoint{{1, 4, 4, true}, {2, -3, -3.04, true}, {4, -11, 0, false}, {512, -33, -33.27, true}})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGolden(t, tc.name, tc.p)
+			if !strings.Contains(tc.p.Title.Text+tc.p.Y.Label.Text, "modeled") && !strings.Contains(tc.p.Y.Label.Text, "MEASURED") && tc.name != "calibration" {
+				t.Errorf("chart says neither modeled nor MEASURED: %q / %q", tc.p.Title.Text, tc.p.Y.Label.Text)
+			}
+		})
+	}
+}
+
+func TestPNGDecodes(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(Throughput("t1", fixture()), 0, 0, "png", &buf); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := img.Bounds().Dx(), 768; got != want {
+		t.Errorf("PNG width %d px, want %d (8 in at 96 dpi)", got, want)
+	}
+	if err := Write(Throughput("t1", fixture()), 0, 0, "jpg", &buf); err == nil {
+		t.Error("jpg accepted")
+	}
+}
+
+func TestSaveAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.png")
+	if err := Save(Throughput("t1", fixture()), 0, 0, path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(Throughput("t1", fixture()), 0, 0, filepath.Join(dir, "b.gif")); err == nil {
+		t.Error("gif accepted")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("dir holds %d entries, want 1 (no temp files left)", len(ents))
+	}
+}
+
+func TestMainRatio(t *testing.T) {
+	mk := func(n uint64) *replay.Result {
+		return &replay.Result{Main: "barriers", ArchOps: map[string]uint64{"barriers": n}}
+	}
+	for _, tc := range []struct {
+		v, base uint64
+		want    float64
+	}{{10, 5, 2}, {0, 0, 1}, {3, 0, math.NaN()}, {0, 4, 0}} {
+		got := MainRatio(mk(tc.v), mk(tc.base))
+		if !(got == tc.want || math.IsNaN(got) && math.IsNaN(tc.want)) {
+			t.Errorf("MainRatio(%d, %d) = %v, want %v", tc.v, tc.base, got, tc.want)
+		}
+	}
+}
+
+func TestBatchBins(t *testing.T) {
+	b := make([]uint64, 1025)
+	b[1], b[2], b[3], b[4], b[1023], b[1024] = 1, 2, 3, 4, 5, 6
+	labels, counts := BatchBins(b)
+	if len(labels) != 11 || labels[0] != "1" || labels[1] != "2-3" || labels[10] != ">=1024" {
+		t.Fatalf("labels %v", labels)
+	}
+	want := []float64{1, 5, 4, 0, 0, 0, 0, 0, 0, 5, 6}
+	for i := range want {
+		if counts[i] != want[i] {
+			t.Errorf("bin %s = %v, want %v", labels[i], counts[i], want[i])
+		}
+	}
+}
+
+func TestBoxOfUsesType7(t *testing.T) {
+	d := &replay.Dist{}
+	for _, v := range []float64{1, 2, 3, 4} {
+		d.Add(v)
+	}
+	b, ok := BoxOf(d)
+	if !ok {
+		t.Fatal("empty")
+	}
+	// type 7: h = (n-1)p; P25 = 1 + 0.75*1 = 1.75, P75 = 3.25, P50 = 2.5
+	if b.P25 != 1.75 || b.P50 != 2.5 || b.P75 != 3.25 || b.Max != 4 || b.N != 4 {
+		t.Errorf("box %+v", b)
+	}
+	if _, ok := BoxOf(&replay.Dist{}); ok {
+		t.Error("empty dist gave a box")
+	}
+}
