@@ -7,11 +7,11 @@ import (
 	"math"
 	"strings"
 
-	"gonum.org/v1/plot"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
+	"gonum.org/v1/plot"
 )
 
 // BenchInput is one `go test -bench` output to read.
