@@ -10,4 +10,7 @@ import (
 	// Backends are added here as they land; C2 adds arch/ppc64hash,
 	// arch/sparc64 and arch/s390.
 	_ "github.com/lazybench/lazybench/arch" // keeps the import block valid until the first backend lands
+	_ "github.com/lazybench/lazybench/arch/ppc64hash"
+	_ "github.com/lazybench/lazybench/arch/s390"
+	_ "github.com/lazybench/lazybench/arch/sparc64"
 )

@@ -1,0 +1,279 @@
+// Package ppc64hash models lazy MMU mode on powerpc Book3S-64 with the hash
+// MMU (arch "ppc64-hash"): the per-CPU ppc64_tlb_batch of hash-table entries
+// (HPTEs) to invalidate, filled by hpte_need_flush() and drained by
+// __flush_tlb_pending() through flush_hash_page() (one entry) or
+// flush_hash_range() (several), on a pSeries LPAR (H_REMOVE / H_BULK_REMOVE
+// hypercalls, the default) or on bare-metal PowerNV (tlbie, option
+// "powernv"). Rules and sources: docs/arch/ppc64-hash.md.
+package ppc64hash
+
+import (
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/traces"
+)
+
+// Name is the backend's contract name.
+const Name = "ppc64-hash"
+
+// BatchNR is PPC64_TLB_BATCH_NR (asm/book3s/64/tlbflush-hash.h): the batch
+// flushes when it holds this many entries.
+const BatchNR = 192
+
+// BulkRemoveNR is how many HPTEs one H_BULK_REMOVE hypercall removes
+// (pSeries_lpar_flush_hash_range fills 8 parameter words, 2 per entry).
+const BulkRemoveNR = 4
+
+// KernelBase is PAGE_OFFSET on Book3S-64: is_kernel_addr() is addr >= it.
+const KernelBase = 0xc000000000000000
+
+// seg1TShift is SID_SHIFT_1T: user addresses at or above 1 TB use 1 TB
+// segments when the CPU has them (user_segment_size()).
+const seg1TShift = 40
+
+// Segment sizes of a batch.
+const (
+	seg256M uint8 = iota
+	seg1T
+)
+
+// Params lists the backend's cost parameters with their defaults and sources.
+var Params = []arch.Param{
+	{Name: "update_ns", Default: 10, Unit: "ns", Source: "estimate: the PTE update itself (pte_update's ldarx/stdcx. loop, a few tens of cycles at ~3-4 GHz)"},
+	{Name: "batch_ns", Default: 15, Unit: "ns/entry", Source: "estimate: hpte_need_flush's batching path per entry (VSID and VPN computation, two stores into the per-CPU batch)"},
+	{Name: "hcall_ns", Default: 800, Unit: "ns/call", Source: "estimate: no public figure for H_REMOVE / H_BULK_REMOVE; a PowerVM or KVM hypercall round trip (sc 1, partition switch to the hypervisor and back) is of the order of a microsecond"},
+	{Name: "hpte_ns", Default: 150, Unit: "ns/entry", Source: "estimate: one HPTE invalidation (locate the slot in the hash group, clear it, and its broadcast tlbie); no public figure, a broadcast tlbie is assumed to cost ~100-200 ns"},
+	{Name: "tlbie_ns", Default: 100, Unit: "ns/tlbie", Source: "estimate (PowerNV): issuing one broadcast tlbie; no public figure"},
+	{Name: "sync_ns", Default: 500, Unit: "ns/run", Source: "estimate (PowerNV): the eieio; tlbsync; ptesync that waits for a run of tlbies to complete on every CPU; no public figure, assumed several times a tlbie"},
+	{Name: "hook_ns", Default: 2, Unit: "ns/call", Source: "estimate: arch_enter/leave_lazy_mmu_mode bookkeeping (preempt_disable/enable, a per-CPU load)"},
+}
+
+// Options are the backend's non-cost knobs (0 or 1).
+var Options = []arch.Param{
+	{Name: "powernv", Default: 0, Unit: "bool", Source: "1: bare-metal PowerNV (native_flush_hash_range: tlbie per entry, one eieio;tlbsync;ptesync per run); 0: pSeries LPAR hypercalls"},
+	{Name: "bulk_remove", Default: 1, Unit: "bool", Source: "pSeries: firmware has FW_FEATURE_BULK_REMOVE (H_BULK_REMOVE, 4 HPTEs per call); 0: one H_REMOVE per HPTE"},
+	{Name: "seg_1t", Default: 1, Unit: "bool", Source: "the CPU supports 1 TB segments (POWER5+): user addresses >= 1 TB and kernel addresses use 1 TB segments, user addresses below use 256 MB ones"},
+}
+
+func init() {
+	arch.Register(&arch.Info{
+		Name:    Name,
+		Order:   1,
+		Doc:     "powerpc Book3S-64 hash MMU: per-CPU batch of up to 192 HPTE invalidations, H_BULK_REMOVE (pSeries) or tlbie (PowerNV)",
+		Params:  Params,
+		Options: Options,
+		New:     func(v map[string]float64) arch.Backend { return New(v) },
+	})
+}
+
+// cpu is one CPU's ppc64_tlb_batch plus its preemption state.
+type cpu struct {
+	preempt int  // preempt_disable depth from enter (a switch while > 0 is a violation)
+	active  bool // batch->active: set by enter, cleared by leave (pre-7.0 flag; 7.0 also needs Ctx.Lazy)
+	n       int  // batch->index
+	mm      uint32
+	shift   uint8 // batch->psize, as a page shift
+	ssize   uint8 // batch->ssize
+}
+
+// Backend is the ppc64-hash model. Create it with New.
+type Backend struct {
+	arch.Base
+	updateNs, batchNs, hcallNs, hpteNs, tlbieNs, syncNs, hookNs float64
+	powernv, bulk, seg1T                                        bool
+	cpus                                                        []cpu
+}
+
+// New builds a backend from a complete parameter map (arch.Info.Values).
+func New(v map[string]float64) *Backend {
+	return &Backend{
+		updateNs: v["update_ns"], batchNs: v["batch_ns"], hcallNs: v["hcall_ns"],
+		hpteNs: v["hpte_ns"], tlbieNs: v["tlbie_ns"], syncNs: v["sync_ns"], hookNs: v["hook_ns"],
+		powernv: v["powernv"] != 0, bulk: v["bulk_remove"] != 0, seg1T: v["seg_1t"] != 0,
+	}
+}
+
+// Name returns "ppc64-hash".
+func (b *Backend) Name() string { return Name }
+
+// Rules: no callback crashes this arch.
+func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
+
+// MainCounter is hcalls on pSeries and tlb_flushes (tlbie) on PowerNV.
+func (b *Backend) MainCounter() arch.Counter {
+	if b.powernv {
+		return arch.TLBFlushes
+	}
+	return arch.HCalls
+}
+
+func (b *Backend) cpu(i int) *cpu {
+	for i >= len(b.cpus) {
+		b.cpus = append(b.cpus, cpu{})
+	}
+	return &b.cpus[i]
+}
+
+// Enter is arch_enter_lazy_mmu_mode: preempt_disable() and mark the batch
+// active.
+func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	s := b.cpu(c.CPU)
+	s.preempt++
+	s.active = true
+	return b.hookNs, 0
+}
+
+// Leave is arch_leave_lazy_mmu_mode: drain the batch, mark it inactive,
+// preempt_enable().
+func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	s := b.cpu(c.CPU)
+	ns := b.hookNs + b.drain(s, c.CPU, c.Now)
+	s.active = false
+	if s.preempt > 0 {
+		s.preempt--
+	}
+	return ns, 0
+}
+
+// Flush is arch_flush_lazy_mmu_mode: drain the batch if it holds anything.
+func (b *Backend) Flush(c *arch.Ctx) float64 {
+	return b.drain(b.cpu(c.CPU), c.CPU, c.Now)
+}
+
+// needsFlush reports whether an update makes hpte_need_flush run: every
+// update primitive except set_pte_at goes through pte_update(), which calls
+// it when the old PTE had H_PAGE_HASHPTE, modeled as the old entry valid
+// (an upper bound: a valid PTE that was never faulted into the hash table
+// has no HPTE). set_pte_at (hash__set_pte_at) is a plain store.
+func needsFlush(e *traces.Event) bool {
+	return e.Op != traces.OpSet && e.Was()
+}
+
+// segSize is the segment size hpte_need_flush derives from the address.
+func (b *Backend) segSize(mm uint32, addr uint64) uint8 {
+	if !b.seg1T {
+		return seg256M
+	}
+	if mm == 0 || addr >= KernelBase || addr >= 1<<seg1TShift {
+		return seg1T // mmu_kernel_ssize, or user_segment_size() above 1 TB
+	}
+	return seg256M
+}
+
+// Update is one PTE update: hpte_need_flush for each of its pages when the
+// old entry had an HPTE.
+func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
+	ns := b.updateNs
+	if !needsFlush(e) {
+		b.St.Immediate++
+		return ns
+	}
+	nr := max(e.Nr, 1)
+	shift := e.Shift
+	if shift == 0 {
+		shift = 12
+	}
+	s := b.cpu(c.CPU)
+	// 7.0: is_lazy_mmu_mode_active(), false in interrupt context; before
+	// 7.0: batch->active. Both must hold for the update to be batched.
+	if !(c.Lazy && !c.InIRQ && s.active) {
+		b.St.Immediate++
+		for i := uint32(0); i < nr; i++ {
+			ns += b.flushOne()
+		}
+		return ns
+	}
+	b.St.Batched++
+	for i := uint32(0); i < nr; i++ {
+		addr := e.Addr + uint64(i)<<shift
+		ss := b.segSize(e.MM, addr)
+		if s.n != 0 && (s.mm != e.MM || s.shift != shift || s.ssize != ss) {
+			ns += b.drain(s, c.CPU, c.Now+ns)
+		}
+		if s.n == 0 {
+			s.mm, s.shift, s.ssize = e.MM, shift, ss
+		}
+		s.n++
+		ns += b.batchNs
+		b.Pend.Add(c.CPU, e.MM, addr, 1, shift, c.Now+ns)
+		if s.n >= BatchNR {
+			ns += b.drain(s, c.CPU, c.Now+ns)
+		}
+	}
+	return ns
+}
+
+// flushOne is flush_hash_page for one HPTE: one H_REMOVE on pSeries, one
+// tlbie with its synchronisation on PowerNV (native_hpte_invalidate).
+func (b *Backend) flushOne() float64 {
+	b.Count(arch.HPTEFlushes, 1)
+	if b.powernv {
+		b.Count(arch.TLBFlushes, 1)
+		return b.hpteNs + b.tlbieNs + b.syncNs
+	}
+	b.Count(arch.HCalls, 1)
+	return b.hcallNs + b.hpteNs
+}
+
+// flushRange is flush_hash_range for n > 1 HPTEs.
+func (b *Backend) flushRange(n int) float64 {
+	b.Count(arch.HPTEFlushes, uint64(n))
+	if b.powernv {
+		// native_flush_hash_range: a tlbie per entry, then one
+		// eieio; tlbsync; ptesync for the run.
+		b.Count(arch.TLBFlushes, uint64(n))
+		return float64(n)*(b.hpteNs+b.tlbieNs) + b.syncNs
+	}
+	calls := n // one H_REMOVE per HPTE without FW_FEATURE_BULK_REMOVE
+	if b.bulk {
+		calls = (n + BulkRemoveNR - 1) / BulkRemoveNR
+	}
+	b.Count(arch.HCalls, uint64(calls))
+	return float64(calls)*b.hcallNs + float64(n)*b.hpteNs
+}
+
+// drain is __flush_tlb_pending on CPU owner, whose state is s, at time now
+// (nothing if the batch is empty).
+func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
+	n := s.n
+	if n == 0 {
+		return 0
+	}
+	b.Pend.Drain(owner, now)
+	b.RecordBatch(n)
+	s.n = 0
+	if n == 1 {
+		return b.flushOne()
+	}
+	return b.flushRange(n)
+}
+
+// Switch is a context switch on c.CPU. Enter disabled preemption, so a
+// switch between enter and leave cannot happen in the kernel: it is
+// reported as PreemptedInSection and changes nothing (the batch stays with
+// the CPU, as the kernel no longer flushes it in __switch_to).
+func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
+	if b.cpu(c.CPU).preempt > 0 {
+		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
+	}
+	return 0, 0
+}
+
+// FlushAll drains every CPU's batch.
+func (b *Backend) FlushAll(c *arch.Ctx) float64 {
+	ns := 0.0
+	for i := range b.cpus {
+		ns += b.drain(&b.cpus[i], i, c.Now+ns)
+	}
+	return ns
+}
+
+// Reset returns the backend to its initial state, keeping costs and capacity.
+func (b *Backend) Reset() {
+	b.ResetBase()
+	for i := range b.cpus {
+		b.cpus[i] = cpu{}
+	}
+}
+
+var _ arch.Main = (*Backend)(nil)

@@ -1,0 +1,232 @@
+// Package sparc64 models lazy MMU mode on sparc64 (arch "sparc64"): the
+// per-CPU tlb_batch of user virtual addresses whose old PTE was valid, filled
+// by tlb_batch_add_one() from set_pte_at() and drained by flush_tlb_pending():
+// a TSB flush of the list, then one global_flush_tlb_page() for a single
+// entry or one smp_flush_tlb_pending() cross-call for several. Rules and
+// sources: docs/arch/sparc64.md.
+package sparc64
+
+import (
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/traces"
+)
+
+// Name is the backend's contract name.
+const Name = "sparc64"
+
+// BatchNR is TLB_BATCH_NR (arch/sparc/include/asm/tlbflush_64.h).
+const BatchNR = 192
+
+// Params lists the backend's cost parameters with their defaults and sources.
+var Params = []arch.Param{
+	{Name: "update_ns", Default: 10, Unit: "ns", Source: "estimate: the PTE store in __set_pte_at and the maybe_tlb_batch_add test"},
+	{Name: "batch_ns", Default: 10, Unit: "ns/entry", Source: "estimate: tlb_batch_add_one's batching path (a few loads and stores into the per-CPU batch)"},
+	{Name: "tsb_ns", Default: 20, Unit: "ns/entry", Source: "estimate: flushing one address from the TSB (flush_tsb_user_page / flush_tsb_user: hash into the TSB, compare the tag, invalidate); no public figure"},
+	{Name: "demap_ns", Default: 50, Unit: "ns/page", Source: "estimate: one demap-page operation on one CPU (stxa to the demap address plus membar, or the sun4v mmu_demap hypercall fast trap); no public figure"},
+	{Name: "xcall_ns", Default: 3000, Unit: "ns/call", Source: "estimate: a synchronous cross-call to the mm's other CPUs and the wait for their completion (cpu_mondo delivery via the sun4v hypervisor); no public figure, assumed of the order of an x86 TLB shootdown IPI (a few microseconds)"},
+	{Name: "hook_ns", Default: 2, Unit: "ns/call", Source: "estimate: arch_enter/leave_lazy_mmu_mode bookkeeping (preempt_disable/enable)"},
+}
+
+// Options are the backend's non-cost knobs (0 or 1).
+var Options = []arch.Param{
+	{Name: "single_user", Default: 0, Unit: "bool", Source: "1: the mm has one user and is current, so smp_flush_tlb_page/pending skip the cross-call (the mm_users == 1 shortcut of older kernels); 0: every flush cross-calls the mm's CPUs"},
+	{Name: "fullmm_skip", Default: 0, Unit: "bool", Source: "1: full=1 updates are neither batched nor flushed (KERNEL.md's reading of tlb_batch_add's `if (!fullmm)`); 0 (the kernel): sparc64 has no ptep_get_and_clear_full, the generic one drops `full`, so teardown updates are batched like any other"},
+}
+
+func init() {
+	arch.Register(&arch.Info{
+		Name:    Name,
+		Order:   2,
+		Doc:     "sparc64: per-CPU batch of up to 192 user vaddrs; TSB flush plus one demap or one cross-call per drain",
+		Params:  Params,
+		Options: Options,
+		New:     func(v map[string]float64) arch.Backend { return New(v) },
+	})
+}
+
+// cpu is one CPU's tlb_batch plus its preemption state.
+type cpu struct {
+	preempt int  // preempt_disable depth from enter
+	active  bool // tb->active before 7.0 (set by enter, cleared by leave)
+	n       int  // tb->tlb_nr
+	mm      uint32
+	shift   uint8 // tb->hugepage_shift
+}
+
+// Backend is the sparc64 model. Create it with New.
+type Backend struct {
+	arch.Base
+	updateNs, batchNs, tsbNs, demapNs, xcallNs, hookNs float64
+	singleUser, fullmmSkip                             bool
+	cpus                                               []cpu
+}
+
+// New builds a backend from a complete parameter map (arch.Info.Values).
+func New(v map[string]float64) *Backend {
+	return &Backend{
+		updateNs: v["update_ns"], batchNs: v["batch_ns"], tsbNs: v["tsb_ns"],
+		demapNs: v["demap_ns"], xcallNs: v["xcall_ns"], hookNs: v["hook_ns"],
+		singleUser: v["single_user"] != 0, fullmmSkip: v["fullmm_skip"] != 0,
+	}
+}
+
+// Name returns "sparc64".
+func (b *Backend) Name() string { return Name }
+
+// Rules: no callback crashes this arch.
+func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
+
+// MainCounter is crosscalls: the cross-CPU interrupt is the expensive part
+// of a flush, and the one batching divides by up to 192.
+func (b *Backend) MainCounter() arch.Counter { return arch.CrossCalls }
+
+func (b *Backend) cpu(i int) *cpu {
+	for i >= len(b.cpus) {
+		b.cpus = append(b.cpus, cpu{})
+	}
+	return &b.cpus[i]
+}
+
+// Enter is arch_enter_lazy_mmu_mode: preempt_disable().
+func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	s := b.cpu(c.CPU)
+	s.preempt++
+	s.active = true
+	return b.hookNs, 0
+}
+
+// Leave is arch_leave_lazy_mmu_mode: flush, then preempt_enable().
+func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	s := b.cpu(c.CPU)
+	ns := b.hookNs + b.drain(s, c.CPU, c.Now)
+	s.active = false
+	if s.preempt > 0 {
+		s.preempt--
+	}
+	return ns, 0
+}
+
+// Flush is arch_flush_lazy_mmu_mode: flush_tlb_pending() if the batch holds
+// anything.
+func (b *Backend) Flush(c *arch.Ctx) float64 {
+	return b.drain(b.cpu(c.CPU), c.CPU, c.Now)
+}
+
+// Update is one PTE update. Every primitive goes through set_pte_at /
+// __set_pte_at, whose maybe_tlb_batch_add() calls tlb_batch_add() for a user
+// mm whose old PTE was valid (pte_accessible); init_mm is left to
+// flush_tlb_kernel_range().
+func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
+	ns := b.updateNs
+	if e.MM == 0 || !e.Was() || (b.fullmmSkip && e.Full()) {
+		b.St.Immediate++
+		return ns
+	}
+	nr := max(e.Nr, 1)
+	shift := e.Shift
+	if shift == 0 {
+		shift = 12
+	}
+	s := b.cpu(c.CPU)
+	lazy := c.Lazy && !c.InIRQ && s.active
+	batched := false
+	for i := uint32(0); i < nr; i++ {
+		addr := e.Addr + uint64(i)<<shift
+		// tlb_batch_add_one: another mm flushes first, even outside lazy
+		// mode (an interrupt's update of another mm drains the
+		// interrupted task's batch).
+		if s.n != 0 && s.mm != e.MM {
+			ns += b.drain(s, c.CPU, c.Now+ns)
+		}
+		if !lazy {
+			// flush_tsb_user_page + global_flush_tlb_page.
+			ns += b.tsbNs + b.flushPage()
+			continue
+		}
+		batched = true
+		if s.n == 0 {
+			s.mm, s.shift = e.MM, shift
+		}
+		if s.shift != shift {
+			ns += b.drain(s, c.CPU, c.Now+ns)
+			s.mm, s.shift = e.MM, shift
+		}
+		s.n++
+		ns += b.batchNs
+		b.Pend.Add(c.CPU, e.MM, addr, 1, shift, c.Now+ns)
+		if s.n >= BatchNR {
+			ns += b.drain(s, c.CPU, c.Now+ns)
+		}
+	}
+	if batched {
+		b.St.Batched++
+	} else {
+		b.St.Immediate++
+	}
+	return ns
+}
+
+// crossCall counts and costs one cross-call unless the mm is single-user.
+func (b *Backend) crossCall(pages int) float64 {
+	if b.singleUser {
+		return 0
+	}
+	b.Count(arch.CrossCalls, 1)
+	return b.xcallNs + float64(pages)*b.demapNs // the caller waits for the remote demaps
+}
+
+// flushPage is global_flush_tlb_page (smp_flush_tlb_page on SMP): a
+// cross-call to the mm's other CPUs and a local demap of one page.
+func (b *Backend) flushPage() float64 {
+	b.Count(arch.TLBFlushes, 1)
+	return b.crossCall(1) + b.demapNs
+}
+
+// drain is flush_tlb_pending on CPU owner (state s) at time now.
+func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
+	n := s.n
+	if n == 0 {
+		return 0
+	}
+	b.Pend.Drain(owner, now)
+	b.RecordBatch(n)
+	s.n = 0
+	ns := float64(n) * b.tsbNs // flush_tsb_user(tb)
+	if n == 1 {
+		return ns + b.flushPage()
+	}
+	// smp_flush_tlb_pending: one cross-call with the whole list, and
+	// __flush_tlb_pending locally.
+	b.Count(arch.TLBFlushes, 1)
+	return ns + b.crossCall(n) + float64(n)*b.demapNs
+}
+
+// Switch is a context switch on c.CPU. Enter disabled preemption, so a
+// switch inside a section is reported as PreemptedInSection and changes
+// nothing.
+func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
+	if b.cpu(c.CPU).preempt > 0 {
+		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
+	}
+	return 0, 0
+}
+
+// FlushAll drains every CPU's batch.
+func (b *Backend) FlushAll(c *arch.Ctx) float64 {
+	ns := 0.0
+	for i := range b.cpus {
+		ns += b.drain(&b.cpus[i], i, c.Now+ns)
+	}
+	return ns
+}
+
+// Reset returns the backend to its initial state, keeping costs and capacity.
+func (b *Backend) Reset() {
+	b.ResetBase()
+	for i := range b.cpus {
+		b.cpus[i] = cpu{}
+	}
+}
+
+var _ arch.Main = (*Backend)(nil)
