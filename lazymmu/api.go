@@ -129,10 +129,14 @@ func (s ViolationSet) Has(v Violation) bool { return s&(1<<v) != 0 }
 func (s ViolationSet) With(v Violation) ViolationSet { return s | 1<<v }
 
 // Rules is what an arch backend says about the legality of callbacks under the
-// strategies that do not guard them (flat, typed): whether a second enter while
-// its lazy mode is on, or a leave while it is off, crashes it (x86 paravirt did
-// BUG_ON before 7.0). Such calls are counted as NestedEnter / LeaveWhileInactive.
+// strategies that do not guard them (flat, typed, countbool): whether a second
+// enter while its lazy mode is on, or a leave while it is off, crashes it (x86
+// paravirt did BUG_ON before 7.0). Such calls are counted as NestedEnter /
+// LeaveWhileInactive. IgnoresIRQ says that the arch's own hooks return at once
+// in interrupt context, which matters only under flat and typed (before the
+// generic layer bailed out itself): arm64 since commit b81c688426a9 (6.16).
 type Rules struct {
 	NestedEnterCrashes   bool
 	LeaveInactiveCrashes bool
+	IgnoresIRQ           bool
 }
