@@ -119,3 +119,10 @@ func Type7(sorted []float64, p float64) float64 {
 	}
 	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
 }
+
+// clone returns a copy of d that shares nothing with it.
+func (d *Dist) clone() *Dist {
+	c := *d
+	c.samples = append([]float64(nil), d.samples...)
+	return &c
+}

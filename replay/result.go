@@ -3,6 +3,11 @@
 // oracle, and collects the metrics of one replay (Result).
 package replay
 
+import (
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+)
+
 // Result is the outcome of one replay. Its JSON encoding is the contract of
 // ARCHITECTURE.md ("JSON result of one replay"); fields beyond the contract's
 // keys are lazybench extensions.
@@ -23,10 +28,22 @@ type Result struct {
 	Hazards    map[string]uint64 `json:"hazards"`
 
 	// Extensions.
-	Sections uint64   `json:"sections"`         // outermost sections closed
-	Flushes  uint64   `json:"flushes"`          // drains of a non-empty batch (all causes)
+	Sections uint64   `json:"sections"`          // outermost sections closed
+	Flushes  uint64   `json:"flushes"`           // drains of a non-empty batch (all causes)
 	Batches  []uint64 `json:"batches,omitempty"` // Batches[n] = drains of n entries; last = larger
-	Main     string   `json:"main_counter"`     // the backend's main arch_ops counter
+	Main     string   `json:"main_counter"`      // the backend's main arch_ops counter
+	// OracleFlushes counts the flushes the ideal strategy made before an
+	// access or tlbflush that needed them (0 under other strategies).
+	OracleFlushes uint64 `json:"oracle_flushes"`
+	// ExplicitFlushes counts the trace's own flush events.
+	ExplicitFlushes uint64 `json:"explicit_flushes"`
+	// WorkNs is the sum of the trace's work events, ns (not in modeled_ns).
+	WorkNs float64 `json:"work_ns"`
+	// WallNs is the largest per-CPU modeled clock at the end (arch costs plus
+	// work), ns: the modeled elapsed time of the busiest CPU.
+	WallNs float64 `json:"wall_ns"`
+	Tasks  int     `json:"tasks"` // distinct pids seen
+	CPUs   int     `json:"cpus"`  // highest cpu number seen, plus one
 
 	// Section and Deferred hold the distributions behind SectionNs and
 	// DeferredNs, for charts; not encoded.
@@ -56,3 +73,138 @@ const (
 	HazardStaleAccess = "stale-access"
 	HazardTLBFlush    = "tlbflush-before-flush"
 )
+
+// HazardNames lists the hazard names of the contract, in order.
+var HazardNames = []string{HazardStaleAccess, HazardTLBFlush}
+
+// UsedCounters lists the arch_ops counters a backend reports. A backend may
+// say so itself by implementing CounterLister; otherwise this table of the
+// contract's arches applies. Non-zero counters are reported in any case, so
+// the keys of one arch are the same under every strategy.
+var UsedCounters = map[string][]arch.Counter{
+	"arm64":      {arch.Barriers},
+	"ppc64-hash": {arch.HPTEFlushes, arch.HCalls, arch.TLBFlushes},
+	"sparc64":    {arch.TLBFlushes, arch.CrossCalls},
+	"x86-xen":    {arch.Hypercalls, arch.Multicalls},
+	"x86":        {},
+	"s390":       {arch.IPTEs},
+}
+
+// MainCounters is the main counter of each contract arch, used when the
+// backend does not implement arch.Main. x86 has none (its hooks do nothing):
+// "" there.
+var MainCounters = map[string]string{
+	"arm64":      "barriers",
+	"ppc64-hash": "hcalls",
+	"sparc64":    "crosscalls",
+	"x86-xen":    "hypercalls",
+	"s390":       "iptes",
+}
+
+// CounterLister is implemented by backends that say which arch_ops counters
+// they use.
+type CounterLister interface {
+	Counters() []arch.Counter
+}
+
+// MainCounter returns the name of be's main counter, or "" if it has none.
+func MainCounter(be arch.Backend) string {
+	if m, ok := be.(arch.Main); ok {
+		return m.MainCounter().String()
+	}
+	return MainCounters[be.Name()]
+}
+
+func usedCounters(be arch.Backend) []arch.Counter {
+	if l, ok := be.(CounterLister); ok {
+		return l.Counters()
+	}
+	return UsedCounters[be.Name()]
+}
+
+// result builds the Result of the replay just finished.
+func (e *Engine) result() *Result {
+	st := e.stats
+	r := &Result{
+		Trace:           e.cfg.Trace,
+		Arch:            e.be.Name(),
+		Strategy:        e.cfg.Strategy.String(),
+		Events:          e.events,
+		Updates:         e.updates,
+		Batched:         st.Batched,
+		Immediate:       st.Immediate,
+		Callbacks:       e.callbacks,
+		ArchOps:         make(map[string]uint64),
+		ModeledNs:       e.modeled,
+		SectionNs:       e.section.Quantiles(),
+		DeferredNs:      e.deferred.Quantiles(),
+		Violations:      make(map[string]uint64, lazymmu.NumViolations),
+		Hazards:         make(map[string]uint64, len(HazardNames)),
+		Sections:        e.sections,
+		Main:            MainCounter(e.be),
+		OracleFlushes:   e.oracleFlushes,
+		ExplicitFlushes: e.explicit,
+		WorkNs:          e.work,
+		Tasks:           len(e.tasks),
+		CPUs:            len(e.cpus),
+	}
+	for _, c := range usedCounters(e.be) {
+		r.ArchOps[c.String()] = st.Ops[c]
+	}
+	for c := arch.Counter(0); c < arch.NumCounters; c++ {
+		if st.Ops[c] != 0 {
+			r.ArchOps[c.String()] = st.Ops[c]
+		}
+	}
+	if r.Main != "" {
+		if _, ok := r.ArchOps[r.Main]; !ok {
+			r.ArchOps[r.Main] = 0
+		}
+	}
+	for v := lazymmu.Violation(0); v < lazymmu.NumViolations; v++ {
+		r.Violations[v.String()] = e.violations[v]
+	}
+	for i, h := range HazardNames {
+		r.Hazards[h] = e.hazards[i]
+	}
+	r.Flushes = st.Flushes
+	last := 0
+	for n := 1; n < len(st.Batches); n++ {
+		if st.Batches[n] != 0 {
+			last = n
+		}
+	}
+	if last > 0 {
+		r.Batches = append([]uint64(nil), st.Batches[:last+1]...)
+	}
+	for i := range e.cpus {
+		if e.cpus[i].clock > r.WallNs {
+			r.WallNs = e.cpus[i].clock
+		}
+	}
+	if e.cfg.KeepDists {
+		r.Section, r.Deferred = e.section.clone(), e.deferred.clone()
+	}
+	return r
+}
+
+// MainValue returns the value of the main counter (0 if none).
+func (r *Result) MainValue() uint64 { return r.ArchOps[r.Main] }
+
+// HazardTotal returns the number of hazards of every kind.
+func (r *Result) HazardTotal() uint64 {
+	var n uint64
+	for _, v := range r.Hazards {
+		n += v
+	}
+	return n
+}
+
+// ViolationTotal returns the number of violations of every kind.
+func (r *Result) ViolationTotal() uint64 {
+	var n uint64
+	for _, v := range r.Violations {
+		n += v
+	}
+	return n
+}

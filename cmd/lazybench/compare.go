@@ -1,0 +1,324 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/replay"
+)
+
+func init() {
+	register(&command{
+		name:    "compare",
+		summary: "replay traces under every arch x strategy and tabulate each metric with ratios",
+		run:     runCompare,
+	})
+}
+
+// compareMetric is one table of `lazybench compare`.
+type compareMetric struct {
+	key   string // JSON key of the ratio maps
+	title string
+	get   func(r *replay.Result) float64
+	ns    bool // a modeled time: printed with no decimals
+}
+
+var compareMetrics = []compareMetric{
+	{"modeled_ns", "modeled_ns: modeled ns of arch work, all CPUs", func(r *replay.Result) float64 { return r.ModeledNs }, true},
+	{"main", "main counter: the arch's main arch_ops counter (arm64 barriers, ppc64-hash hcalls, sparc64 crosscalls, x86-xen hypercalls, s390 iptes)", func(r *replay.Result) float64 { return float64(r.MainValue()) }, false},
+	{"flushes", "flushes: drains of a non-empty batch", func(r *replay.Result) float64 { return float64(r.Flushes) }, false},
+	{"hazards", "hazards: stale-access + tlbflush-before-flush", func(r *replay.Result) float64 { return float64(r.HazardTotal()) }, false},
+	{"violations", "violations: all kinds", func(r *replay.Result) float64 { return float64(r.ViolationTotal()) }, false},
+	{"section_p99", "section_ns p99: modeled ns from outermost enable to its disable", func(r *replay.Result) float64 { return r.SectionNs.P99 }, true},
+	{"deferred_p99", "deferred_ns p99: modeled ns an update stays deferred", func(r *replay.Result) float64 { return r.DeferredNs.P99 }, true},
+}
+
+// compareRow is one replay in `compare --json`: the Result plus the ratio of
+// each metric to the baseline strategy's and to ideal's on the same trace and
+// arch (null where the reference is 0 and the value is not).
+type compareRow struct {
+	*replay.Result
+	VsBaseline map[string]*float64 `json:"vs_baseline"`
+	VsIdeal    map[string]*float64 `json:"vs_ideal"`
+}
+
+// compareOutput is the JSON document `compare --json` prints.
+type compareOutput struct {
+	Baseline string       `json:"baseline"`
+	Results  []compareRow `json:"results"`
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ratio returns v/ref, 1 when both are 0, and false when only ref is 0.
+func ratio(v, ref float64) (float64, bool) {
+	if ref == 0 {
+		if v == 0 {
+			return 1, true
+		}
+		return math.Inf(1), false
+	}
+	return v / ref, true
+}
+
+type compareJob struct {
+	trace    int
+	arch     string
+	strategy lazymmu.Strategy
+}
+
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("compare", stderr)
+	traceList := fs.String("trace", "", "trace files or corpus:NAME, comma-separated (default: the whole embedded corpus)")
+	archList := fs.String("arch", "", "arches, comma-separated (default: all)")
+	stratList := fs.String("strategy", "", "strategies, comma-separated (default: all)")
+	baseline := fs.String("baseline", "upstream", "strategy the ratios are taken against (besides ideal)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
+	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("compare takes no arguments (use --trace)")
+	}
+	if *jobs < 1 {
+		return usagef("--jobs must be at least 1")
+	}
+	arches := splitList(*archList)
+	if len(arches) == 0 {
+		arches = arch.Names()
+	}
+	for _, a := range arches {
+		if err := checkArch(a); err != nil {
+			return err
+		}
+	}
+	var strats []lazymmu.Strategy
+	for _, n := range splitList(*stratList) {
+		s, err := parseStrategy(n)
+		if err != nil {
+			return err
+		}
+		strats = append(strats, s)
+	}
+	if len(strats) == 0 {
+		strats = lazymmu.Strategies()
+	}
+	base, err := parseStrategy(*baseline)
+	if err != nil {
+		return err
+	}
+	names := splitList(*traceList)
+	if len(names) == 0 {
+		if corpusNames == nil {
+			return usagef("no --trace given and no embedded corpus in this build")
+		}
+		for _, n := range corpusNames() {
+			names = append(names, corpusPrefix+n)
+		}
+	}
+	var srcs []traceSource
+	for _, n := range names {
+		src, err := newTraceSource(n)
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, src)
+	}
+	costs, err := loadCosts(*costsPath)
+	if err != nil {
+		return err
+	}
+
+	// The strategies to run: those shown, plus the two references.
+	run := append([]lazymmu.Strategy(nil), strats...)
+	for _, s := range []lazymmu.Strategy{base, lazymmu.Ideal} {
+		if !containsStrategy(run, s) {
+			run = append(run, s)
+		}
+	}
+	var work []compareJob
+	for t := range srcs {
+		for _, a := range arches {
+			for _, s := range run {
+				work = append(work, compareJob{t, a, s})
+			}
+		}
+	}
+	results, err := runJobs(srcs, work, costs, *jobs)
+	if err != nil {
+		return err
+	}
+	type key struct {
+		trace int
+		arch  string
+		s     lazymmu.Strategy
+	}
+	byKey := make(map[key]*replay.Result, len(work))
+	for i, j := range work {
+		byKey[key{j.trace, j.arch, j.strategy}] = results[i]
+	}
+	refs := func(j compareJob) (b, i *replay.Result) {
+		return byKey[key{j.trace, j.arch, base}], byKey[key{j.trace, j.arch, lazymmu.Ideal}]
+	}
+
+	if *asJSON {
+		out := compareOutput{Baseline: base.String()}
+		for i, j := range work {
+			if !containsStrategy(strats, j.strategy) {
+				continue
+			}
+			b, id := refs(j)
+			row := compareRow{Result: results[i], VsBaseline: map[string]*float64{}, VsIdeal: map[string]*float64{}}
+			for _, m := range compareMetrics {
+				v := m.get(results[i])
+				if r, ok := ratio(v, m.get(b)); ok {
+					row.VsBaseline[m.key] = &r
+				} else {
+					row.VsBaseline[m.key] = nil
+				}
+				if r, ok := ratio(v, m.get(id)); ok {
+					row.VsIdeal[m.key] = &r
+				} else {
+					row.VsIdeal[m.key] = nil
+				}
+			}
+			out.Results = append(out.Results, row)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+
+	fmt.Fprintf(stdout, "# lazybench compare: %d traces x %d arches x %d strategies; all figures modeled.\n", len(srcs), len(arches), len(strats))
+	fmt.Fprintf(stdout, "# Each cell: value (value / %s, value / ideal) on the same trace and arch; inf where the reference is 0.\n", base)
+	for _, m := range compareMetrics {
+		fmt.Fprintf(stdout, "\n## %s\n", m.title)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprint(tw, "trace\tarch\t")
+		if m.key == "main" {
+			fmt.Fprint(tw, "counter\t")
+		}
+		for _, s := range strats {
+			fmt.Fprintf(tw, "%s\t", s)
+		}
+		fmt.Fprintln(tw)
+		for t, src := range srcs {
+			for _, a := range arches {
+				fmt.Fprintf(tw, "%s\t%s\t", src.name, a)
+				if m.key == "main" {
+					main := byKey[key{t, a, base}].Main
+					if main == "" {
+						main = "-"
+					}
+					fmt.Fprintf(tw, "%s\t", main)
+				}
+				for _, s := range strats {
+					j := compareJob{t, a, s}
+					r := byKey[key{t, a, s}]
+					b, id := refs(j)
+					v := m.get(r)
+					fmt.Fprintf(tw, "%s (%s, %s)\t", formatValue(v, m.ns), formatRatio(ratio(v, m.get(b))), formatRatio(ratio(v, m.get(id))))
+				}
+				fmt.Fprintln(tw)
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func containsStrategy(l []lazymmu.Strategy, s lazymmu.Strategy) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func formatValue(v float64, ns bool) string {
+	if ns {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func formatRatio(r float64, ok bool) string {
+	if !ok {
+		return "inf"
+	}
+	return fmt.Sprintf("%.2f", r)
+}
+
+// runJobs replays every job on n goroutines; each goroutine keeps one engine
+// per arch and strategy and reuses it. Results come back in job order; the
+// first error in job order is returned.
+func runJobs(srcs []traceSource, work []compareJob, costs arch.Costs, n int) ([]*replay.Result, error) {
+	results := make([]*replay.Result, len(work))
+	errs := make([]error, len(work))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(n, len(work)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			engines := map[string]*replay.Engine{}
+			for i := range next {
+				j := work[i]
+				k := j.arch + "/" + j.strategy.String()
+				e := engines[k]
+				if e == nil {
+					var err error
+					if e, err = replay.New(replay.Config{Arch: j.arch, Costs: costs, Strategy: j.strategy}); err != nil {
+						errs[i] = err
+						continue
+					}
+					engines[k] = e
+				}
+				results[i], errs[i] = replayWith(e, srcs[j.trace])
+			}
+		}()
+	}
+	for i := range work {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	k := make([]string, 0, len(m))
+	for n := range m {
+		k = append(k, n)
+	}
+	sort.Strings(k)
+	return k
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lazybench/lazybench/arch"
+	_ "github.com/lazybench/lazybench/arch/all"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/replay"
+	"github.com/lazybench/lazybench/traces"
+)
+
+func init() {
+	register(&command{
+		name:    "replay",
+		summary: "replay one trace under one arch and strategy and print its metrics",
+		run:     runReplay,
+	})
+}
+
+// traceSource is one trace a command replays: a file, or a trace of the
+// embedded corpus ("corpus:NAME").
+type traceSource struct {
+	name string // as the user gave it
+	open func() (traces.Reader, io.Closer, error)
+}
+
+// corpusPrefix names a trace of the embedded corpus on the command line.
+const corpusPrefix = "corpus:"
+
+// corpusOpen, if set (by the corpus glue in corpus.go once traces/corpus
+// exists), opens a trace of the embedded corpus by name; corpusNames lists
+// them all.
+var (
+	corpusOpen  func(name string) (traces.Reader, io.Closer, error)
+	corpusNames func() []string
+)
+
+func newTraceSource(name string) (traceSource, error) {
+	if rest, ok := strings.CutPrefix(name, corpusPrefix); ok {
+		if corpusOpen == nil {
+			return traceSource{}, fmt.Errorf("%s: no embedded corpus in this build", name)
+		}
+		return traceSource{name: name, open: func() (traces.Reader, io.Closer, error) { return corpusOpen(rest) }}, nil
+	}
+	if _, err := os.Stat(name); err != nil {
+		return traceSource{}, err
+	}
+	return traceSource{name: name, open: func() (traces.Reader, io.Closer, error) { return traces.Open(name) }}, nil
+}
+
+// loadCosts reads a cost file ("" for none).
+func loadCosts(path string) (arch.Costs, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return arch.LoadCosts(path)
+}
+
+func parseStrategy(name string) (lazymmu.Strategy, error) {
+	s, ok := lazymmu.ParseStrategy(name)
+	if !ok {
+		return 0, usagef("unknown strategy %q (want one of %s)", name, strings.Join(strategyNames(), ", "))
+	}
+	return s, nil
+}
+
+func strategyNames() []string {
+	var n []string
+	for _, s := range lazymmu.Strategies() {
+		n = append(n, s.String())
+	}
+	return n
+}
+
+func checkArch(name string) error {
+	if _, ok := arch.Lookup(name); !ok {
+		return usagef("unknown arch %q (want one of %s)", name, strings.Join(arch.Names(), ", "))
+	}
+	return nil
+}
+
+// replayOne runs one replay of src.
+func replayOne(src traceSource, cfg replay.Config) (*replay.Result, error) {
+	e, err := replay.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return replayWith(e, src)
+}
+
+func replayWith(e *replay.Engine, src traceSource) (*replay.Result, error) {
+	r, c, err := src.open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	e.SetTrace(src.name)
+	return e.Run(r)
+}
+
+func runReplay(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("replay", stderr)
+	tracePath := fs.String("trace", "", "trace file (.lmt, .lmt.zst, .lmt.txt) or corpus:NAME")
+	archName := fs.String("arch", "arm64", "architecture backend: "+strings.Join(arch.Names(), ", "))
+	stratName := fs.String("strategy", "upstream", "nesting strategy: "+strings.Join(strategyNames(), ", "))
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	steps := fs.Bool("steps", false, "print one line per input event (and one per violation)")
+	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("replay takes no arguments (use --trace)")
+	}
+	if *tracePath == "" {
+		return usagef("replay needs --trace FILE")
+	}
+	if *asJSON && *steps {
+		return usagef("--json and --steps exclude each other")
+	}
+	if err := checkArch(*archName); err != nil {
+		return err
+	}
+	strat, err := parseStrategy(*stratName)
+	if err != nil {
+		return err
+	}
+	costs, err := loadCosts(*costsPath)
+	if err != nil {
+		return err
+	}
+	src, err := newTraceSource(*tracePath)
+	if err != nil {
+		return err
+	}
+	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat}
+	if *steps {
+		r, c, err := src.open()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		sw := replay.NewStepWriter(stdout, r.Strings)
+		cfg.Observer = sw
+		cfg.Trace = src.name
+		e, err := replay.New(cfg)
+		if err != nil {
+			return err
+		}
+		_, err = e.Run(r)
+		if ferr := sw.Flush(); err == nil {
+			err = ferr
+		}
+		return err
+	}
+	res, err := replayOne(src, cfg)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return writeResultTable(stdout, res)
+}
+
+// writeResultTable prints one replay's metrics as a two-column table.
+func writeResultTable(w io.Writer, r *replay.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
+	p("trace", "%s", r.Trace)
+	p("arch", "%s", r.Arch)
+	p("strategy", "%s", r.Strategy)
+	p("events", "%d", r.Events)
+	p("updates", "%d (batched %d, immediate %d)", r.Updates, r.Batched, r.Immediate)
+	p("callbacks", "enter %d, leave %d, flush %d", r.Callbacks.Enter, r.Callbacks.Leave, r.Callbacks.Flush)
+	ops := sortedKeys(r.ArchOps)
+	if len(ops) == 0 {
+		p("arch_ops", "none")
+	}
+	for _, k := range ops {
+		mark := ""
+		if k == r.Main {
+			mark = " (main)"
+		}
+		p("arch_ops."+k, "%d%s", r.ArchOps[k], mark)
+	}
+	p("flushes", "%d (batch drains; ideal's oracle flushes: %d)", r.Flushes, r.OracleFlushes)
+	p("modeled_ns", "%.0f (modeled arch work, all CPUs)", r.ModeledNs)
+	p("wall_ns", "%.0f (modeled, busiest CPU, with work events)", r.WallNs)
+	p("sections", "%d", r.Sections)
+	q := func(k string, d replay.Quantiles) {
+		p(k, "p50 %.0f  p90 %.0f  p99 %.0f  max %.0f (modeled)", d.P50, d.P90, d.P99, d.Max)
+	}
+	q("section_ns", r.SectionNs)
+	q("deferred_ns", r.DeferredNs)
+	nz := func(k string, m map[string]uint64) {
+		var parts []string
+		for _, n := range sortedKeys(m) {
+			if m[n] != 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", n, m[n]))
+			}
+		}
+		if len(parts) == 0 {
+			parts = []string{"none"}
+		}
+		p(k, "%s", strings.Join(parts, ", "))
+	}
+	nz("violations", r.Violations)
+	nz("hazards", r.Hazards)
+	return tw.Flush()
+}

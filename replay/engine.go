@@ -1,0 +1,522 @@
+package replay
+
+import (
+	"fmt"
+
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/traces"
+)
+
+// Config selects what one replay models.
+type Config struct {
+	// Trace is the name reported in Result.Trace.
+	Trace string
+	// Arch names a registered backend (import arch/all to register them);
+	// Backend, if set, is used instead and Arch and Costs are ignored.
+	Arch    string
+	Backend arch.Backend
+	// Costs overrides backend cost parameters (nil: the defaults).
+	Costs arch.Costs
+	// Strategy is the generic layer's nesting strategy.
+	Strategy lazymmu.Strategy
+	// Observer, if set, sees every event (see Observer).
+	Observer Observer
+	// KeepDists makes Result.Section and Result.Deferred hold copies of the
+	// distributions (for charts). Off by default: the copy allocates.
+	KeepDists bool
+}
+
+// lookahead bounds how far the engine reads ahead for the next event of a CPU
+// when it checks whether an API call is followed by a mid=1 switch.
+const lookahead = 256
+
+type cpuState struct {
+	task  int32 // dense task index, -1 before the CPU's first event
+	pid   uint32
+	irq   int32   // interrupt nesting depth
+	clock float64 // modeled clock, ns
+}
+
+type taskState struct {
+	st       lazymmu.State
+	pid      uint32
+	clock    float64 // the task's modeled time when it last ran
+	secStart float64 // CPU clock at its outermost enable
+	depth    int32   // trace-level section depth (non-IRQ enables minus disables)
+	held     lazymmu.Callback
+}
+
+// Engine replays traces through one strategy and one backend. It is reusable:
+// each Run starts from a clean state and keeps the memory it grew, so a
+// benchmark that replays many times allocates nothing per event and almost
+// nothing per run. An Engine is not safe for concurrent use; give each
+// goroutine its own.
+type Engine struct {
+	cfg   Config
+	be    arch.Backend
+	layer lazymmu.Layer
+	pend  *arch.Pending
+	stats *arch.Stats
+	obs   Observer
+	ideal bool
+
+	cpus  []cpuState
+	tasks []taskState
+	pids  map[uint32]int32
+
+	r      traces.Reader
+	eof    bool
+	ring   [lookahead]traces.Event
+	rhead  int
+	rlen   int
+	cur    traces.Event
+	peekOK bool
+
+	events        uint64
+	updates       uint64
+	sections      uint64
+	oracleFlushes uint64
+	explicit      uint64
+	modeled       float64
+	work          float64
+	callbacks     Callbacks
+	violations    [lazymmu.NumViolations]uint64
+	hazards       [2]uint64
+	section       Dist
+	deferred      Dist
+
+	step StepInfo
+	end  EndInfo
+}
+
+// New builds an engine for cfg. An unknown arch is an error wrapping
+// ErrUnknownArch; an unknown strategy one wrapping ErrUnknownStrategy.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Strategy >= lazymmu.NumStrategies {
+		return nil, fmt.Errorf("%w: %d", ErrUnknownStrategy, cfg.Strategy)
+	}
+	be := cfg.Backend
+	if be == nil {
+		if _, ok := arch.Lookup(cfg.Arch); !ok {
+			return nil, fmt.Errorf("%w %q (have %v)", ErrUnknownArch, cfg.Arch, arch.Names())
+		}
+		var err error
+		if be, err = arch.New(cfg.Arch, cfg.Costs); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Arch = be.Name()
+	e := &Engine{
+		cfg:   cfg,
+		be:    be,
+		layer: newLayer(cfg.Strategy, be.Rules()),
+		pend:  be.Pending(),
+		stats: be.Stats(),
+		obs:   cfg.Observer,
+		ideal: cfg.Strategy == lazymmu.Ideal,
+		pids:  make(map[uint32]int32),
+	}
+	e.pend.OnDrain = e.onDrain
+	return e, nil
+}
+
+// Run replays r with cfg on a new engine.
+func Run(r traces.Reader, cfg Config) (*Result, error) {
+	e, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return e.Run(r)
+}
+
+// Backend returns the engine's backend.
+func (e *Engine) Backend() arch.Backend { return e.be }
+
+// SetTrace sets the name the next results report.
+func (e *Engine) SetTrace(name string) { e.cfg.Trace = name }
+
+// SetObserver replaces the observer (nil for none).
+func (e *Engine) SetObserver(o Observer) { e.obs = o; e.cfg.Observer = o }
+
+func (e *Engine) onDrain(ns float64) {
+	if ns < 0 {
+		ns = 0 // drained from another CPU whose clock is behind: no deferral
+	}
+	e.deferred.Add(ns)
+}
+
+// reset returns the engine to its state before any event.
+func (e *Engine) reset() {
+	e.be.Reset()
+	e.pend = e.be.Pending()
+	e.stats = e.be.Stats()
+	e.pend.OnDrain = e.onDrain
+	e.cpus = e.cpus[:0]
+	e.tasks = e.tasks[:0]
+	clear(e.pids)
+	e.r, e.eof, e.rhead, e.rlen = nil, false, 0, 0
+	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
+	e.modeled, e.work = 0, 0
+	e.callbacks = Callbacks{}
+	e.violations = [lazymmu.NumViolations]uint64{}
+	e.hazards = [2]uint64{}
+	e.section.Reset()
+	e.deferred.Reset()
+	e.end = EndInfo{}
+}
+
+// next returns the next input event, from the lookahead ring first.
+func (e *Engine) next() *traces.Event {
+	if e.rlen > 0 {
+		e.cur = e.ring[e.rhead]
+		e.rhead = (e.rhead + 1) % lookahead
+		e.rlen--
+		return &e.cur
+	}
+	if e.eof || !e.r.Next() {
+		e.eof = true
+		return nil
+	}
+	return e.r.Event()
+}
+
+// nextMidSwitch reports whether the next event on cpu is a switch with mid=1,
+// reading ahead at most lookahead events. ev is the event being applied; it
+// is copied first if it lives in the reader.
+func (e *Engine) nextMidSwitch(cpu uint32) bool {
+	for i := 0; i < e.rlen; i++ {
+		x := &e.ring[(e.rhead+i)%lookahead]
+		if x.CPU == cpu {
+			return x.Op == traces.OpSwitch && x.Flags&traces.FlagMid != 0
+		}
+	}
+	for e.rlen < lookahead && !e.eof {
+		if !e.r.Next() {
+			e.eof = true
+			return false
+		}
+		x := &e.ring[(e.rhead+e.rlen)%lookahead]
+		*x = *e.r.Event()
+		e.rlen++
+		if x.CPU == cpu {
+			return x.Op == traces.OpSwitch && x.Flags&traces.FlagMid != 0
+		}
+	}
+	return false
+}
+
+// task returns the dense index of pid, adding a task in State zero if new.
+func (e *Engine) task(pid uint32) int32 {
+	if t, ok := e.pids[pid]; ok {
+		return t
+	}
+	t := int32(len(e.tasks))
+	e.pids[pid] = t
+	e.tasks = append(e.tasks, taskState{pid: pid})
+	return t
+}
+
+// Run replays r and returns its metrics. Errors are the reader's (a
+// *traces.Error naming file and line) or an event the engine cannot place.
+func (e *Engine) Run(r traces.Reader) (*Result, error) {
+	e.reset()
+	e.r = r
+	var idx int64
+	for {
+		ev := e.next()
+		if ev == nil {
+			break
+		}
+		if ev.CPU >= traces.MaxCPUs {
+			return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
+		}
+		if ev.Op.IsAPI() {
+			// The lookahead for a mid=1 switch may advance the reader:
+			// keep this event in e.cur.
+			if ev != &e.cur {
+				e.cur = *ev
+				ev = &e.cur
+			}
+		}
+		e.apply(idx, ev)
+		idx++
+	}
+	e.r = nil
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	e.finish(idx)
+	return e.result(), nil
+}
+
+func (e *Engine) cpu(n uint32) *cpuState {
+	for int(n) >= len(e.cpus) {
+		e.cpus = append(e.cpus, cpuState{task: -1})
+	}
+	return &e.cpus[n]
+}
+
+// switchIn makes task t current on c, bringing c's clock up to the task's.
+func (e *Engine) switchIn(c *cpuState, t int32) {
+	ts := &e.tasks[t]
+	c.task, c.pid = t, ts.pid
+	if ts.clock > c.clock {
+		c.clock = ts.clock
+	}
+}
+
+func (e *Engine) ctx(cpuN uint32, c *cpuState, lazy bool) arch.Ctx {
+	return arch.Ctx{CPU: int(cpuN), Task: int(c.task), PID: c.pid, Now: c.clock, Lazy: lazy, InIRQ: c.irq > 0}
+}
+
+func (e *Engine) addViolations(v lazymmu.ViolationSet) {
+	if v == 0 {
+		return
+	}
+	for i := lazymmu.Violation(0); i < lazymmu.NumViolations; i++ {
+		if v.Has(i) {
+			e.violations[i]++
+		}
+	}
+	if e.obs != nil {
+		e.step.Violations |= v
+	}
+}
+
+// cost charges ns of arch work to CPU c.
+func (e *Engine) cost(c *cpuState, ns float64) {
+	c.clock += ns
+	e.modeled += ns
+	if e.obs != nil {
+		e.step.Cost += ns
+	}
+}
+
+// callback makes the arch callback cb for task t current on CPU n.
+func (e *Engine) callback(n uint32, c *cpuState, t int32, cb lazymmu.Callback) {
+	e.callbackLazy(n, c, cb, e.layer.Active(&e.tasks[t].st, c.irq > 0))
+}
+
+// callbackLazy makes the arch callback cb on CPU n with Ctx.Lazy = lazy.
+func (e *Engine) callbackLazy(n uint32, c *cpuState, cb lazymmu.Callback, lazy bool) {
+	ctx := e.ctx(n, c, lazy)
+	var ns float64
+	var v lazymmu.ViolationSet
+	switch cb {
+	case lazymmu.CbEnter:
+		ns, v = e.be.Enter(&ctx)
+		e.callbacks.Enter++
+	case lazymmu.CbLeave:
+		ns, v = e.be.Leave(&ctx)
+		e.callbacks.Leave++
+	case lazymmu.CbFlush:
+		ns = e.be.Flush(&ctx)
+		e.callbacks.Flush++
+	default:
+		return
+	}
+	e.cost(c, ns)
+	e.addViolations(v)
+	if e.obs != nil && e.step.NCallbacks < MaxStepCallbacks {
+		e.step.Callbacks[e.step.NCallbacks] = cb
+		e.step.NCallbacks++
+	}
+}
+
+// release runs the callback task t held back at a mid=1 switch.
+func (e *Engine) release(n uint32, c *cpuState, t int32) {
+	if cb := e.tasks[t].held; cb != lazymmu.CbNone {
+		e.tasks[t].held = lazymmu.CbNone
+		e.callback(n, c, t, cb)
+	}
+}
+
+var apiCall = [traces.NumOps]lazymmu.Call{
+	traces.OpEnable:  lazymmu.Enable,
+	traces.OpDisable: lazymmu.Disable,
+	traces.OpPause:   lazymmu.Pause,
+	traces.OpResume:  lazymmu.Resume,
+}
+
+func (e *Engine) apply(idx int64, ev *traces.Event) {
+	e.events++
+	if e.obs != nil {
+		e.step = StepInfo{}
+	}
+	c := e.cpu(ev.CPU)
+	if c.task < 0 || ev.PID != c.pid {
+		// The CPU's first event, or a task change without a switch event
+		// (recorded traces may miss sched_switch): the event's pid runs now.
+		if c.task >= 0 {
+			if e.ideal {
+				e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false)
+			}
+			e.tasks[c.task].clock = c.clock
+		}
+		e.switchIn(c, e.task(ev.PID))
+		if e.ideal {
+			e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true)
+		}
+		e.release(ev.CPU, c, c.task)
+	}
+	t := c.task
+
+	switch op := ev.Op; {
+	case op.IsUpdate():
+		ctx := e.ctx(ev.CPU, c, e.layer.Active(&e.tasks[t].st, c.irq > 0))
+		e.cost(c, e.be.Update(&ctx, ev))
+		e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
+	case op.IsAPI():
+		e.api(ev, c, t)
+	case op == traces.OpAccess || op == traces.OpTLBFlush:
+		e.oracle(ev, c)
+	case op == traces.OpFlush:
+		e.explicit++
+		if !e.ideal {
+			e.callback(ev.CPU, c, t, lazymmu.CbFlush)
+		}
+	case op == traces.OpIRQEnter:
+		c.irq++
+	case op == traces.OpIRQExit:
+		if c.irq > 0 {
+			c.irq--
+		}
+	case op == traces.OpWork:
+		c.clock += float64(ev.Arg)
+		e.work += float64(ev.Arg)
+	case op == traces.OpSwitch:
+		e.doSwitch(ev, c)
+	}
+
+	if e.obs != nil {
+		s := &e.step
+		s.CPU, s.Task, s.PID, s.InIRQ = int(ev.CPU), int(c.task), c.pid, c.irq > 0
+		if ev.Op == traces.OpIRQEnter {
+			s.InIRQ = c.irq > 1
+		}
+		ts := &e.tasks[c.task]
+		s.Active = e.layer.Active(&ts.st, c.irq > 0)
+		s.Enable, s.Pause, s.Depth = ts.st.Enable(), ts.st.Pause(), int(ts.depth)
+		s.Clock = c.clock
+		s.Pending = e.pend.Total()
+		e.obs.Step(idx, ev, s)
+	}
+}
+
+func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
+	ts := &e.tasks[t]
+	inIRQ := c.irq > 0
+	call := apiCall[ev.Op]
+	if !inIRQ && call == lazymmu.Enable {
+		if ts.depth == 0 {
+			ts.secStart = c.clock
+		}
+		ts.depth++
+	}
+	cb, v := e.layer.Do(&ts.st, call, inIRQ)
+	e.addViolations(v)
+	if cb != lazymmu.CbNone {
+		if e.nextMidSwitch(ev.CPU) {
+			// Preempted between the counter update and the callback: the
+			// callback runs when the task next runs (KERNEL.md 3, Xen PV).
+			ts.held = cb
+			if e.obs != nil {
+				e.step.Held = true
+			}
+		} else {
+			e.callback(ev.CPU, c, t, cb)
+		}
+	}
+	if !inIRQ && call == lazymmu.Disable && ts.depth > 0 {
+		ts.depth--
+		if ts.depth == 0 {
+			e.sections++
+			e.section.Add(c.clock - ts.secStart)
+		}
+	}
+}
+
+// oracle checks an access or tlbflush against the deferred updates (KERNEL.md
+// section 5). Under ideal it flushes instead, so no hazard remains.
+func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
+	if e.pend.Total() == 0 || !e.pend.Overlaps(ev.MM, ev.Addr, ev.Nr, 0) {
+		return
+	}
+	if e.ideal {
+		ctx := e.ctx(ev.CPU, c, e.layer.Active(&e.tasks[c.task].st, c.irq > 0))
+		e.cost(c, e.be.FlushAll(&ctx))
+		e.oracleFlushes++
+		if e.obs != nil {
+			e.step.OracleFlush = true
+		}
+		return
+	}
+	h := HazardStale
+	if ev.Op == traces.OpTLBFlush {
+		h = HazardTLB
+	}
+	e.hazards[h>>1]++
+	if e.obs != nil {
+		e.step.Hazards |= h
+	}
+}
+
+func (e *Engine) doSwitch(ev *traces.Event, c *cpuState) {
+	out := c.task
+	inIRQ := c.irq > 0
+	next := e.task(uint32(ev.Arg))
+	nextPID := e.tasks[next].pid
+	outLazy, nextLazy := e.layer.Active(&e.tasks[out].st, inIRQ), e.layer.Active(&e.tasks[next].st, inIRQ)
+	if e.ideal {
+		// ideal keeps the arch in lazy mode while a task runs: it leaves
+		// before the switch (no arch lets a batch cross one: KERNEL.md 3)
+		// and enters again after it.
+		e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false)
+		outLazy, nextLazy = false, false
+	}
+	ctx := e.ctx(ev.CPU, c, outLazy)
+	ns, v := e.be.Switch(&ctx, int(next), nextPID, nextLazy)
+	e.cost(c, ns)
+	e.addViolations(v)
+	e.tasks[out].clock = c.clock
+	e.switchIn(c, next)
+	if e.ideal {
+		e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true)
+	}
+	e.release(ev.CPU, c, next)
+}
+
+// finish closes the trace: every task still in a section or a pause is
+// unbalanced, and every deferred update is made to take effect.
+func (e *Engine) finish(n int64) {
+	for i := range e.tasks {
+		ts := &e.tasks[i]
+		v := e.layer.End(&ts.st)
+		for k := lazymmu.Violation(0); k < lazymmu.NumViolations; k++ {
+			if v.Has(k) {
+				e.violations[k]++
+				e.end.Violations[k]++
+			}
+		}
+	}
+	best := -1
+	for i := range e.cpus {
+		if e.cpus[i].task >= 0 && (best < 0 || e.cpus[i].clock > e.cpus[best].clock) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		c := &e.cpus[best]
+		e.end.Clock = c.clock
+		e.end.Flushed = e.pend.Total()
+		ctx := e.ctx(uint32(best), c, false)
+		ctx.InIRQ = false
+		ns := e.be.FlushAll(&ctx)
+		e.modeled += ns
+		e.end.Cost = ns
+	}
+	if e.obs != nil {
+		e.obs.End(n, &e.end)
+	}
+}
