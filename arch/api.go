@@ -123,3 +123,13 @@ type Param struct {
 type Main interface {
 	MainCounter() Counter
 }
+
+// Linear is implemented by backends whose modeled time is a linear function
+// of counts: the time of every call since the last Reset is the sum over i
+// of Terms()[i] times the value of Info.Params[i]. The calibration fits a
+// backend's parameters with it; docs/arch/<name>.md writes the formula out.
+type Linear interface {
+	// Terms appends to dst, for each cost parameter in Info.Params order,
+	// the count that parameter multiplies, and returns the slice.
+	Terms(dst []float64) []float64
+}

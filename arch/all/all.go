@@ -7,10 +7,11 @@
 package all
 
 import (
-	// Backends are added here as they land; C2 adds arch/ppc64hash,
-	// arch/sparc64 and arch/s390.
-	_ "github.com/lazybench/lazybench/arch" // keeps the import block valid until the first backend lands
+	// Contract order: arm64, ppc64-hash, sparc64, x86-xen, x86, s390.
+	_ "github.com/lazybench/lazybench/arch/arm64"
 	_ "github.com/lazybench/lazybench/arch/ppc64hash"
-	_ "github.com/lazybench/lazybench/arch/s390"
 	_ "github.com/lazybench/lazybench/arch/sparc64"
+	_ "github.com/lazybench/lazybench/arch/xen"
+	_ "github.com/lazybench/lazybench/arch/x86"
+	_ "github.com/lazybench/lazybench/arch/s390"
 )

@@ -1,0 +1,241 @@
+// Package arm64 models arm64's lazy MMU mode: deferral of the
+// dsb(ishst); isb barrier pair that must follow a write of a valid kernel
+// page-table entry (arch/arm64/include/asm/pgtable.h, lazy support since
+// 6.16, commit 5fdd05efa1cd; 7.0 form after commit "arm64: mm: replace
+// TIF_LAZY_MMU with is_lazy_mmu_mode_active()").
+//
+// State is per task: the TIF_LAZY_MMU_PENDING flag, and the task's deferred
+// writes (Pending owner = Ctx.Task). Whether the task is in lazy mode is
+// Ctx.Lazy as the generic layer computes it (7.0's is_lazy_mmu_mode_active(),
+// or 6.16's TIF_LAZY_MMU set by enter and cleared by leave, which the flat
+// strategy reproduces), and never in interrupt context.
+//
+// Modeled time is linear in counts (arch.Linear):
+//
+//	ns = pte_write_ns*ptes + barrier_pair_ns*barriers
+//	   + defer_check_ns*deferred_writes + flag_atomic_ns*flag_atomics
+//
+// See docs/arch/arm64.md for every rule and its source.
+package arm64
+
+import (
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/traces"
+)
+
+// Name is the backend's contract name.
+const Name = "arm64"
+
+// Parameter indexes, in Info.Params order.
+const (
+	pPTEWrite = iota
+	pBarrierPair
+	pDeferCheck
+	pFlagAtomic
+	numParams
+)
+
+var params = []arch.Param{
+	pPTEWrite: {Name: "pte_write_ns", Default: 2, Unit: "ns/PTE",
+		Source: "estimate: one 8-byte store (WRITE_ONCE) to a page table line already in cache, a few cycles at 3.5 GHz (Apple M2); no published figure (CALIBRATION.md); fit by lazybench calibrate"},
+	pBarrierPair: {Name: "barrier_pair_ns", Default: 40, Unit: "ns",
+		Source: "estimate: dsb(ishst)+isb drains the store buffer and flushes the pipeline, tens of ns on M2; chosen so the pair is about a third of the per-page vmalloc+vfree cost, where the published test_vmalloc curve saturates (-33%, CALIBRATION.md); no primary figure; fit by lazybench calibrate"},
+	pDeferCheck: {Name: "defer_check_ns", Default: 1, Unit: "ns/write",
+		Source: "estimate: queue_pte_barriers() in lazy mode reads the thread flags and tests TIF_LAZY_MMU_PENDING (a load and a branch) per deferred write; fit by lazybench calibrate"},
+	pFlagAtomic: {Name: "flag_atomic_ns", Default: 10, Unit: "ns/op",
+		Source: "estimate: one atomic RMW on thread_info.flags (set_thread_flag, test_and_clear_thread_flag: LSE atomics, ~10 ns uncontended); the fixed cost of deferral behind the published +4% at 1 page (CALIBRATION.md); fit by lazybench calibrate"},
+}
+
+var options = []arch.Param{
+	{Name: "tif_lazy_mmu", Default: 0, Unit: "0 or 1",
+		Source: "1 models the 6.16-6.19 callbacks, where enter does set_thread_flag(TIF_LAZY_MMU) and leave clear_thread_flag(TIF_LAZY_MMU) after its flush (one flag atomic each; enter/leave/flush return early in interrupt context); 0 models 7.0, where enter is empty and leave = flush (commit 'arm64: mm: replace TIF_LAZY_MMU with is_lazy_mmu_mode_active()')"},
+}
+
+func init() {
+	arch.Register(&arch.Info{
+		Name:    Name,
+		Order:   0,
+		Doc:     "deferred dsb(ishst)+isb after valid kernel PTE writes, per-task pending flag (6.16+)",
+		Params:  params,
+		Options: options,
+		New:     func(v map[string]float64) arch.Backend { return New(v) },
+	})
+}
+
+// Backend is the arm64 model.
+type Backend struct {
+	arch.Base
+	cost    [numParams]float64
+	tif     bool   // tif_lazy_mmu option
+	pending []bool // per task: TIF_LAZY_MMU_PENDING
+
+	// The counts each parameter multiplies (Terms).
+	ptes, deferred, atomics float64
+}
+
+// New returns an arm64 backend with parameter values v (every param and
+// option of Info by name; missing ones take their defaults).
+func New(v map[string]float64) *Backend {
+	b := &Backend{}
+	for i, p := range params {
+		b.cost[i] = p.Default
+		if x, ok := v[p.Name]; ok {
+			b.cost[i] = x
+		}
+	}
+	b.tif = v["tif_lazy_mmu"] != 0
+	return b
+}
+
+// Name returns "arm64".
+func (b *Backend) Name() string { return Name }
+
+// Rules: arm64 tolerates nesting (the flag is not a count) and a leave
+// outside lazy mode (a flush of nothing).
+func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
+
+// MainCounter is barriers.
+func (b *Backend) MainCounter() arch.Counter { return arch.Barriers }
+
+func (b *Backend) flag(task int) *bool {
+	for task >= len(b.pending) {
+		b.pending = append(b.pending, false)
+	}
+	return &b.pending[task]
+}
+
+func (b *Backend) atomic() float64 {
+	b.atomics++
+	return b.cost[pFlagAtomic]
+}
+
+// barrier issues one dsb(ishst); isb pair.
+func (b *Backend) barrier() float64 {
+	b.Count(arch.Barriers, 1)
+	return b.cost[pBarrierPair]
+}
+
+// flush is arch_flush_lazy_mmu_mode: if test_and_clear_thread_flag(
+// TIF_LAZY_MMU_PENDING), emit the barrier pair; the pair makes every
+// deferred write of the task take effect.
+func (b *Backend) flush(c *arch.Ctx) float64 {
+	ns := b.atomic() // test_and_clear_thread_flag is an atomic RMW, set or not
+	f := b.flag(c.Task)
+	if *f {
+		*f = false
+		ns += b.barrier()
+		b.Drain(c.Task, c.Now+ns)
+	}
+	return ns
+}
+
+// Enter is arch_enter_lazy_mmu_mode: empty in 7.0; 6.16-6.19 set
+// TIF_LAZY_MMU unless in interrupt context.
+func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	if b.tif && !c.InIRQ {
+		return b.atomic(), 0
+	}
+	return 0, 0
+}
+
+// Leave is arch_leave_lazy_mmu_mode: a flush (6.16-6.19: then clear
+// TIF_LAZY_MMU; nothing in interrupt context).
+func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	if b.tif {
+		if c.InIRQ {
+			return 0, 0
+		}
+		return b.flush(c) + b.atomic(), 0
+	}
+	return b.flush(c), 0
+}
+
+// Flush is arch_flush_lazy_mmu_mode (6.16-6.19: nothing in interrupt context).
+func (b *Backend) Flush(c *arch.Ctx) float64 {
+	if b.tif && c.InIRQ {
+		return 0
+	}
+	return b.flush(c)
+}
+
+// needsBarrier reports whether the update writes a valid kernel entry
+// through a path that ends in __set_pte_complete / queue_pte_barriers:
+// set_pte(s), pte_clear (a set of an empty, so invalid, entry) and
+// ptep_modify_prot_commit (set_pte_at). ptep_get_and_clear (xchg) and
+// ptep_set_wrprotect (cmpxchg loop) issue no barrier pair.
+func needsBarrier(e *traces.Event) bool {
+	switch e.Op {
+	case traces.OpSet, traces.OpClear, traces.OpModify:
+		return e.Kernel() && e.Valid()
+	}
+	return false
+}
+
+// Update is one PTE update. A set of nr pages is one set_ptes call: nr
+// stores and one queue_pte_barriers at the end (__set_ptes_anysz).
+func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
+	nr := float64(max(e.Nr, 1))
+	b.ptes += nr
+	ns := nr * b.cost[pPTEWrite]
+	if !needsBarrier(e) {
+		b.St.Immediate++
+		return ns
+	}
+	if !c.Lazy || c.InIRQ {
+		b.St.Immediate++
+		return ns + b.barrier()
+	}
+	// queue_pte_barriers in lazy mode: read the flags; set PENDING with an
+	// atomic only if it is not set yet.
+	b.St.Batched++
+	b.deferred++
+	ns += b.cost[pDeferCheck]
+	if f := b.flag(c.Task); !*f {
+		*f = true
+		ns += b.atomic()
+	}
+	b.Pend.Add(c.Task, e.MM, e.Addr, e.Nr, e.Shift, c.Now+ns)
+	return ns
+}
+
+// Switch models __switch_to's dsb(ish), which makes the outgoing task's
+// pending page-table writes visible to the table walker (its comment, since
+// commit 5fdd05efa1cd). The dsb is issued on every switch whatever lazy
+// mode does, so it costs nothing here and is not counted as a barrier pair;
+// the TIF_LAZY_MMU_PENDING flag stays set and follows the task, so its next
+// flush still pays one pair, as in the kernel.
+func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
+	b.Drain(c.Task, c.Now)
+	return 0, 0
+}
+
+// FlushAll makes every task's deferred writes take effect: one barrier pair
+// for each task whose pending flag is set.
+func (b *Backend) FlushAll(c *arch.Ctx) float64 {
+	ns := 0.0
+	for t := range b.pending {
+		if b.pending[t] {
+			cc := *c
+			cc.Task = t
+			cc.Now = c.Now + ns
+			ns += b.flush(&cc)
+		}
+	}
+	// Entries of tasks whose flag was cleared can only have been drained
+	// already; anything left is drained now (defensive, counts nothing).
+	b.Pend.DrainAll(c.Now + ns)
+	return ns
+}
+
+// Terms returns the counts each parameter multiplies, in Params order.
+func (b *Backend) Terms(dst []float64) []float64 {
+	return append(dst, b.ptes, float64(b.St.Ops[arch.Barriers]), b.deferred, b.atomics)
+}
+
+// Reset clears all state and counters, keeping costs.
+func (b *Backend) Reset() {
+	b.ResetBase()
+	clear(b.pending)
+	b.ptes, b.deferred, b.atomics = 0, 0, 0
+}
