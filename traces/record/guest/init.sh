@@ -24,7 +24,9 @@ for arg in $(cat /proc/cmdline); do
 	lazybench.rounds=*) rounds=${arg#*=} ;;
 	esac
 done
+# The second serial port carries gzip data: no newline translation.
 out=/dev/ttyS1
+stty -F "$out" raw -echo 2>/dev/null || stty raw -echo <"$out"
 say() { echo "LAZYBENCH $*"; }
 die() { say "FAIL $*"; poweroff -f; }
 
@@ -32,7 +34,7 @@ say "uname $(uname -r)"
 case "$mode" in
 syms)
 	echo 0 >/proc/sys/kernel/kptr_restrict
-	cat /proc/kallsyms >"$out" || die "cannot read /proc/kallsyms"
+	gzip -1 -c /proc/kallsyms >"$out" || die "cannot read /proc/kallsyms"
 	say "syms $(wc -l </proc/kallsyms)"
 	say "DONE"
 	poweroff -f
@@ -95,6 +97,6 @@ for s in "$T"/per_cpu/cpu*/stats; do
 	lost=$((lost + ${ov:-0} + ${dr:-0}))
 done
 say "lost $lost"
-cat "$T/trace" >"$out" || die "cannot dump the trace"
+gzip -1 -c "$T/trace" >"$out" || die "cannot dump the trace"
 say "DONE"
 poweroff -f

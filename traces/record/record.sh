@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# make record: record real lazy-MMU / PTE-write traces from Debian's own amd64
+# kernel under QEMU (TCG), import them, and add them to traces/corpus/.
+# See docs/recording.md. Needs root (apt-get) on Debian/Ubuntu x86-64.
+#
+# Stages (each one timed on stderr):
+#   deps      apt-get update + install qemu-system-x86 linux-image-amd64
+#             busybox-static cpio xz-utils gcc libc6-dev (fails if the
+#             archive cannot be reached: never skipped)
+#   build     lazybench and the static workload program
+#   syms      boot 1: dump /proc/kallsyms of the kernel booted with nokaslr
+#   probes    lazybench record probes: find the probe points in the image
+#   trace     boot 2..: record each configuration in RECORD_CONFIGS
+#   import    lazybench import ftrace each raw trace into traces/corpus/
+#
+# Environment:
+#   RECORD_CONFIGS  space-separated NAME:MIB:PAR:ROUNDS (default below)
+#   RECORD_WORK     work dir (default traces/record/work, gitignored)
+#   RECORD_CORPUS   where traces go (default traces/corpus)
+#   RECORD_BUFKB    per-CPU ftrace buffer in KiB (default 16384)
+#   RECORD_NO_APT=1 use what is installed (for a developer machine; CI never sets it)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+W=${RECORD_WORK:-$ROOT/traces/record/work}
+CORPUS=${RECORD_CORPUS:-$ROOT/traces/corpus}
+BUFKB=${RECORD_BUFKB:-16384}
+CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1"}
+GO=${GO:-go}
+mkdir -p "$W"
+
+t0=$(date +%s)
+stage_start=$t0
+stage() {
+	local now
+	now=$(date +%s)
+	if [ -n "${STAGE:-}" ]; then
+		echo "record: stage $STAGE took $((now - stage_start)) s" >&2
+		echo "$STAGE $((now - stage_start))" >>"$W/timings.txt"
+	fi
+	STAGE=$1
+	stage_start=$now
+	[ "$1" = end ] || echo "record: == $1" >&2
+}
+die() {
+	echo "record: FAIL: $*" >&2
+	exit 1
+}
+: >"$W/timings.txt"
+
+stage deps
+PKGS="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils gcc libc6-dev"
+if [ "${RECORD_NO_APT:-}" = 1 ]; then
+	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
+else
+	[ "$(id -u)" = 0 ] || die "apt-get needs root (run as root, or RECORD_NO_APT=1 with $PKGS installed)"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get update >"$W/apt-update.log" 2>&1 || grep -qE '^(Err|W: Failed to fetch)' "$W/apt-update.log"; then
+		tail -5 "$W/apt-update.log" >&2
+		die "cannot reach the Debian archive (apt-get update failed; see $W/apt-update.log)"
+	fi
+	if ! apt-get install -y --no-install-recommends $PKGS >"$W/apt-install.log" 2>&1; then
+		tail -5 "$W/apt-install.log" >&2
+		die "apt-get install $PKGS failed (see $W/apt-install.log)"
+	fi
+fi
+for c in qemu-system-x86_64 cpio xz gcc; do
+	command -v "$c" >/dev/null || die "$c is not installed"
+done
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically' && BUSYBOX=
+[ -x /bin/busybox ] && BUSYBOX=/bin/busybox
+[ -n "$BUSYBOX" ] || die "busybox (static) is not installed"
+# The kernel linux-image-amd64 points to.
+KPKG=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -1)
+KVER=${KPKG#linux-image-}
+[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)
+VMLINUZ=/boot/vmlinuz-$KVER
+[ -f "$VMLINUZ" ] || die "no kernel image in /boot"
+KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null || echo unknown)
+QEMUVER=$(qemu-system-x86_64 --version | head -1)
+echo "record: kernel $VMLINUZ ($KPKGVER), $QEMUVER" >&2
+
+stage build
+$GO build -o "$W/lazybench" ./cmd/lazybench
+LB=$W/lazybench
+gcc -O2 -static -o "$W/workload" traces/record/guest/workload.c
+
+# mkinitramfs OUT: busybox, /init, the workload, the probes.
+mkinitramfs() {
+	local root=$W/root
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
+	cp "$BUSYBOX" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp traces/record/guest/init.sh "$root/init"
+	chmod +x "$root/init"
+	cp "$W/workload" "$root/workload"
+	cp "$W/probes.txt" "$root/probes.txt" 2>/dev/null || : >"$root/probes.txt"
+	sed -n 's/^# tracepoint: //p' "$root/probes.txt" >"$root/tracepoints.txt"
+	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$1"
+}
+
+# boot OUTPREFIX CMDLINE...: run the guest; console to OUTPREFIX.console,
+# second serial port (gzip stream) to OUTPREFIX.gz.
+boot() {
+	local out=$1
+	shift
+	rm -f "$out.console" "$out.gz"
+	timeout 900 qemu-system-x86_64 -accel tcg -smp 2 -m 1G -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$W/initramfs.gz" \
+		-append "console=ttyS0 nokaslr panic=-1 quiet $*" \
+		-display none -monitor none -nographic \
+		-serial "file:$out.console" -serial "file:$out.gz" >/dev/null 2>&1 ||
+		die "qemu failed or timed out (console: $out.console)"
+	tr -d '\r' <"$out.console" >"$out.log"
+	if grep -q '^LAZYBENCH FAIL' "$out.log"; then
+		die "guest: $(grep '^LAZYBENCH FAIL' "$out.log")"
+	fi
+	grep -q '^LAZYBENCH DONE' "$out.log" || die "guest did not finish (see $out.log)"
+}
+
+stage syms
+rm -f "$W/probes.txt"
+mkinitramfs "$W/initramfs.gz"
+boot "$W/syms" lazybench.mode=syms
+gzip -dc "$W/syms.gz" >"$W/kallsyms.txt" || die "kallsyms dump is corrupt"
+grep -q "$(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")" <<<"$(wc -l <"$W/kallsyms.txt")" ||
+	die "kallsyms dump has $(wc -l <"$W/kallsyms.txt") lines, the guest counted $(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")"
+
+stage probes
+"$LB" record probes --vmlinux "$VMLINUZ" --kallsyms "$W/kallsyms.txt" -o "$W/probes.txt" 2>"$W/probes.log" ||
+	{ cat "$W/probes.log" >&2; die "probe discovery failed"; }
+cat "$W/probes.log" >&2
+PROBES=$(sed -n 's/^# probes: //p' "$W/probes.txt")
+
+HAVE_IMPORT=0
+"$LB" help 2>/dev/null | grep -qE '^ *import ' && HAVE_IMPORT=1
+
+mkdir -p "$CORPUS"
+for cfg in $CONFIGS; do
+	IFS=: read -r name mb par rounds <<<"$cfg"
+	stage "trace:$name"
+	mkinitramfs "$W/initramfs.gz"
+	boot "$W/$name" lazybench.mode=trace lazybench.mb="$mb" lazybench.par="$par" \
+		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB"
+	grep -E '^LAZYBENCH (probes|stats|lost|refused|missing)' "$W/$name.log" >&2 || true
+	lost=$(sed -n 's/^LAZYBENCH lost //p' "$W/$name.log")
+	[ -n "$lost" ] || die "$name: the guest reported no overrun check"
+	if [ "$lost" != 0 ]; then
+		die "$name: the trace buffer overran: $lost events lost (per-CPU overrun/dropped in $W/$name.log); raise RECORD_BUFKB (now $BUFKB) or shrink the workload"
+	fi
+	gzip -dc "$W/$name.gz" >"$W/$name.raw.txt" || die "$name: trace dump is corrupt"
+	defined=$(sed -n 's/^LAZYBENCH probes defined=\([0-9]*\).*/\1/p' "$W/$name.log")
+	refused=$(sed -n 's/^LAZYBENCH probes .*refused=\([0-9]*\).*/\1/p' "$W/$name.log")
+	echo "record: $name: $(grep -vc '^#' "$W/$name.raw.txt") trace lines; events by name:" >&2
+	grep -v '^#' "$W/$name.raw.txt" | sed -n 's/.*: \([a-z_]*[a-z]\)[0-9_]*: .*/\1/p' | sort | uniq -c | sort -rn >&2 || true
+
+	stage "import:$name"
+	out=$CORPUS/recorded_$name.lmt.txt
+	if [ "$HAVE_IMPORT" = 1 ]; then
+		"$LB" import ftrace "$W/$name.raw.txt" -o "$out" || die "$name: import failed"
+		"$LB" validate "$out" || die "$name: the imported trace does not validate"
+		"$LB" stat "$out" >"$W/$name.stat.txt" 2>&1 && cat "$W/$name.stat.txt" >&2 || true
+	else
+		echo "record: NOTE: 'lazybench import' does not exist yet; the raw ftrace text is in $W/$name.raw.txt" >&2
+		out=
+	fi
+	date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	# One JSON object per recorded trace; the corpus manifest is merged from these.
+	cat >"$W/$name.manifest.json" <<EOF
+{
+  "name": "recorded_$name",
+  "file": "$(basename "${out:-$W/$name.raw.txt}")",
+  "kind": "recorded",
+  "kernel": "$KVER ($KPKGVER, Debian linux-image-amd64)",
+  "qemu": "$QEMUVER, TCG, -smp 2 -m 1G",
+  "workload": "traces/record/guest/workload.c: $mb MiB per process, $par processes, $rounds round(s): touch, fork+COW+exit, mprotect, mremap, madvise cold/pageout/dontneed, munmap, bpf array map",
+  "probes": "$PROBES; defined $defined, refused $refused",
+  "date": "$date",
+  "command": "make record (RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB)"
+}
+EOF
+done
+stage end
+echo "record: done in $(($(date +%s) - t0)) s; stage times in $W/timings.txt" >&2
+cat "$W/timings.txt" >&2
