@@ -48,6 +48,18 @@ var Params = []arch.Param{
 	{Name: "hook_ns", Default: 2, Unit: "ns/call", Source: "estimate: arch_enter/leave_lazy_mmu_mode bookkeeping (preempt_disable/enable, a per-CPU load)"},
 }
 
+// Indexes of Params.
+const (
+	pUpdate = iota
+	pBatch
+	pHcall
+	pHpte
+	pTlbie
+	pSync
+	pHook
+	numParams
+)
+
 // Options are the backend's non-cost knobs (0 or 1).
 var Options = []arch.Param{
 	{Name: "powernv", Default: 0, Unit: "bool", Source: "1: bare-metal PowerNV (native_flush_hash_range: tlbie per entry, one eieio;tlbsync;ptesync per run); 0: pSeries LPAR hypercalls"},
@@ -79,19 +91,48 @@ type cpu struct {
 // Backend is the ppc64-hash model. Create it with New.
 type Backend struct {
 	arch.Base
-	updateNs, batchNs, hcallNs, hpteNs, tlbieNs, syncNs, hookNs float64
-	powernv, bulk, seg1T                                        bool
-	cpus                                                        []cpu
+	p                    [numParams]float64 // parameter values, in Params order
+	terms                [numParams]float64 // the count each parameter multiplied since Reset
+	powernv, bulk, seg1T bool
+	cpus                 []cpu
 }
 
-// New builds a backend from a complete parameter map (arch.Info.Values).
+// New builds a backend from a parameter map (arch.Info.Values); missing
+// parameters take their defaults.
 func New(v map[string]float64) *Backend {
-	return &Backend{
-		updateNs: v["update_ns"], batchNs: v["batch_ns"], hcallNs: v["hcall_ns"],
-		hpteNs: v["hpte_ns"], tlbieNs: v["tlbie_ns"], syncNs: v["sync_ns"], hookNs: v["hook_ns"],
-		powernv: v["powernv"] != 0, bulk: v["bulk_remove"] != 0, seg1T: v["seg_1t"] != 0,
+	b := &Backend{powernv: option(v, "powernv"), bulk: option(v, "bulk_remove"), seg1T: option(v, "seg_1t")}
+	for i, p := range Params {
+		b.p[i] = p.Default
+		if x, ok := v[p.Name]; ok {
+			b.p[i] = x
+		}
 	}
+	return b
 }
+
+// option returns option name from v, or its default.
+func option(v map[string]float64, name string) bool {
+	if x, ok := v[name]; ok {
+		return x != 0
+	}
+	for _, o := range Options {
+		if o.Name == name {
+			return o.Default != 0
+		}
+	}
+	return false
+}
+
+// c charges n times parameter i.
+func (b *Backend) c(i int, n float64) float64 {
+	b.terms[i] += n
+	return n * b.p[i]
+}
+
+// Terms appends the count each parameter multiplied since Reset, in Params
+// order (arch.Linear): the modeled time is their dot product with the
+// parameter values.
+func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.terms[:]...) }
 
 // Name returns "ppc64-hash".
 func (b *Backend) Name() string { return Name }
@@ -120,14 +161,14 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
 	s.preempt++
 	s.active = true
-	return b.hookNs, 0
+	return b.c(pHook, 1), 0
 }
 
 // Leave is arch_leave_lazy_mmu_mode: drain the batch, mark it inactive,
 // preempt_enable().
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
-	ns := b.hookNs + b.drain(s, c.CPU, c.Now)
+	ns := b.c(pHook, 1) + b.drain(s, c.CPU, c.Now)
 	s.active = false
 	if s.preempt > 0 {
 		s.preempt--
@@ -163,7 +204,7 @@ func (b *Backend) segSize(mm uint32, addr uint64) uint8 {
 // Update is one PTE update: hpte_need_flush for each of its pages when the
 // old entry had an HPTE.
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.updateNs
+	ns := b.c(pUpdate, 1)
 	if !needsFlush(e) {
 		b.St.Immediate++
 		return ns
@@ -194,7 +235,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 			s.mm, s.shift, s.ssize = e.MM, shift, ss
 		}
 		s.n++
-		ns += b.batchNs
+		ns += b.c(pBatch, 1)
 		b.Pend.Add(c.CPU, e.MM, addr, 1, shift, c.Now+ns)
 		if s.n >= BatchNR {
 			ns += b.drain(s, c.CPU, c.Now+ns)
@@ -209,10 +250,10 @@ func (b *Backend) flushOne() float64 {
 	b.Count(arch.HPTEFlushes, 1)
 	if b.powernv {
 		b.Count(arch.TLBFlushes, 1)
-		return b.hpteNs + b.tlbieNs + b.syncNs
+		return b.c(pHpte, 1) + b.c(pTlbie, 1) + b.c(pSync, 1)
 	}
 	b.Count(arch.HCalls, 1)
-	return b.hcallNs + b.hpteNs
+	return b.c(pHcall, 1) + b.c(pHpte, 1)
 }
 
 // flushRange is flush_hash_range for n > 1 HPTEs.
@@ -222,14 +263,14 @@ func (b *Backend) flushRange(n int) float64 {
 		// native_flush_hash_range: a tlbie per entry, then one
 		// eieio; tlbsync; ptesync for the run.
 		b.Count(arch.TLBFlushes, uint64(n))
-		return float64(n)*(b.hpteNs+b.tlbieNs) + b.syncNs
+		return b.c(pHpte, float64(n)) + b.c(pTlbie, float64(n)) + b.c(pSync, 1)
 	}
 	calls := n // one H_REMOVE per HPTE without FW_FEATURE_BULK_REMOVE
 	if b.bulk {
 		calls = (n + BulkRemoveNR - 1) / BulkRemoveNR
 	}
 	b.Count(arch.HCalls, uint64(calls))
-	return float64(calls)*b.hcallNs + float64(n)*b.hpteNs
+	return b.c(pHcall, float64(calls)) + b.c(pHpte, float64(n))
 }
 
 // drain is __flush_tlb_pending on CPU owner, whose state is s, at time now
@@ -271,9 +312,13 @@ func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 // Reset returns the backend to its initial state, keeping costs and capacity.
 func (b *Backend) Reset() {
 	b.ResetBase()
+	b.terms = [numParams]float64{}
 	for i := range b.cpus {
 		b.cpus[i] = cpu{}
 	}
 }
 
-var _ arch.Main = (*Backend)(nil)
+var (
+	_ arch.Main   = (*Backend)(nil)
+	_ arch.Linear = (*Backend)(nil)
+)

@@ -35,6 +35,16 @@ var Params = []arch.Param{
 	{Name: "hook_ns", Default: 5, Unit: "ns/call", Source: "estimate: arch_enter/leave_lazy_mmu_mode bookkeeping (get_cpu_var, lowcore lazy_mmu_count, range setup, the scan of the cache at leave)"},
 }
 
+// Indexes of Params.
+const (
+	pUpdate = iota
+	pCache
+	pIPTE
+	pIPTEEntry
+	pHook
+	numParams
+)
+
 // Options are the backend's non-cost knobs (0 or 1).
 var Options = []arch.Param{
 	{Name: "retarget", Default: 1, Unit: "bool", Source: "1: an update of a valid PTE (was=1) in another page table writes the cache back and caches that table from then on, as if the walker had opened one section per 1 MB table as s390's own walkers do (traces recorded with 512-entry tables span two s390 tables); updates of empty PTEs elsewhere (mremap's destination) stay direct plain stores; 0: v5 exactly: updates outside the section's first table are never cached"},
@@ -76,19 +86,48 @@ type cpu struct {
 // Backend is the s390 model. Create it with New.
 type Backend struct {
 	arch.Base
-	updateNs, cacheNs, ipteNs, ipteEntryNs, hookNs float64
-	retarget, singleAttach                         bool
-	cpus                                           []cpu
+	p                      [numParams]float64 // parameter values, in Params order
+	terms                  [numParams]float64 // the count each parameter multiplied since Reset
+	retarget, singleAttach bool
+	cpus                   []cpu
 }
 
-// New builds a backend from a complete parameter map (arch.Info.Values).
+// New builds a backend from a parameter map (arch.Info.Values); missing
+// parameters and options take their defaults.
 func New(v map[string]float64) *Backend {
-	return &Backend{
-		updateNs: v["update_ns"], cacheNs: v["cache_ns"], ipteNs: v["ipte_ns"],
-		ipteEntryNs: v["ipte_entry_ns"], hookNs: v["hook_ns"],
-		retarget: v["retarget"] != 0, singleAttach: v["single_attach"] != 0,
+	b := &Backend{retarget: option(v, "retarget"), singleAttach: option(v, "single_attach")}
+	for i, p := range Params {
+		b.p[i] = p.Default
+		if x, ok := v[p.Name]; ok {
+			b.p[i] = x
+		}
 	}
+	return b
 }
+
+// option returns option name from v, or its default.
+func option(v map[string]float64, name string) bool {
+	if x, ok := v[name]; ok {
+		return x != 0
+	}
+	for _, o := range Options {
+		if o.Name == name {
+			return o.Default != 0
+		}
+	}
+	return false
+}
+
+// c charges n times parameter i.
+func (b *Backend) c(i int, n float64) float64 {
+	b.terms[i] += n
+	return n * b.p[i]
+}
+
+// Terms appends the count each parameter multiplied since Reset, in Params
+// order (arch.Linear): the modeled time is their dot product with the
+// parameter values.
+func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.terms[:]...) }
 
 // Name returns "s390".
 func (b *Backend) Name() string { return Name }
@@ -114,7 +153,7 @@ func (b *Backend) cpu(i int) *cpu {
 // under unguarded nesting) writes the cache back first.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
-	ns := b.hookNs + b.writeBack(s, c.CPU, c.Now)
+	ns := b.c(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange = false
 	s.armed = true
 	s.count++
@@ -125,7 +164,7 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 // forget the range, lazy_mmu_count--, put_cpu_var.
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
-	ns := b.hookNs + b.writeBack(s, c.CPU, c.Now)
+	ns := b.c(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange, s.armed = false, false
 	if s.count > 0 {
 		s.count--
@@ -160,7 +199,7 @@ func directIPTE(e *traces.Event) bool {
 // Update is one PTE update, page by page: cached when the section's range
 // covers the page, else done at once.
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.updateNs
+	ns := b.c(pUpdate, 1)
 	nr := max(e.Nr, 1)
 	shift := e.Shift
 	if shift == 0 {
@@ -183,7 +222,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 			}
 			if s.hasRange && s.mm == e.MM && s.table == table {
 				cached = true
-				ns += b.cacheNs
+				ns += b.c(pCache, 1)
 				k := int(addr>>pageShift) & (PtrsPerPTE - 1)
 				if s.slot[k] == slotPoison {
 					st := slotOldInvalid
@@ -205,7 +244,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		}
 		if directIPTE(e) && !b.singleAttach {
 			b.Count(arch.IPTEs, 1)
-			ns += b.ipteNs
+			ns += b.c(pIPTE, 1)
 		}
 	}
 	if cached {
@@ -237,7 +276,7 @@ func (b *Backend) writeBack(s *cpu, owner int, now float64) float64 {
 		}
 		if st == slotOldValid {
 			b.Count(arch.IPTEs, 1)
-			ns += b.ipteNs + float64(j-k-1)*b.ipteEntryNs
+			ns += b.c(pIPTE, 1) + b.c(pIPTEEntry, float64(j-k-1))
 		}
 		for x := k; x < j; x++ {
 			s.slot[x] = slotPoison
@@ -272,9 +311,13 @@ func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 // Reset returns the backend to its initial state, keeping costs and capacity.
 func (b *Backend) Reset() {
 	b.ResetBase()
+	b.terms = [numParams]float64{}
 	for i := range b.cpus {
 		b.cpus[i] = cpu{}
 	}
 }
 
-var _ arch.Main = (*Backend)(nil)
+var (
+	_ arch.Main   = (*Backend)(nil)
+	_ arch.Linear = (*Backend)(nil)
+)

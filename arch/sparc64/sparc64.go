@@ -28,6 +28,17 @@ var Params = []arch.Param{
 	{Name: "hook_ns", Default: 2, Unit: "ns/call", Source: "estimate: arch_enter/leave_lazy_mmu_mode bookkeeping (preempt_disable/enable)"},
 }
 
+// Indexes of Params.
+const (
+	pUpdate = iota
+	pBatch
+	pTSB
+	pDemap
+	pXcall
+	pHook
+	numParams
+)
+
 // Options are the backend's non-cost knobs (0 or 1).
 var Options = []arch.Param{
 	{Name: "single_user", Default: 0, Unit: "bool", Source: "1: the mm has one user and is current, so smp_flush_tlb_page/pending skip the cross-call (the mm_users == 1 shortcut of older kernels); 0: every flush cross-calls the mm's CPUs"},
@@ -57,19 +68,48 @@ type cpu struct {
 // Backend is the sparc64 model. Create it with New.
 type Backend struct {
 	arch.Base
-	updateNs, batchNs, tsbNs, demapNs, xcallNs, hookNs float64
-	singleUser, fullmmSkip                             bool
-	cpus                                               []cpu
+	p                      [numParams]float64 // parameter values, in Params order
+	terms                  [numParams]float64 // the count each parameter multiplied since Reset
+	singleUser, fullmmSkip bool
+	cpus                   []cpu
 }
 
-// New builds a backend from a complete parameter map (arch.Info.Values).
+// New builds a backend from a parameter map (arch.Info.Values); missing
+// parameters and options take their defaults.
 func New(v map[string]float64) *Backend {
-	return &Backend{
-		updateNs: v["update_ns"], batchNs: v["batch_ns"], tsbNs: v["tsb_ns"],
-		demapNs: v["demap_ns"], xcallNs: v["xcall_ns"], hookNs: v["hook_ns"],
-		singleUser: v["single_user"] != 0, fullmmSkip: v["fullmm_skip"] != 0,
+	b := &Backend{singleUser: option(v, "single_user"), fullmmSkip: option(v, "fullmm_skip")}
+	for i, p := range Params {
+		b.p[i] = p.Default
+		if x, ok := v[p.Name]; ok {
+			b.p[i] = x
+		}
 	}
+	return b
 }
+
+// option returns option name from v, or its default.
+func option(v map[string]float64, name string) bool {
+	if x, ok := v[name]; ok {
+		return x != 0
+	}
+	for _, o := range Options {
+		if o.Name == name {
+			return o.Default != 0
+		}
+	}
+	return false
+}
+
+// c charges n times parameter i.
+func (b *Backend) c(i int, n float64) float64 {
+	b.terms[i] += n
+	return n * b.p[i]
+}
+
+// Terms appends the count each parameter multiplied since Reset, in Params
+// order (arch.Linear): the modeled time is their dot product with the
+// parameter values.
+func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.terms[:]...) }
 
 // Name returns "sparc64".
 func (b *Backend) Name() string { return Name }
@@ -93,13 +133,13 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
 	s.preempt++
 	s.active = true
-	return b.hookNs, 0
+	return b.c(pHook, 1), 0
 }
 
 // Leave is arch_leave_lazy_mmu_mode: flush, then preempt_enable().
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
-	ns := b.hookNs + b.drain(s, c.CPU, c.Now)
+	ns := b.c(pHook, 1) + b.drain(s, c.CPU, c.Now)
 	s.active = false
 	if s.preempt > 0 {
 		s.preempt--
@@ -118,7 +158,7 @@ func (b *Backend) Flush(c *arch.Ctx) float64 {
 // mm whose old PTE was valid (pte_accessible); init_mm is left to
 // flush_tlb_kernel_range().
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.updateNs
+	ns := b.c(pUpdate, 1)
 	if e.MM == 0 || !e.Was() || (b.fullmmSkip && e.Full()) {
 		b.St.Immediate++
 		return ns
@@ -141,7 +181,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		}
 		if !lazy {
 			// flush_tsb_user_page + global_flush_tlb_page.
-			ns += b.tsbNs + b.flushPage()
+			ns += b.c(pTSB, 1) + b.flushPage()
 			continue
 		}
 		batched = true
@@ -153,7 +193,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 			s.mm, s.shift = e.MM, shift
 		}
 		s.n++
-		ns += b.batchNs
+		ns += b.c(pBatch, 1)
 		b.Pend.Add(c.CPU, e.MM, addr, 1, shift, c.Now+ns)
 		if s.n >= BatchNR {
 			ns += b.drain(s, c.CPU, c.Now+ns)
@@ -173,14 +213,14 @@ func (b *Backend) crossCall(pages int) float64 {
 		return 0
 	}
 	b.Count(arch.CrossCalls, 1)
-	return b.xcallNs + float64(pages)*b.demapNs // the caller waits for the remote demaps
+	return b.c(pXcall, 1) + b.c(pDemap, float64(pages)) // the caller waits for the remote demaps
 }
 
 // flushPage is global_flush_tlb_page (smp_flush_tlb_page on SMP): a
 // cross-call to the mm's other CPUs and a local demap of one page.
 func (b *Backend) flushPage() float64 {
 	b.Count(arch.TLBFlushes, 1)
-	return b.crossCall(1) + b.demapNs
+	return b.crossCall(1) + b.c(pDemap, 1)
 }
 
 // drain is flush_tlb_pending on CPU owner (state s) at time now.
@@ -192,14 +232,14 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 	b.Pend.Drain(owner, now)
 	b.RecordBatch(n)
 	s.n = 0
-	ns := float64(n) * b.tsbNs // flush_tsb_user(tb)
+	ns := b.c(pTSB, float64(n)) // flush_tsb_user(tb)
 	if n == 1 {
 		return ns + b.flushPage()
 	}
 	// smp_flush_tlb_pending: one cross-call with the whole list, and
 	// __flush_tlb_pending locally.
 	b.Count(arch.TLBFlushes, 1)
-	return ns + b.crossCall(n) + float64(n)*b.demapNs
+	return ns + b.crossCall(n) + b.c(pDemap, float64(n))
 }
 
 // Switch is a context switch on c.CPU. Enter disabled preemption, so a
@@ -224,9 +264,13 @@ func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 // Reset returns the backend to its initial state, keeping costs and capacity.
 func (b *Backend) Reset() {
 	b.ResetBase()
+	b.terms = [numParams]float64{}
 	for i := range b.cpus {
 		b.cpus[i] = cpu{}
 	}
 }
 
-var _ arch.Main = (*Backend)(nil)
+var (
+	_ arch.Main   = (*Backend)(nil)
+	_ arch.Linear = (*Backend)(nil)
+)

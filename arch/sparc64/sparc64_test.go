@@ -259,3 +259,53 @@ func BenchmarkSection512(b *testing.B) {
 		be.Leave(c)
 	}
 }
+
+// The modeled time of every call is the dot product of Terms with the
+// parameter values (arch.Linear), for a script that exercises every path.
+func TestLinear(t *testing.T) {
+	const script = `
+		enter
+		repeat 300 getclear addr=100000
+		repeat 3 modify addr=10000000 mm=2
+		repeat 2 set addr=300000 was=1
+		repeat 2 clear addr=400000 shift=16
+		getclear addr=500000 full=1
+		irq_enter
+		getclear addr=c000000000010000 mm=0
+		clear addr=600000
+		irq_exit
+		flush
+		wrprotect addr=700000
+		leave
+		repeat 5 modify addr=100000
+		repeat 2 getclear addr=100000 nr=3
+		on cpu=1 task=1
+		enter
+		repeat 7 clear addr=200000 mm=3
+		flushall
+	`
+	info, _ := arch.Lookup(Name)
+	for _, over := range []map[string]float64{nil, map[string]float64{"single_user": 1}, map[string]float64{"fullmm_skip": 1}} {
+		b := newB(t, over)
+		d := archtest.Run(t, b, script)
+		vals := info.Values(arch.Costs{Name: over})
+		terms := b.Terms(nil)
+		if len(terms) != len(info.Params) {
+			t.Fatalf("%d terms for %d params", len(terms), len(info.Params))
+		}
+		sum := 0.0
+		for i, p := range info.Params {
+			sum += terms[i] * vals[p.Name]
+		}
+		if d.Cost == 0 || sum < d.Cost-1e-6 || sum > d.Cost+1e-6 {
+			t.Errorf("options %v: terms give %v ns, calls cost %v ns", over, sum, d.Cost)
+		}
+		b.Reset()
+		for _, x := range b.Terms(nil) {
+			if x != 0 {
+				t.Errorf("Reset left terms %v", b.Terms(nil))
+				break
+			}
+		}
+	}
+}
