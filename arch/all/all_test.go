@@ -1,0 +1,167 @@
+package all
+
+import (
+	"bytes"
+	"flag"
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/traces"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated table in docs/costs.md")
+
+func TestContractNames(t *testing.T) {
+	want := []string{"arm64", "ppc64-hash", "sparc64", "x86-xen", "x86", "s390"}
+	if got := arch.Names(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+}
+
+// Every backend builds from defaults, names itself, documents every
+// parameter, and survives a smoke script of every call kind.
+func TestEveryBackend(t *testing.T) {
+	for _, name := range arch.Names() {
+		t.Run(name, func(t *testing.T) {
+			info, _ := arch.Lookup(name)
+			for _, p := range append(append([]arch.Param{}, info.Params...), info.Options...) {
+				if p.Name == "" || p.Unit == "" || p.Source == "" {
+					t.Errorf("param %+v: name, unit and source are required", p)
+				}
+				if math.IsNaN(p.Default) || math.IsInf(p.Default, 0) || p.Default < 0 {
+					t.Errorf("param %s: default %v", p.Name, p.Default)
+				}
+			}
+			b, err := arch.New(name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Name() != name {
+				t.Errorf("Name() = %q", b.Name())
+			}
+			if _, ok := b.(arch.Main); !ok {
+				t.Errorf("%s does not say its main counter (arch.Main)", name)
+			}
+			c := &arch.Ctx{CPU: 0, Task: 0, PID: 1, Lazy: true}
+			var total float64
+			add := func(ns float64) {
+				if math.IsNaN(ns) || ns < 0 {
+					t.Errorf("negative or NaN cost %v", ns)
+				}
+				total += ns
+				c.Now += ns
+			}
+			ns, _ := b.Enter(c)
+			add(ns)
+			for _, op := range []traces.Op{traces.OpSet, traces.OpClear, traces.OpGetClear, traces.OpModify, traces.OpWrprotect} {
+				for _, mm := range []uint32{0, 1} {
+					e := traces.Defaults(op)
+					e.MM, e.Addr = mm, 0x7f0000001000
+					add(b.Update(c, &e))
+				}
+			}
+			add(b.Flush(c))
+			ns, _ = b.Switch(c, 1, 2, false)
+			add(ns)
+			c.Task, c.Lazy = 1, false
+			ns, _ = b.Switch(c, 0, 1, true)
+			add(ns)
+			c.Task, c.Lazy = 0, false
+			ns, _ = b.Leave(c)
+			add(ns)
+			add(b.FlushAll(c))
+			if b.Pending().Total() != 0 {
+				t.Errorf("pending after FlushAll: %d", b.Pending().Total())
+			}
+			st := b.Stats()
+			if st.Batched+st.Immediate != 10 {
+				t.Errorf("batched %d + immediate %d != 10 updates", st.Batched, st.Immediate)
+			}
+			if lin, ok := b.(arch.Linear); ok {
+				v := info.Values(nil)
+				sum := 0.0
+				for i, x := range lin.Terms(nil) {
+					sum += x * v[info.Params[i].Name]
+				}
+				if math.Abs(sum-total) > 1e-6*math.Max(1, total) {
+					t.Errorf("Linear terms give %v ns, calls returned %v", sum, total)
+				}
+			}
+			b.Reset()
+			if *b.Stats() != (arch.Stats{}) {
+				t.Error("Reset left counters")
+			}
+		})
+	}
+}
+
+const (
+	beginMark = "<!-- begin generated: lazybench costs -format table -->\n"
+	endMark   = "<!-- end generated -->\n"
+)
+
+// docs/costs.md holds the parameter table generated from the registry; the
+// test fails if it drifted (go test ./arch/all -update rewrites it).
+func TestCostsDoc(t *testing.T) {
+	const path = "../../docs/costs.md"
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i, j := strings.Index(s, beginMark), strings.Index(s, endMark)
+	if i < 0 || j < i {
+		t.Fatalf("%s: markers %q and %q not found", path, beginMark, endMark)
+	}
+	var tab bytes.Buffer
+	if err := arch.WriteParamTable(&tab); err != nil {
+		t.Fatal(err)
+	}
+	gen := s[:i+len(beginMark)] + tab.String() + s[j:]
+	if gen == s {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(gen), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: the parameter table is out of date; run go test ./arch/all -update", path)
+}
+
+// The template printed by "lazybench costs" loads back with every default.
+func TestTemplateLoads(t *testing.T) {
+	var buf bytes.Buffer
+	if err := arch.WriteTemplate(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c, err := arch.ParseCosts("template.toml", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range arch.Names() {
+		info, _ := arch.Lookup(name)
+		if len(c[name]) != len(info.Params)+len(info.Options) {
+			t.Errorf("%s: template has %d keys, want %d", name, len(c[name]), len(info.Params)+len(info.Options))
+		}
+		for k, v := range info.Values(nil) {
+			if c[name][k] != v {
+				t.Errorf("%s.%s = %v in the template, default %v", name, k, c[name][k], v)
+			}
+		}
+	}
+	// An override reaches the backend's parameter values.
+	c2, err := arch.ParseCosts("o.toml", []byte("[\"x86-xen\"]\nhypercall_ns = 1234\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := arch.Lookup("x86-xen")
+	if v := info.Values(c2); v["hypercall_ns"] != 1234 || v["trap_emulate_ns"] != 1500 {
+		t.Errorf("Values with override = %v", v)
+	}
+}
