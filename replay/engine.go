@@ -65,13 +65,12 @@ type Engine struct {
 	tasks []taskState
 	pids  map[uint32]int32
 
-	r      traces.Reader
-	eof    bool
-	ring   [lookahead]traces.Event
-	rhead  int
-	rlen   int
-	cur    traces.Event
-	peekOK bool
+	r     traces.Reader
+	eof   bool
+	ring  [lookahead]traces.Event
+	rhead int
+	rlen  int
+	cur   traces.Event
 
 	events        uint64
 	updates       uint64
@@ -86,6 +85,7 @@ type Engine struct {
 	section       Dist
 	deferred      Dist
 
+	cx   arch.Ctx
 	step StepInfo
 	end  EndInfo
 }
@@ -266,8 +266,11 @@ func (e *Engine) switchIn(c *cpuState, t int32) {
 	}
 }
 
-func (e *Engine) ctx(cpuN uint32, c *cpuState, lazy bool) arch.Ctx {
-	return arch.Ctx{CPU: int(cpuN), Task: int(c.task), PID: c.pid, Now: c.clock, Lazy: lazy, InIRQ: c.irq > 0}
+// ctx fills the engine's one Ctx (passing a local's address to an interface
+// method would make it escape, one allocation per call) and returns it.
+func (e *Engine) ctx(cpuN uint32, c *cpuState, lazy bool) *arch.Ctx {
+	e.cx = arch.Ctx{CPU: int(cpuN), Task: int(c.task), PID: c.pid, Now: c.clock, Lazy: lazy, InIRQ: c.irq > 0}
+	return &e.cx
 }
 
 func (e *Engine) addViolations(v lazymmu.ViolationSet) {
@@ -293,42 +296,43 @@ func (e *Engine) cost(c *cpuState, ns float64) {
 	}
 }
 
-// callback makes the arch callback cb for task t current on CPU n.
-func (e *Engine) callback(n uint32, c *cpuState, t int32, cb lazymmu.Callback) {
-	e.callbackLazy(n, c, cb, e.layer.Active(&e.tasks[t].st, c.irq > 0))
+// callback makes the arch callback cb for task t current on CPU n and
+// returns the violations the backend reported (not yet counted).
+func (e *Engine) callback(n uint32, c *cpuState, t int32, cb lazymmu.Callback) lazymmu.ViolationSet {
+	return e.callbackLazy(n, c, cb, e.layer.Active(&e.tasks[t].st, c.irq > 0))
 }
 
 // callbackLazy makes the arch callback cb on CPU n with Ctx.Lazy = lazy.
-func (e *Engine) callbackLazy(n uint32, c *cpuState, cb lazymmu.Callback, lazy bool) {
+func (e *Engine) callbackLazy(n uint32, c *cpuState, cb lazymmu.Callback, lazy bool) lazymmu.ViolationSet {
 	ctx := e.ctx(n, c, lazy)
 	var ns float64
 	var v lazymmu.ViolationSet
 	switch cb {
 	case lazymmu.CbEnter:
-		ns, v = e.be.Enter(&ctx)
+		ns, v = e.be.Enter(ctx)
 		e.callbacks.Enter++
 	case lazymmu.CbLeave:
-		ns, v = e.be.Leave(&ctx)
+		ns, v = e.be.Leave(ctx)
 		e.callbacks.Leave++
 	case lazymmu.CbFlush:
-		ns = e.be.Flush(&ctx)
+		ns = e.be.Flush(ctx)
 		e.callbacks.Flush++
 	default:
-		return
+		return 0
 	}
 	e.cost(c, ns)
-	e.addViolations(v)
 	if e.obs != nil && e.step.NCallbacks < MaxStepCallbacks {
 		e.step.Callbacks[e.step.NCallbacks] = cb
 		e.step.NCallbacks++
 	}
+	return v
 }
 
 // release runs the callback task t held back at a mid=1 switch.
 func (e *Engine) release(n uint32, c *cpuState, t int32) {
 	if cb := e.tasks[t].held; cb != lazymmu.CbNone {
 		e.tasks[t].held = lazymmu.CbNone
-		e.callback(n, c, t, cb)
+		e.addViolations(e.callback(n, c, t, cb))
 	}
 }
 
@@ -350,13 +354,13 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 		// (recorded traces may miss sched_switch): the event's pid runs now.
 		if c.task >= 0 {
 			if e.ideal {
-				e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false)
+				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
 			}
 			e.tasks[c.task].clock = c.clock
 		}
 		e.switchIn(c, e.task(ev.PID))
 		if e.ideal {
-			e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true)
+			e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
 		}
 		e.release(ev.CPU, c, c.task)
 	}
@@ -365,7 +369,7 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 	switch op := ev.Op; {
 	case op.IsUpdate():
 		ctx := e.ctx(ev.CPU, c, e.layer.Active(&e.tasks[t].st, c.irq > 0))
-		e.cost(c, e.be.Update(&ctx, ev))
+		e.cost(c, e.be.Update(ctx, ev))
 		e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
 	case op.IsAPI():
 		e.api(ev, c, t)
@@ -374,7 +378,7 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 	case op == traces.OpFlush:
 		e.explicit++
 		if !e.ideal {
-			e.callback(ev.CPU, c, t, lazymmu.CbFlush)
+			e.addViolations(e.callback(ev.CPU, c, t, lazymmu.CbFlush))
 		}
 	case op == traces.OpIRQEnter:
 		c.irq++
@@ -415,7 +419,6 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 		ts.depth++
 	}
 	cb, v := e.layer.Do(&ts.st, call, inIRQ)
-	e.addViolations(v)
 	if cb != lazymmu.CbNone {
 		if e.nextMidSwitch(ev.CPU) {
 			// Preempted between the counter update and the callback: the
@@ -425,9 +428,12 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 				e.step.Held = true
 			}
 		} else {
-			e.callback(ev.CPU, c, t, cb)
+			// One call is one violation of a kind, whether the generic
+			// layer (Rules) or the backend (its own flag) saw it.
+			v |= e.callback(ev.CPU, c, t, cb)
 		}
 	}
+	e.addViolations(v)
 	if !inIRQ && call == lazymmu.Disable && ts.depth > 0 {
 		ts.depth--
 		if ts.depth == 0 {
@@ -445,7 +451,7 @@ func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
 	}
 	if e.ideal {
 		ctx := e.ctx(ev.CPU, c, e.layer.Active(&e.tasks[c.task].st, c.irq > 0))
-		e.cost(c, e.be.FlushAll(&ctx))
+		e.cost(c, e.be.FlushAll(ctx))
 		e.oracleFlushes++
 		if e.obs != nil {
 			e.step.OracleFlush = true
@@ -472,17 +478,17 @@ func (e *Engine) doSwitch(ev *traces.Event, c *cpuState) {
 		// ideal keeps the arch in lazy mode while a task runs: it leaves
 		// before the switch (no arch lets a batch cross one: KERNEL.md 3)
 		// and enters again after it.
-		e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false)
+		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
 		outLazy, nextLazy = false, false
 	}
 	ctx := e.ctx(ev.CPU, c, outLazy)
-	ns, v := e.be.Switch(&ctx, int(next), nextPID, nextLazy)
+	ns, v := e.be.Switch(ctx, int(next), nextPID, nextLazy)
 	e.cost(c, ns)
 	e.addViolations(v)
 	e.tasks[out].clock = c.clock
 	e.switchIn(c, next)
 	if e.ideal {
-		e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true)
+		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
 	}
 	e.release(ev.CPU, c, next)
 }
@@ -512,7 +518,7 @@ func (e *Engine) finish(n int64) {
 		e.end.Flushed = e.pend.Total()
 		ctx := e.ctx(uint32(best), c, false)
 		ctx.InIRQ = false
-		ns := e.be.FlushAll(&ctx)
+		ns := e.be.FlushAll(ctx)
 		e.modeled += ns
 		e.end.Cost = ns
 	}

@@ -1,0 +1,297 @@
+package bench
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lazybench/lazybench/arch"
+	_ "github.com/lazybench/lazybench/arch/all"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/replay"
+	"github.com/lazybench/lazybench/traces"
+)
+
+var (
+	largeEvents = flag.Int64("large", 100_000_000, "events of BenchmarkLargeFile's generated trace (0 skips it)")
+	engineEvts  = flag.Int64("engine-events", 4_000_000, "events of BenchmarkEngine's in-memory trace")
+)
+
+// unitLines mark the modeled metrics as exact for benchstat (a rerun gives
+// the same value, so no confidence interval is needed) and the rates as
+// better=higher: golang.org/x/perf/benchfmt unit metadata.
+func unitLines() []string {
+	l := []string{
+		"Unit modeled-ns/op assume=exact",
+		"Unit updates/op assume=exact",
+		"Unit flushes/op assume=exact",
+		"Unit hazards/op assume=exact",
+		"Unit violations/op assume=exact",
+		"Unit updates/modeled-s assume=exact better=higher",
+		"Unit events/s better=higher",
+	}
+	for c := arch.Counter(0); c < arch.NumCounters; c++ {
+		l = append(l, "Unit "+c.String()+"/op assume=exact")
+	}
+	return l
+}
+
+var largeDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" && os.Getenv(childEnv) == "" {
+		for _, l := range unitLines() {
+			fmt.Println(l)
+		}
+	}
+	code := m.Run()
+	if largeDir != "" {
+		os.RemoveAll(largeDir)
+	}
+	os.Exit(code)
+}
+
+// benchTrace is one trace of the matrix, in memory.
+type benchTrace struct {
+	name string // benchfmt-safe: no '/', no spaces, not ending in -<digits>
+	data []byte
+}
+
+var (
+	matrixOnce   sync.Once
+	matrixTraces []benchTrace
+)
+
+// traceName makes name safe as a benchmark name value.
+func traceName(name string) string {
+	name = strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(name)
+	if i := strings.LastIndexByte(name, '-'); i >= 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil && i+1 < len(name) {
+			name = name[:i] + "_" + name[i+1:]
+		}
+	}
+	return name
+}
+
+func benchTraces(tb testing.TB) []benchTrace {
+	matrixOnce.Do(func() {
+		matrixTraces = corpusTraces(tb)
+		if len(matrixTraces) == 0 {
+			matrixTraces = []benchTrace{{"synth_mix", synthBinary(tb, 100_000)}}
+		}
+	})
+	return matrixTraces
+}
+
+// BenchmarkReplay is the matrix: one full replay of trace T under arch A and
+// strategy S per op.
+func BenchmarkReplay(b *testing.B) {
+	for _, tr := range benchTraces(b) {
+		for _, a := range arch.Names() {
+			for _, s := range lazymmu.Strategies() {
+				b.Run(fmt.Sprintf("trace=%s/arch=%s/strategy=%s", traceName(tr.name), a, s), func(b *testing.B) {
+					e, err := replay.New(replay.Config{Trace: tr.name, Arch: a, Strategy: s})
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.SetBytes(int64(len(tr.data)))
+					b.ReportAllocs()
+					var res *replay.Result
+					for b.Loop() {
+						r, err := traces.NewBytesReader(tr.data, tr.name)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if res, err = e.Run(r); err != nil {
+							b.Fatal(err)
+						}
+					}
+					report(b, res)
+				})
+			}
+		}
+	}
+}
+
+// report adds a replay's modeled metrics to the benchmark's result.
+func report(b *testing.B, r *replay.Result) {
+	b.ReportMetric(r.ModeledNs, "modeled-ns/op")
+	b.ReportMetric(float64(r.Updates), "updates/op")
+	b.ReportMetric(float64(r.Flushes), "flushes/op")
+	b.ReportMetric(float64(r.HazardTotal()), "hazards/op")
+	b.ReportMetric(float64(r.ViolationTotal()), "violations/op")
+	if r.Main != "" {
+		b.ReportMetric(float64(r.MainValue()), r.Main+"/op")
+	}
+	if r.ModeledNs > 0 {
+		b.ReportMetric(float64(r.Updates)/r.ModeledNs*1e9, "updates/modeled-s")
+	}
+}
+
+var (
+	engineOnce sync.Once
+	engineData []byte
+)
+
+func engineTrace(b *testing.B) []byte {
+	engineOnce.Do(func() { engineData = synthBinary(b, *engineEvts) })
+	return engineData
+}
+
+// engineArch is the arch BenchmarkEngine measures: arm64, or the first
+// registered backend while arm64 is missing from the build.
+func engineArch() string {
+	if _, ok := arch.Lookup("arm64"); ok {
+		return "arm64"
+	}
+	return arch.Names()[0]
+}
+
+// BenchmarkEngine measures the engine on a large in-memory binary trace
+// (upstream on arm64): events/s and allocations. BenchmarkDecode is the same
+// trace decoded without replay, for comparison.
+func BenchmarkEngine(b *testing.B) {
+	data := engineTrace(b)
+	a := engineArch()
+	b.Run("arch="+a+"/strategy=upstream", func(b *testing.B) {
+		e, err := replay.New(replay.Config{Trace: "synth", Arch: a, Strategy: lazymmu.Upstream})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		var events uint64
+		start := time.Now()
+		for b.Loop() {
+			r, err := traces.NewBinaryBytesReader(data, "synth")
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := e.Run(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			events += res.Events
+		}
+		b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	})
+}
+
+// BenchmarkDecode decodes BenchmarkEngine's trace without replaying it.
+func BenchmarkDecode(b *testing.B) {
+	data := engineTrace(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var events uint64
+	start := time.Now()
+	for b.Loop() {
+		r, err := traces.NewBinaryBytesReader(data, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for r.Next() {
+			events++
+		}
+		if err := r.Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+}
+
+const childEnv = "LAZYBENCH_LARGE_CHILD"
+
+var (
+	largeOnce sync.Once
+	largePath string
+	largeErr  error
+)
+
+// BenchmarkLargeFile generates a trace of -large events (100 million by
+// default) into a temporary file once, then replays it from the file in a
+// child process per op and reports the child's peak resident memory
+// (peak-MB, from getrusage maxrss) and its replay speed.
+func BenchmarkLargeFile(b *testing.B) {
+	if *largeEvents <= 0 {
+		b.Skip("-large=0")
+	}
+	largeOnce.Do(func() {
+		largeDir, largeErr = os.MkdirTemp("", "lazybench-large")
+		if largeErr != nil {
+			return
+		}
+		largePath = filepath.Join(largeDir, "large.lmt")
+		largeErr = traces.WriteFile(largePath, traces.FormatBinary, traces.Meta{Workload: "synth", Recorder: "bench.BenchmarkLargeFile"}, func(w traces.Writer) error {
+			return synth(w, *largeEvents)
+		})
+	})
+	if largeErr != nil {
+		b.Fatal(largeErr)
+	}
+	fi, err := os.Stat(largePath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	var peak, events, secs float64
+	for b.Loop() {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLargeFileChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), childEnv+"="+largePath)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("child: %v\n%s", err, out)
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(out)))
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) == 7 && f[0] == "largefile" {
+				events, _ = strconv.ParseFloat(f[2], 64)
+				secs, _ = strconv.ParseFloat(f[4], 64)
+				kb, _ := strconv.ParseFloat(f[6], 64)
+				peak = max(peak, kb/1024)
+			}
+		}
+		if events == 0 {
+			b.Fatalf("child printed no result:\n%s", out)
+		}
+	}
+	b.ReportMetric(peak, "peak-MB")
+	b.ReportMetric(events/secs, "events/s")
+	b.ReportMetric(events, "events/op")
+}
+
+// TestLargeFileChild is BenchmarkLargeFile's child: it replays the file
+// named by $LAZYBENCH_LARGE_CHILD (streaming, upstream on arm64) and prints
+// "largefile events N seconds S maxrss_kb K". Without the variable it skips.
+func TestLargeFileChild(t *testing.T) {
+	path := os.Getenv(childEnv)
+	if path == "" {
+		t.Skip("only run by BenchmarkLargeFile")
+	}
+	r, c, err := traces.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	res, err := replay.Run(r, replay.Config{Trace: "large", Arch: engineArch(), Strategy: lazymmu.Upstream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := time.Since(start).Seconds()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("largefile events %d seconds %.3f maxrss_kb %d\n", res.Events, secs, ru.Maxrss)
+}
