@@ -1,0 +1,120 @@
+package calibrate
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Point is one published measurement: at Pages pages per call, batching
+// changed the time per call by ChangePct percent (negative is faster).
+type Point struct {
+	Pages     int
+	ChangePct float64
+}
+
+// M2CSV is the default published set: Apple M2, test_vmalloc
+// fix_size_alloc_test (see CALIBRATION.md and docs/calibration.md).
+//
+//go:embed m2.csv
+var M2CSV string
+
+// M2Source names where M2CSV comes from.
+const M2Source = "Ryan Roberts, [PATCH v2 00/14] Perf improvements for hugetlb and vmalloc on arm64, 17 Feb 2025 (lore 20250217140809.1702789-1-ryan.roberts@arm.com), Apple M2"
+
+// Limits of ReadPoints.
+const (
+	MaxPoints   = 1024
+	MaxPages    = 1 << 20
+	maxLineSize = 4096
+)
+
+// DefaultPoints returns the embedded Apple M2 set.
+func DefaultPoints() []Point {
+	p, err := ReadPoints("m2.csv", strings.NewReader(M2CSV))
+	if err != nil {
+		panic("calibrate: embedded m2.csv: " + err.Error())
+	}
+	return p
+}
+
+// LoadPoints reads a points file (see ReadPoints).
+func LoadPoints(path string) ([]Point, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadPoints(path, f)
+}
+
+// ReadPoints reads published points as CSV: lines starting with '#' and blank
+// lines are ignored; the first other line must be the header
+// "pages,change_pct"; each further line is "P,PCT" with P a positive integer
+// (at most MaxPages, each at most once) and PCT a finite decimal greater than
+// -100. Errors name the file and line. Points are returned sorted by pages.
+func ReadPoints(name string, r io.Reader) ([]Point, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 256), maxLineSize)
+	line := 0
+	header := false
+	var pts []Point
+	seen := map[int]int{}
+	errf := func(format string, args ...any) error {
+		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
+	}
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		f := strings.Split(s, ",")
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		if !header {
+			if len(f) != 2 || f[0] != "pages" || f[1] != "change_pct" {
+				return nil, errf("header %q, want \"pages,change_pct\"", s)
+			}
+			header = true
+			continue
+		}
+		if len(f) != 2 {
+			return nil, errf("%d fields, want 2 (pages,change_pct)", len(f))
+		}
+		p, err := strconv.Atoi(f[0])
+		if err != nil || p < 1 || p > MaxPages {
+			return nil, errf("pages %q: want an integer from 1 to %d", f[0], MaxPages)
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= -100 {
+			return nil, errf("change_pct %q: want a finite number above -100", f[1])
+		}
+		if l, dup := seen[p]; dup {
+			return nil, errf("pages %d given twice (first on line %d)", p, l)
+		}
+		if len(pts) == MaxPoints {
+			return nil, errf("more than %d points", MaxPoints)
+		}
+		seen[p] = line
+		pts = append(pts, Point{Pages: p, ChangePct: v})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
+	}
+	if !header {
+		return nil, fmt.Errorf("%s: no header line \"pages,change_pct\"", name)
+	}
+	if len(pts) == 0 {
+		return nil, fmt.Errorf("%s: no points after the header", name)
+	}
+	sort.Slice(pts, func(a, b int) bool { return pts[a].Pages < pts[b].Pages })
+	return pts, nil
+}
