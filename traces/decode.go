@@ -44,6 +44,8 @@ type BinaryReader struct {
 	strs   []string
 	st     codecState
 	done   bool
+	pad    [recordWindow]byte // zero-padded copy of the last record
+	errAt  int                // bytes of a bad record read before the error
 }
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
@@ -348,101 +350,232 @@ func (r *BinaryReader) finish() {
 	}
 }
 
+// Decode error codes of decodeRun; see recordError.
+const (
+	decOK = iota
+	decTruncated
+	decVarint
+	decExt
+	decExt2
+	decAbsTime
+	decCPU
+	decPID
+	decNr
+	decMM
+	decFlags
+	decShift
+	decSite
+	decExtra
+	decOp
+)
+
+// recordWindow is the bytes one record is decoded from: at least maxRecord, a
+// power of two so that masked indexes need no bounds checks.
+const recordWindow = 128
+
 // decode decodes up to blockLen records into r.blk and returns how many.
 func (r *BinaryReader) decode() int {
 	n := 0
-	st := &r.st
-	buf, p := r.buf, r.p
 	for n < blockLen {
-		if len(buf)-p < maxRecord && !r.srcEOF {
-			r.p = p
-			if err := r.fill(maxRecord); err != nil {
+		if len(r.buf)-r.p < recordWindow && !r.srcEOF {
+			if err := r.fill(recordWindow); err != nil {
 				r.fail(err)
 				return n
 			}
-			buf, p = r.buf, r.p
 		}
-		if p >= len(buf) {
-			r.p = p
+		avail := len(r.buf) - r.p
+		if avail <= 0 {
 			r.finish()
 			return n
 		}
-		if uint64(r.index) >= r.count {
-			r.p = p
+		left := r.count - uint64(r.index)
+		if left == 0 {
 			r.fail(r.errorf(r.index, "more events than the %d the header declares", r.count))
 			return n
 		}
-		h := buf[p]
-		p++
-		op := h & headOp
-		in := &opInfos[op]
-		if !in.valid {
+		out := r.blk[n:min(blockLen, uint64(n)+left)]
+		if avail >= recordWindow {
+			k, p, code := r.decodeRun(r.buf, r.p, out)
+			n += k
+			r.index += int64(k)
 			r.p = p
-			r.fail(r.errorf(r.index, "unknown op %d", op))
-			return n
-		}
-		ev := &r.blk[n]
-		*ev = in.def
-		var ext, ext2 byte
-		if h&headExt != 0 {
-			if p >= len(buf) {
-				goto truncated
-			}
-			ext = buf[p]
-			p++
-			if ext&^in.ext != 0 {
-				r.fail(r.errorf(r.index, "%s: extension bits %#02x not allowed for this op", Op(op), ext&^in.ext))
+			if code != decOK {
+				r.fail(r.recordError(code, r.buf[p:]))
 				return n
 			}
-			if ext&extExt2 != 0 {
-				if p >= len(buf) {
-					goto truncated
-				}
-				ext2 = buf[p]
-				p++
-				if ext2&^in.ext2 != 0 {
-					r.fail(r.errorf(r.index, "%s: second extension bits %#02x not allowed for this op", Op(op), ext2&^in.ext2))
-					return n
-				}
-				if ext2&ext2AbsTime != 0 && h&headTime == 0 {
-					r.fail(r.errorf(r.index, "absolute-time bit without a time"))
-					return n
-				}
+			continue
+		}
+		// The last records: decode one at a time from a zero-padded copy, and
+		// check afterwards that it did not run past the end.
+		r.pad = [recordWindow]byte{}
+		copy(r.pad[:], r.buf[r.p:])
+		k, p, code := r.decodeRun(r.pad[:], 0, out[:1])
+		if p+r.errAt > avail {
+			code = decTruncated
+		}
+		if code != decOK {
+			r.fail(r.recordError(code, r.pad[:]))
+			return n
+		}
+		n += k
+		r.index += int64(k)
+		r.p += p
+	}
+	return n
+}
+
+// recordError describes a decode error of the record at the start of rec.
+func (r *BinaryReader) recordError(code int, rec []byte) *Error {
+	var w [3]byte
+	copy(w[:], rec)
+	op := Op(w[0] & headOp)
+	switch code {
+	case decOp:
+		return r.errorf(r.index, "unknown op %d", uint8(op))
+	case decTruncated:
+		return r.errorf(r.index, "%s: truncated record", op)
+	case decVarint:
+		return r.errorf(r.index, "%s: bad varint", op)
+	case decExt:
+		return r.errorf(r.index, "%s: extension bits %#02x not allowed for this op", op, w[1]&^opInfos[op&headOp].ext)
+	case decExt2:
+		return r.errorf(r.index, "%s: second extension bits %#02x not allowed for this op", op, w[2]&^opInfos[op&headOp].ext2)
+	case decAbsTime:
+		return r.errorf(r.index, "%s: absolute-time bit without a time", op)
+	case decCPU:
+		return r.errorf(r.index, "%s: cpu out of range (max %d)", op, MaxCPUs-1)
+	case decPID:
+		return r.errorf(r.index, "%s: pid out of range (max %d)", op, uint32(1<<32-1))
+	case decNr:
+		return r.errorf(r.index, "%s: nr out of range (max %d)", op, uint32(1<<32-1))
+	case decMM:
+		return r.errorf(r.index, "%s: mm out of range (max %d)", op, uint32(1<<32-1))
+	case decFlags:
+		return r.errorf(r.index, "%s: flags not allowed for this op", op)
+	case decShift:
+		return r.errorf(r.index, "%s: shift out of range (max 63)", op)
+	case decSite:
+		return r.errorf(r.index, "%s: site string index beyond table of %d", op, len(r.strs))
+	case decExtra:
+		return r.errorf(r.index, "%s: extra string index beyond table of %d", op, len(r.strs))
+	}
+	return r.errorf(r.index, "%s: bad record", op)
+}
+
+// badIndex is returned by varintSlow for a bad varint.
+const badIndex = 1 << 30
+
+// varintSlow decodes a varint of two or more bytes at w[i] (masked). A varint
+// longer than 10 bytes or overflowing 64 bits returns badIndex, which the
+// caller reports once the record is done.
+//
+//go:noinline
+func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
+	var v uint64
+	for s := uint(0); s < 70; s += 7 {
+		c := w[i&(recordWindow-1)]
+		i++
+		v |= uint64(c&0x7f) << s
+		if c < 0x80 {
+			if s == 63 && c > 1 {
+				return 0, badIndex
 			}
+			return v, i
+		}
+	}
+	return 0, badIndex
+}
+
+// decodeRun decodes records from buf[p:] into out while at least a
+// recordWindow of bytes remains, and returns how many it decoded and where it
+// stopped. On error, p is the start of the bad record, r.errAt the bytes of it
+// read so far, and code says what is wrong. This is the hot loop of the
+// reader: fields are read through a fixed-size window with masked indexes (no
+// bounds checks), one-byte varints inline.
+func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int) {
+	const m = recordWindow - 1
+	st := &r.st
+	nstr := uint64(len(r.strs))
+	cpu := st.cpu
+	if int(cpu) >= len(st.cpus) {
+		st.state(cpu)
+	}
+	c := &st.cpus[cpu]
+	k := 0
+	var code int
+	i := 0
+	for k < len(out) && len(buf)-p >= recordWindow {
+		w := (*[recordWindow]byte)(buf[p : p+recordWindow])
+		ev := &out[k]
+		h := w[0]
+		op := h & headOp
+		in := &opInfos[op]
+		i = 1
+		if !in.valid {
+			code = decOp
+			goto fail
 		}
 		{
-			cpu := st.cpu
-			var v uint64
-			if ext&extCPU != 0 {
-				if v, p = uvarint(buf, p); p < 0 {
-					goto truncated
+			var ext, ext2 byte
+			if h&headExt != 0 {
+				ext = w[1]
+				i = 2
+				if ext&^in.ext != 0 {
+					code = decExt
+					goto fail
 				}
-				if v >= MaxCPUs {
-					r.fail(r.errorf(r.index, "cpu %d out of range (max %d)", v, MaxCPUs-1))
-					return n
+				if ext&extExt2 != 0 {
+					ext2 = w[2]
+					i = 3
+					if ext2&^in.ext2 != 0 {
+						code = decExt2
+						goto fail
+					}
+					if ext2&ext2AbsTime != 0 && h&headTime == 0 {
+						code = decAbsTime
+						goto fail
+					}
 				}
-				cpu = uint32(v)
-				st.cpu = cpu
+				if ext&extCPU != 0 {
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					if v >= MaxCPUs {
+						code = decCPU
+						goto fail
+					}
+					cpu = uint32(v)
+					if int(cpu) >= len(st.cpus) {
+						st.state(cpu)
+					}
+					c = &st.cpus[cpu]
+				}
+				if ext&extPID != 0 {
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					if v > 1<<32-1 {
+						code = decPID
+						goto fail
+					}
+					c.pid = uint32(v)
+				}
 			}
-			if int(cpu) >= len(st.cpus) {
-				st.state(cpu)
-			}
-			c := &st.cpus[cpu]
-			ev.CPU = cpu
-			if ext&extPID != 0 {
-				if v, p = uvarint(buf, p); p < 0 {
-					goto truncated
-				}
-				if v > 1<<32-1 {
-					r.fail(r.errorf(r.index, "pid %d out of range", v))
-					return n
-				}
-				c.pid = uint32(v)
-			}
-			ev.PID = c.pid
 			if h&headTime != 0 {
-				if v, p = uvarint(buf, p); p < 0 {
-					goto truncated
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
 				}
 				if ext2&ext2AbsTime != 0 {
 					c.time = v
@@ -451,100 +584,126 @@ func (r *BinaryReader) decode() int {
 				}
 			}
 			ev.Time = c.time
+			ev.CPU = cpu
+			ev.PID = c.pid
+			ev.Op = Op(op)
+			flags := in.def.Flags
 			if in.kind != kindNone {
-				k := in.kind & 3
-				a := c.next[k]
+				kd := in.kind & 3
+				a := c.next[kd]
 				if h&headAddr != 0 {
-					if v, p = uvarint(buf, p); p < 0 {
-						goto truncated
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
 					}
 					a += v>>1 ^ -(v & 1)
 				}
-				ev.Addr = a
-				if ext&extNr != 0 {
-					if v, p = uvarint(buf, p); p < 0 {
-						goto truncated
+				nr := in.def.Nr
+				shift := in.def.Shift
+				if ext != 0 {
+					if ext&extNr != 0 {
+						var v uint64
+						if c0 := w[i&m]; c0 < 0x80 {
+							v = uint64(c0)
+							i++
+						} else {
+							v, i = varintSlow(w, i)
+						}
+						if v > 1<<32-1 {
+							code = decNr
+							goto fail
+						}
+						nr = uint32(v)
 					}
-					if v > 1<<32-1 {
-						r.fail(r.errorf(r.index, "nr %d out of range", v))
-						return n
+					if ext&extMM != 0 {
+						var v uint64
+						if c0 := w[i&m]; c0 < 0x80 {
+							v = uint64(c0)
+							i++
+						} else {
+							v, i = varintSlow(w, i)
+						}
+						if v > 1<<32-1 {
+							code = decMM
+							goto fail
+						}
+						c.mm = uint32(v)
 					}
-					ev.Nr = uint32(v)
+					if ext&extFlags != 0 {
+						flags = w[i&m]
+						i++
+						if flags&^in.flags != 0 {
+							code = decFlags
+							goto fail
+						}
+					}
+					if ext2&ext2Shift != 0 {
+						shift = w[i&m]
+						i++
+						if shift > 63 {
+							code = decShift
+							goto fail
+						}
+					}
 				}
-				if ext&extMM != 0 {
-					if v, p = uvarint(buf, p); p < 0 {
-						goto truncated
-					}
-					if v > 1<<32-1 {
-						r.fail(r.errorf(r.index, "mm %d out of range", v))
-						return n
-					}
-					c.mm = uint32(v)
-				}
-				ev.MM = c.mm
+				c.next[kd] = nextAddr(a, nr, shift)
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm, shift
+			} else {
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
 				if ext&extFlags != 0 {
-					if p >= len(buf) {
-						goto truncated
+					flags = w[i&m]
+					i++
+					if flags&^in.flags != 0 {
+						code = decFlags
+						goto fail
 					}
-					f := buf[p]
-					p++
-					if f&^in.flags != 0 {
-						r.fail(r.errorf(r.index, "%s: flags %#02x not allowed for this op", Op(op), f))
-						return n
-					}
-					ev.Flags = f
 				}
-				if ext2&ext2Shift != 0 {
-					if p >= len(buf) {
-						goto truncated
-					}
-					s := buf[p]
-					p++
-					if s > 63 {
-						r.fail(r.errorf(r.index, "shift %d out of range (max 63)", s))
-						return n
-					}
-					ev.Shift = s
-				}
-				c.next[k] = nextAddr(a, ev.Nr, ev.Shift)
-			} else if ext&extFlags != 0 {
-				if p >= len(buf) {
-					goto truncated
-				}
-				f := buf[p]
-				p++
-				if f&^in.flags != 0 {
-					r.fail(r.errorf(r.index, "%s: flags %#02x not allowed for this op", Op(op), f))
-					return n
-				}
-				ev.Flags = f
 			}
+			ev.Flags = flags
+			ev.Site = 0
 			if in.site {
 				if ext&extSite != 0 {
-					if v, p = uvarint(buf, p); p < 0 {
-						goto truncated
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
 					}
-					if v >= uint64(len(r.strs)) {
-						r.fail(r.errorf(r.index, "string index %d beyond table of %d", v, len(r.strs)))
-						return n
+					if v >= nstr {
+						code = decSite
+						goto fail
 					}
 					st.site[op] = uint32(v)
 				}
 				ev.Site = st.site[op]
 			}
+			ev.Extra = 0
 			if ext&extExtra != 0 {
-				if v, p = uvarint(buf, p); p < 0 {
-					goto truncated
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
 				}
-				if v >= uint64(len(r.strs)) || v == 0 {
-					r.fail(r.errorf(r.index, "extra string index %d beyond table of %d", v, len(r.strs)))
-					return n
+				if v >= nstr || v == 0 {
+					code = decExtra
+					goto fail
 				}
 				ev.Extra = uint32(v)
 			}
+			ev.Arg = 0
 			if in.hasArg {
-				if v, p = uvarint(buf, p); p < 0 {
-					goto truncated
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
 				}
 				ev.Arg = v
 				if op == uint8(OpSwitch) {
@@ -552,14 +711,18 @@ func (r *BinaryReader) decode() int {
 				}
 			}
 		}
-		n++
-		r.index++
-		continue
-	truncated:
-		r.p = len(buf)
-		r.fail(r.errorf(r.index, "truncated or bad record"))
-		return n
+		if i > maxRecord {
+			code = decVarint
+			goto fail
+		}
+		p += i
+		k++
 	}
-	r.p = p
-	return n
+	st.cpu = cpu
+	r.errAt = 0
+	return k, p, decOK
+fail:
+	st.cpu = cpu
+	r.errAt = i
+	return k, p, code
 }

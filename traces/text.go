@@ -14,15 +14,28 @@ const TextHeader = "lazymmu-trace v1"
 
 const textMagicPrefix = "lazymmu-trace "
 
-// opByName maps a text op name to its Op. Indexing it with string(b) does not
-// allocate.
-var opByName = func() map[string]Op {
-	m := make(map[string]Op, NumOps)
+// opsByFirst lists the ops by the first byte of their text name, so looking up
+// an op compares at most a few names.
+var opsByFirst = func() (t [256][]Op) {
 	for op := OpInvalid + 1; op < NumOps; op++ {
-		m[Ops[op].Name] = op
+		c := Ops[op].Name[0]
+		t[c] = append(t[c], op)
 	}
-	return m
+	return t
 }()
+
+// lookupOp returns the op named b, or OpInvalid.
+func lookupOp(b []byte) Op {
+	if len(b) == 0 {
+		return OpInvalid
+	}
+	for _, op := range opsByFirst[b[0]] {
+		if Ops[op].Name == string(b) {
+			return op
+		}
+	}
+	return OpInvalid
+}
 
 // defaults holds Defaults(op) for every op, so a reader starts each event from a
 // copy instead of walking the key table.
@@ -38,6 +51,7 @@ var defaults = func() (d [NumOps]Event) {
 type stringTable struct {
 	strs []string
 	ids  map[string]uint32
+	last uint32 // index of the string interned last: runs of one site are common
 }
 
 func newStringTable() stringTable {
@@ -47,7 +61,11 @@ func newStringTable() stringTable {
 // intern returns the index of b, adding it if new; it allocates only for a new
 // string. It returns a message if a limit is exceeded.
 func (t *stringTable) intern(b []byte) (uint32, string) {
+	if t.strs[t.last] == string(b) {
+		return t.last, ""
+	}
 	if id, ok := t.ids[string(b)]; ok {
+		t.last = id
 		return id, ""
 	}
 	if len(b) > MaxStringLen {
@@ -60,6 +78,7 @@ func (t *stringTable) intern(b []byte) (uint32, string) {
 	id := uint32(len(t.strs))
 	t.strs = append(t.strs, s)
 	t.ids[s] = id
+	t.last = id
 	return id, ""
 }
 
@@ -286,8 +305,8 @@ func (tr *TextReader) parse(b []byte) string {
 	if pid > 1<<32-1 {
 		return fmt.Sprintf("pid %d out of range (max %d)", pid, uint32(1<<32-1))
 	}
-	op, ok := opByName[string(fo)]
-	if !ok {
+	op := lookupOp(fo)
+	if op == OpInvalid {
 		return fmt.Sprintf("unknown op %q", fo)
 	}
 	ev := &tr.ev

@@ -1,0 +1,77 @@
+package traces
+
+import (
+	"bytes"
+	"testing"
+)
+
+const benchEvents = 1 << 20
+
+func BenchmarkDecodeBinary(b *testing.B) {
+	events, strs := synthWalkers(benchEvents, 1)
+	bin := encode(b, events, strs, FormatBinary)
+	b.SetBytes(int64(len(bin)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		r, err := NewBinaryBytesReader(bin, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = 0
+		for r.Next() {
+			n++
+		}
+		if r.Err() != nil || n != len(events) {
+			b.Fatalf("read %d of %d: %v", n, len(events), r.Err())
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
+	b.ReportMetric(ns, "ns/event")
+	b.ReportMetric(1e9/ns, "events/s")
+	b.ReportMetric(float64(len(bin))/float64(len(events)), "bytes/event")
+}
+
+func BenchmarkDecodeBinaryInterface(b *testing.B) {
+	events, strs := synthWalkers(benchEvents, 1)
+	bin := encode(b, events, strs, FormatBinary)
+	b.SetBytes(int64(len(bin)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewBytesReader(bin, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sum uint64
+		for r.Next() {
+			sum += r.Event().Time
+		}
+		if r.Err() != nil {
+			b.Fatal(r.Err())
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
+	b.ReportMetric(ns, "ns/event")
+	b.ReportMetric(1e9/ns, "events/s")
+}
+
+func BenchmarkParseText(b *testing.B) {
+	events, strs := synthWalkers(benchEvents/4, 1)
+	text := encode(b, events, strs, FormatText)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := NewTextReader(bytes.NewReader(text), "synth")
+		n := 0
+		for r.Next() {
+			n++
+		}
+		if r.Err() != nil || n != len(events) {
+			b.Fatalf("read %d of %d: %v", n, len(events), r.Err())
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
+	b.ReportMetric(ns, "ns/line")
+	b.ReportMetric(1e9/ns, "lines/s")
+}
