@@ -81,6 +81,7 @@ func init() {
 // cpu is one CPU's ppc64_tlb_batch plus its preemption state.
 type cpu struct {
 	preempt int  // preempt_disable depth from enter (a switch while > 0 is a violation)
+	owner   int  // task that took the preempt_disable (whose switch-out is the violation)
 	active  bool // batch->active: set by enter, cleared by leave (pre-7.0 flag; 7.0 also needs Ctx.Lazy)
 	n       int  // batch->index
 	mm      uint32
@@ -159,6 +160,9 @@ func (b *Backend) cpu(i int) *cpu {
 // active.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
+	if s.preempt == 0 {
+		s.owner = c.Task
+	}
 	s.preempt++
 	s.active = true
 	return b.c(pHook, 1), 0
@@ -289,12 +293,13 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 	return b.flushRange(n)
 }
 
-// Switch is a context switch on c.CPU. Enter disabled preemption, so a
-// switch between enter and leave cannot happen in the kernel: it is
-// reported as PreemptedInSection and changes nothing (the batch stays with
-// the CPU, as the kernel no longer flushes it in __switch_to).
+// Switch is a context switch on c.CPU. Enter disabled preemption for the
+// task that entered, so switching that task out before its leave cannot
+// happen in the kernel: it is reported as PreemptedInSection and changes
+// nothing (the batch stays with the CPU, as the kernel no longer flushes it
+// in __switch_to). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if b.cpu(c.CPU).preempt > 0 {
+	if s := b.cpu(c.CPU); s.preempt > 0 && s.owner == c.Task {
 		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
 	}
 	return 0, 0

@@ -74,6 +74,7 @@ const (
 // cpu is one CPU's struct ipte_range plus its lowcore lazy_mmu_count.
 type cpu struct {
 	count    int  // lowcore lazy_mmu_count (enter ++, leave --); preemption is off while > 0
+	owner    int  // task that took get_cpu_var (whose switch-out is the violation)
 	armed    bool // the open section is range-aware and its table is not known yet
 	hasRange bool
 	mm       uint32
@@ -156,6 +157,9 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	ns := b.c(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange = false
 	s.armed = true
+	if s.count == 0 {
+		s.owner = c.Task
+	}
 	s.count++
 	return ns, 0
 }
@@ -290,10 +294,11 @@ func (b *Backend) writeBack(s *cpu, owner int, now float64) float64 {
 }
 
 // Switch is a context switch on c.CPU. Enter took get_cpu_var (preemption
-// off), so a switch inside a section is reported as PreemptedInSection and
-// changes nothing.
+// off) for the task that entered, so switching that task out before its
+// leave is reported as PreemptedInSection and changes nothing (the cache
+// stays with the CPU). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if b.cpu(c.CPU).count > 0 {
+	if s := b.cpu(c.CPU); s.count > 0 && s.owner == c.Task {
 		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
 	}
 	return 0, 0

@@ -218,6 +218,18 @@ func TestSingleAttach(t *testing.T) {
 }
 
 func TestSwitchInSection(t *testing.T) {
+	// Preemption is off for the task that entered: only its switch-out is
+	// a violation; switching back from the other task is not.
+	archtest.Run(t, newB(t, nil), `
+		enter
+		modify addr=100000
+		switch next=1
+		switch next=0
+		expect preempted-in-section=1
+		leave
+		switch next=1
+		expect preempted-in-section=1 pending=0
+	`)
 	archtest.Run(t, newB(t, nil), `
 		switch next=1
 		enter

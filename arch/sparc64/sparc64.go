@@ -59,6 +59,7 @@ func init() {
 // cpu is one CPU's tlb_batch plus its preemption state.
 type cpu struct {
 	preempt int  // preempt_disable depth from enter
+	owner   int  // task that took the preempt_disable (whose switch-out is the violation)
 	active  bool // tb->active before 7.0 (set by enter, cleared by leave)
 	n       int  // tb->tlb_nr
 	mm      uint32
@@ -131,6 +132,9 @@ func (b *Backend) cpu(i int) *cpu {
 // Enter is arch_enter_lazy_mmu_mode: preempt_disable().
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpu(c.CPU)
+	if s.preempt == 0 {
+		s.owner = c.Task
+	}
 	s.preempt++
 	s.active = true
 	return b.c(pHook, 1), 0
@@ -242,11 +246,12 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 	return ns + b.crossCall(n) + b.c(pDemap, float64(n))
 }
 
-// Switch is a context switch on c.CPU. Enter disabled preemption, so a
-// switch inside a section is reported as PreemptedInSection and changes
-// nothing.
+// Switch is a context switch on c.CPU. Enter disabled preemption for the
+// task that entered, so switching that task out before its leave is
+// reported as PreemptedInSection and changes nothing (the batch stays with
+// the CPU). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if b.cpu(c.CPU).preempt > 0 {
+	if s := b.cpu(c.CPU); s.preempt > 0 && s.owner == c.Task {
 		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
 	}
 	return 0, 0

@@ -177,6 +177,18 @@ func TestCosts(t *testing.T) {
 }
 
 func TestSwitchInSection(t *testing.T) {
+	// Preemption is off for the task that entered: only its switch-out is
+	// a violation; switching back from the other task is not.
+	archtest.Run(t, newB(t, nil), `
+		enter
+		clear addr=10000000
+		switch next=1
+		switch next=0
+		expect preempted-in-section=1
+		leave
+		switch next=1
+		expect preempted-in-section=1 pending=0
+	`)
 	archtest.Run(t, newB(t, nil), `
 		switch next=1
 		enter
