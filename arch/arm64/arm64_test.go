@@ -202,3 +202,10 @@ flushall
 expect barriers=2 pending=0 flushes=2`},
 	})
 }
+
+func TestRules(t *testing.T) {
+	r := New(nil).Rules()
+	if r.NestedEnterCrashes || r.LeaveInactiveCrashes || !r.IgnoresIRQ {
+		t.Errorf("Rules = %+v, want only IgnoresIRQ", r)
+	}
+}
