@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/lazybench/lazybench/traces"
+	"github.com/lazybench/lazybench/traces/ftrace"
+)
+
+func init() {
+	register(&command{
+		name:    "import",
+		summary: "import a recorded kernel trace (import ftrace FILE -o OUT)",
+		run:     runImport,
+	})
+}
+
+// runImport is "lazybench import ftrace FILE -o OUT [flags]"; flags may come
+// before or after FILE.
+func runImport(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--allow-lost] [--clamp] [--format text|binary|zstd]")
+		if len(args) == 0 {
+			return usagef("import: want a source kind: ftrace")
+		}
+		return errHelp
+	}
+	if args[0] != "ftrace" {
+		return usagef("import: unknown source kind %q (want ftrace)", args[0])
+	}
+	fs := newFlagSet("import ftrace", stderr)
+	out := fs.String("o", "", "output trace (.lmt.txt, .lmt or .lmt.zst)")
+	format := fs.String("format", "", "output format: text, binary or zstd (default: from the name of -o)")
+	allowLost := fs.Bool("allow-lost", false, "accept a trace whose ring buffer overran (lost-event markers), counting the losses")
+	clamp := fs.Bool("clamp", false, "clamp an event whose time goes back on its CPU instead of failing")
+	workload := fs.String("workload", "", "workload description for the trace's metadata")
+	kernel := fs.String("kernel", "", "kernel version for the trace's metadata")
+	machine := fs.String("machine", "", "machine or emulator for the trace's metadata")
+	// Accept flags before and after the positional FILE.
+	rest := args[1:]
+	var pos []string
+	for {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		return usagef("import ftrace: want exactly one input FILE (or - for standard input), got %d", len(pos))
+	}
+	if *out == "" {
+		return usagef("import ftrace: -o OUT is required")
+	}
+	f := traces.FormatUnknown
+	if *format != "" {
+		var err error
+		if f, err = traces.ParseFormat(*format); err != nil {
+			return usagef("import ftrace: %v", err)
+		}
+	}
+	meta := traces.Meta{Workload: *workload, Kernel: *kernel, Machine: *machine}
+	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, ftrace.Options{AllowLost: *allowLost, Clamp: *clamp})
+	if sum != nil {
+		sum.WriteReport(stderr, "lazybench import")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d events\n", *out, sum.Events)
+	return nil
+}

@@ -1,0 +1,357 @@
+package ftrace
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lazybench/lazybench/traces"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// importText imports src into the text format and returns the trace text.
+func importText(t testing.TB, src []byte, opt Options) (string, *Summary, error) {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := traces.NewTextWriter(&out, DefaultMeta(traces.Meta{}, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Import(bytes.NewReader(src), w, opt)
+	if cerr := w.Close(); err == nil && cerr != nil {
+		t.Fatal(cerr)
+	}
+	return out.String(), sum, err
+}
+
+// TestGolden imports every testdata/*.ftrace (options from the name: _allowlost,
+// _clamp) and compares the text trace and the summary report with the .golden
+// file. go test -update rewrites them.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.ftrace")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := Options{
+				Name:      filepath.Base(file),
+				AllowLost: strings.Contains(file, "_allowlost"),
+				Clamp:     strings.Contains(file, "_clamp"),
+			}
+			text, sum, err := importText(t, src, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			got.WriteString(text)
+			got.WriteString("# ---- summary ----\n")
+			sum.WriteReport(&got, opt.Name)
+			golden := strings.TrimSuffix(file, ".ftrace") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != string(want) {
+				t.Errorf("output differs from %s (go test -update to accept):\n--- got\n%s--- want\n%s", golden, got.String(), want)
+			}
+			// The output is a valid trace that reads back.
+			checkReadBack(t, text)
+		})
+	}
+}
+
+// checkReadBack reads a text trace back and checks per-CPU time order.
+func checkReadBack(t testing.TB, text string) int {
+	t.Helper()
+	r := traces.NewTextReader(strings.NewReader(text), "out")
+	last := map[uint32]uint64{}
+	n := 0
+	for r.Next() {
+		ev := r.Event()
+		if ev.Time < last[ev.CPU] {
+			t.Fatalf("cpu %d: time %d after %d", ev.CPU, ev.Time, last[ev.CPU])
+		}
+		last[ev.CPU] = ev.Time
+		n++
+	}
+	if err := r.Err(); err != nil {
+		t.Fatalf("output does not read back: %v\n%s", err, text)
+	}
+	return n
+}
+
+// TestFields checks the decoded fields of single lines exactly.
+func TestFields(t *testing.T) {
+	const pre = "  workload-123     [001] d..1.  1234.567892: "
+	tests := []struct {
+		name, line string
+		want       string // the text trace line
+	}{
+		{"user set with addr", pre + "pte_set3: (copy_page_range+0x7af/0x1400) ptep=0xffff888004c2d008 val=0x8000000012345067 addr=0x7f0000001000",
+			"1234567892000 1 123 set addr=0x7f0000001000 site=copy_page_range"},
+		{"kernel set (no user bit)", pre + "pte_set0: (vmap_pte_range+0x10/0x100) ptep=0xffff888004c2d008 val=0x8000000012345163 addr=0xffffc90000001000",
+			"1234567892000 1 123 set addr=0xffffc90000001000 mm=0 site=vmap_pte_range"},
+		{"derived addr, index 1", pre + "pte_set0: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x67",
+			"1234567892000 1 123 set addr=0x100000001000 site=f addr_derived=1"},
+		{"set of a non-present value", pre + "pte_set0: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x0 addr=0x1000",
+			"1234567892000 1 123 set addr=0x1000 valid=0 site=f"},
+		{"set u64 decimal val", pre + "pte_set0: (f+0x1/0x2) ptep=0xffff888004c2d008 val=103 addr=0x1000",
+			"1234567892000 1 123 set addr=0x1000 site=f"},
+		{"clear, old present", pre + "pte_clear0: (f+0x1/0x2) ptep=0xffff888004c2d000 old=0x8000000012345067 addr=0x2000",
+			"1234567892000 1 123 clear addr=0x2000 site=f"},
+		{"clear, old not present", pre + "pte_clear0: (f+0x1/0x2) ptep=0xffff888004c2d000 old=0x0 addr=0x2000",
+			"1234567892000 1 123 clear addr=0x2000 was=0 site=f"},
+		{"clear, kernel by addr", pre + "pte_clear0: (f+0x1/0x2) addr=0xffffc90000002000",
+			"1234567892000 1 123 clear addr=0xffffc90000002000 mm=0 site=f"},
+		{"getclear full", pre + "pte_getclear_full_1: (f+0x1/0x2) ptep=0xffff888004c2d000 old=0x8000000012345067 addr=0x2000",
+			"1234567892000 1 123 getclear addr=0x2000 full=1 site=f"},
+		{"commit to PROT_NONE", pre + "pte_commit: (f+0x1/0x2) ptep=0xffff888004c2d000 val=0x8000000012345124 old=0x8000000012345067 addr=0x3000",
+			"1234567892000 1 123 modify addr=0x3000 valid=0 site=f"},
+		{"wrprotect", pre + "pte_wrprotect12: (f+0x1/0x2) ptep=0xffff888004c2d000 old=0x8000000012345067 addr=0x3000",
+			"1234567892000 1 123 wrprotect addr=0x3000 site=f"},
+		{"pmd with PSE", pre + "pte_set2: (f+0x1/0x2) ptep=0xffff888004c2d000 val=0x80000000400001e7 level=2 addr=0x40000000",
+			"1234567892000 1 123 set addr=0x40000000 shift=21 site=f"},
+		{"pte level bit 7 is PAT", pre + "pte_set2: (f+0x1/0x2) ptep=0xffff888004c2d000 val=0x80000000400000e7 addr=0x40000000",
+			"1234567892000 1 123 set addr=0x40000000 site=f"},
+		{"nr", pre + "pte_set2: (f+0x1/0x2) ptep=0xffff888004c2d000 val=0x67 addr=0x40000000 nr=16",
+			"1234567892000 1 123 set addr=0x40000000 nr=16 site=f"},
+		{"lazy enter", pre + "lazy_enter_7: (zap_pte_range+0x1/0x2)",
+			"1234567892000 1 123 enable site=zap_pte_range"},
+		{"site without offset", pre + "lazy_leave: (0xffffffff81234567)",
+			"1234567892000 1 123 disable site=0xffffffff81234567"},
+		{"switch", pre + "sched_switch: prev_comm=a b prev_pid=123 prev_prio=120 prev_state=S ==> next_comm=c next_pid=9 next_prio=120",
+			"1234567892000 1 123 switch next=9"},
+		{"switch, comm faking next_pid", pre + "sched_switch: prev_comm=next_pid=5 prev_pid=123 prev_prio=120 prev_state=S ==> next_comm=x next_pid=6 next_prio=120",
+			"1234567892000 1 123 switch next=6"},
+		{"marker", pre + "tracing_mark_write:   mprotect  phase 2 ",
+			"1234567892000 1 123 mark name=mprotect_phase_2"},
+		{"no irq-info", "  workload-123     [001] 1234.567892: lazy_enter: (f+0x1/0x2)",
+			"1234567892000 1 123 enable site=f"},
+		{"tgid", "  workload-123  (   100) [001] d..1. 1234.567892: pte_set0: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x67 addr=0x1000",
+			"1234567892000 1 123 set addr=0x1000 site=f"},
+		{"task with spaces, dashes, brackets", "  a-b [2] c-d-77  (  70) [003] .... 1.5: lazy_enter: (f+0x1/0x2)",
+			"1500000000 3 77 enable site=f"},
+		{"nanosecond timestamp", "  w-1 [000] .... 7.000000001: lazy_enter: (f+0x1/0x2)",
+			"7000000001 0 1 enable site=f"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text, _, err := importText(t, []byte(tc.line+"\n"), Options{Name: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(text), "\n")
+			if got := lines[len(lines)-1]; got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestMalformed checks every malformed-line case and its exact message.
+func TestMalformed(t *testing.T) {
+	const pre = "  w-12 [001] d..1. 10.000001: "
+	tests := []struct {
+		name, input string
+		opt         Options
+		want        string
+	}{
+		{"garbage", "hello world\n", Options{}, "in:1: " + headMsg},
+		{"no timestamp", "  w-12 [001] d..1. lazy_enter: (f+0x1/0x2)\n", Options{}, "in:1: " + headMsg},
+		{"integer timestamp", "  w-12 [001] d..1. 10: lazy_enter: (f)\n", Options{}, "in:1: " + headMsg},
+		{"too many fraction digits", "  w-12 [001] d..1. 10.0000000001: lazy_enter: (f)\n", Options{}, "in:1: " + headMsg},
+		{"no pid", "  w [001] d..1. 10.000001: lazy_enter: (f)\n", Options{}, "in:1: " + headMsg},
+		{"bad tgid", "  w-12 (abc) [001] d..1. 10.000001: lazy_enter: (f)\n", Options{}, "in:1: " + headMsg},
+		{"no body", "  w-12 [001] d..1. 10.000001: \n", Options{}, "in:1: " + headMsg},
+		{"cpu out of range", "  w-12 [4096] d..1. 10.000001: lazy_enter: (f)\n", Options{}, "in:1: cpu 4096 out of range (max 4095)"},
+		{"pid out of range", "  w-4294967296 [001] d..1. 10.000001: lazy_enter: (f)\n", Options{}, "in:1: pid 4294967296 out of range"},
+		{"timestamp out of range", "  w-1 [001] d..1. 99999999999999999.5: lazy_enter: (f)\n", Options{}, "in:1: timestamp 99999999999999999.5 out of range"},
+		{"set without val", pre + "pte_set3: (f+0x1/0x2) ptep=0xffff888004c2d008\n", Options{}, "in:1: pte_set3: missing val="},
+		{"set without ptep or addr", pre + "pte_set3: (f+0x1/0x2) val=0x67\n", Options{}, "in:1: pte_set3: missing ptep= (and no addr=)"},
+		{"clear without ptep", "\n" + pre + "pte_clear: (f+0x1/0x2) old=0x67\n", Options{}, "in:2: pte_clear: missing ptep= (and no addr=)"},
+		{"bad hex", pre + "pte_set3: (f+0x1/0x2) ptep=0xfffg val=0x67\n", Options{}, `in:1: pte_set3: bad ptep= value "0xfffg"`},
+		{"hex too long", pre + "pte_set3: (f+0x1/0x2) ptep=0x10000000000000000 val=0x67\n", Options{}, `in:1: pte_set3: bad ptep= value "0x10000000000000000"`},
+		{"bad decimal", pre + "pte_set3: (f+0x1/0x2) ptep=12x val=0x67\n", Options{}, `in:1: pte_set3: bad ptep= value "12x"`},
+		{"empty value", pre + "pte_set3: (f+0x1/0x2) ptep= val=0x67\n", Options{}, `in:1: pte_set3: bad ptep= value ""`},
+		{"misaligned ptep", pre + "pte_set3: (f+0x1/0x2) ptep=0xffff888004c2d004 val=0x67\n", Options{}, "in:1: pte_set3: ptep=0xffff888004c2d004 is not 8-byte aligned"},
+		{"nr zero", pre + "pte_set3: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x67 nr=0\n", Options{}, "in:1: pte_set3: nr=0 out of range (1..1048576)"},
+		{"level 3", pre + "pte_set3: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x67 level=3\n", Options{}, "in:1: pte_set3: level=3 not supported (1 = PTE, 2 = PMD)"},
+		{"unterminated site", pre + "lazy_enter: (f+0x1/0x2\n", Options{}, "in:1: lazy_enter: unterminated (SITE)"},
+		{"switch without next_pid", pre + "sched_switch: prev_comm=a prev_pid=12 ==> next_comm=b\n", Options{}, "in:1: sched_switch: missing next_pid="},
+		{"switch next_pid range", pre + "sched_switch: next_pid=4294967296\n", Options{}, "in:1: sched_switch: next_pid=4294967296 out of range"},
+		{"empty marker", pre + "tracing_mark_write:   \n", Options{}, "in:1: tracing_mark_write: empty marker"},
+		{"lost events", pre + "lazy_enter: (f)\nCPU:1 [LOST 42 EVENTS]\n", Options{},
+			"in:2: cpu 1 lost 42 events: the trace is incomplete (ring buffer overrun); record with a larger buffer_size_kb or pass --allow-lost"},
+		{"malformed lost marker", "CPU:x [LOST 42 EVENTS]\n", Options{}, `in:1: malformed lost-events marker "CPU:x [LOST 42 EVENTS]"`},
+		{"overwritten entries", "# entries-in-buffer/entries-written: 10/25   #P:2\n", Options{},
+			"in:1: entries-in-buffer 10 < entries-written 25 (15 events overwritten): the trace is incomplete (ring buffer overrun); record with a larger buffer_size_kb or pass --allow-lost"},
+		{"malformed entries header", "# entries-in-buffer/entries-written: x/25\n", Options{}, `in:1: malformed entries-in-buffer header "# entries-in-buffer/entries-written: x/25"`},
+		{"buffer started late", "##### CPU 1 buffer started ####\n", Options{},
+			"in:1: CPU 1 buffer started late (its older events were overwritten): the trace is incomplete (ring buffer overrun); record with a larger buffer_size_kb or pass --allow-lost"},
+		{"time goes back", pre + "lazy_enter: (f)\n  w-12 [001] d..1. 10.000000: lazy_leave: (f)\n", Options{},
+			"in:2: cpu 1: time 10.000000000 goes back before 10.000001000 of line 1 (trace_pipe reordering?); pass --clamp to clamp it"},
+		{"long line", pre + "lazy_enter: (f) " + strings.Repeat("x", traces.MaxLineLen) + "\n", Options{}, "in:1: line longer than 65536 bytes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opt.Name = "in"
+			_, _, err := importText(t, []byte(tc.input), tc.opt)
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			var te *traces.Error
+			if !errors.As(err, &te) {
+				t.Fatalf("error %T %v is not a *traces.Error", err, err)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("got  %q\nwant %q", err.Error(), tc.want)
+			}
+		})
+	}
+}
+
+func TestSkippedBounded(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < maxSkippedNames+10; i++ {
+		b.WriteString("  w-1 [000] .... 1.000001: ev")
+		b.WriteString(strings.Repeat("a", i%7))
+		b.WriteString(string(rune('a' + i%26)))
+		b.WriteString(strings.Repeat("b", i/26))
+		b.WriteString(": x=1\n")
+	}
+	_, sum, err := importText(t, []byte(b.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Skipped) != maxSkippedNames+1 || sum.Skipped[otherName] != 10 {
+		t.Errorf("skipped: %d names, %d other; want %d names, 10 other", len(sum.Skipped), sum.Skipped[otherName], maxSkippedNames+1)
+	}
+}
+
+func TestRecognised(t *testing.T) {
+	for in, want := range map[string]string{"pte_set3": "pte_set", "pte_getclear_full_12": "pte_getclear_full", "lazy_enter": "lazy_enter"} {
+		if got, ok := Recognised(in); !ok || got != want {
+			t.Errorf("Recognised(%q) = %q, %v", in, got, ok)
+		}
+	}
+	if _, ok := Recognised("sched_wakeup"); ok {
+		t.Error("sched_wakeup recognised")
+	}
+}
+
+// TestImportFile checks the file-to-file path: atomic output, nothing written
+// on error.
+func TestImportFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.lmt.txt")
+	sum, err := ImportFile("testdata/fork_trace.ftrace", nil, out, traces.FormatUnknown, traces.Meta{Workload: "fork"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := checkReadBack(t, string(data)); int64(n) != sum.Events || n != 20 {
+		t.Errorf("read back %d events, summary %d, want 20", n, sum.Events)
+	}
+	if !strings.Contains(string(data), "# @workload: fork\n") || !strings.Contains(string(data), "# @arch: x86_64\n") {
+		t.Errorf("metadata missing:\n%s", data)
+	}
+	// A bad input leaves no output.
+	bad := filepath.Join(dir, "bad.ftrace")
+	if err := os.WriteFile(bad, []byte("CPU:0 [LOST 1 EVENTS]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out2 := filepath.Join(dir, "out2.lmt")
+	if _, err := ImportFile(bad, nil, out2, traces.FormatUnknown, traces.Meta{}, Options{}); err == nil {
+		t.Fatal("no error for lost events")
+	}
+	if _, err := os.Stat(out2); !os.IsNotExist(err) {
+		t.Errorf("output written despite the error: %v", err)
+	}
+	// Standard input.
+	out3 := filepath.Join(dir, "out3.lmt.txt")
+	if _, err := ImportFile("-", strings.NewReader("  w-1 [000] .... 1.000001: lazy_enter: (f)\n"), out3, traces.FormatUnknown, traces.Meta{}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConstantMemory imports a long generated trace through a discarding
+// writer and checks that the heap does not grow with its length.
+func TestConstantMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const n = 50_000
+	r := &repeatReader{line: []byte("        workload-123     [001] d..1.  1234.567892: pte_set3: (copy_page_range+0x7af/0x1400) ptep=0xffff888004c2d008 val=0x8000000012345067 addr=0x7f0000001000\n"), n: n}
+	w, err := traces.NewTextWriter(io.Discard, traces.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(1, func() {
+		r.i = 0
+		if _, err := Import(r, w, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 200 {
+		t.Errorf("%v allocations for %d lines: the importer allocates per line", allocs, n)
+	}
+}
+
+type repeatReader struct {
+	line []byte
+	n, i int
+	off  int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.i >= r.n {
+		return 0, io.EOF
+	}
+	k := copy(p, r.line[r.off:])
+	r.off += k
+	if r.off == len(r.line) {
+		r.off = 0
+		r.i++
+	}
+	return k, nil
+}
+
+func FuzzImport(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.ftrace")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		text, _, err := importText(t, src, Options{Name: "fuzz", AllowLost: true})
+		if err != nil {
+			var te *traces.Error
+			if !errors.As(err, &te) || te.Line <= 0 {
+				t.Fatalf("error without a line: %v", err)
+			}
+			return
+		}
+		checkReadBack(t, text)
+	})
+}
