@@ -272,13 +272,13 @@ func (e *Event) setFlag(bit uint8, v uint64) {
 // Meta is where a trace came from. The binary header stores it; the text format
 // keeps it in comment lines of the form "# @key: value" before the first event.
 type Meta struct {
-	Kernel   string // kernel version, e.g. "6.1.0-56-amd64"
-	Machine  string // machine or emulator, e.g. "qemu-system-x86_64 7.2 TCG, 2 vCPU"
-	Arch     string // recording arch, e.g. "x86_64"
-	Workload string // workload name and parameters
-	PageSize uint32 // base page size in bytes (0 = unknown)
-	Recorder string // recorder or generator command line
-	Date     string // when it was recorded or generated (RFC 3339), may be empty
+	Kernel   string `json:"kernel,omitempty"`    // kernel version, e.g. "6.1.0-56-amd64"
+	Machine  string `json:"machine,omitempty"`   // machine or emulator, e.g. "qemu-system-x86_64 7.2 TCG, 2 vCPU"
+	Arch     string `json:"arch,omitempty"`      // recording arch, e.g. "x86_64"
+	Workload string `json:"workload,omitempty"`  // workload name and parameters
+	PageSize uint32 `json:"page_size,omitempty"` // base page size in bytes (0 = unknown)
+	Recorder string `json:"recorder,omitempty"`  // recorder or generator command line
+	Date     string `json:"date,omitempty"`      // when it was recorded or generated (RFC 3339), may be empty
 }
 
 // MetaKeys lists the "# @key:" names of the text format, in the order written.

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/lazybench/lazybench/traces"
+)
+
+func init() {
+	register(&command{
+		name:    "stat",
+		summary: "summarise a trace: events by op, CPU, task and site; sections, nesting, pauses, irq updates",
+		run:     runStat,
+	})
+}
+
+func runStat(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("stat", stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: lazybench stat FILE [--json]")
+		fs.PrintDefaults()
+	}
+	files, err := parseAnywhere(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return usagef("stat: want one FILE, got %d", len(files))
+	}
+	r, c, err := traces.Open(files[0])
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	s, err := traces.Collect(r, files[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return s.WriteTable(stdout)
+}

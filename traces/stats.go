@@ -1,0 +1,264 @@
+package traces
+
+import (
+	"fmt"
+	"io"
+	"math/bits"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+)
+
+// Stats summarises a trace: what `lazybench stat` prints.
+//
+// A section is an outermost enable..disable pair of one task (pid): nested
+// enables deepen it, the disable that brings the task's depth back to 0 ends
+// it. Updates made in irq context (between irq_enter and irq_exit on the
+// event's CPU) are counted apart and never belong to a section, since the
+// kernel does not batch them. A disable at depth 0 is counted as unmatched.
+type Stats struct {
+	File       string      `json:"file"`
+	Meta       Meta        `json:"meta"`
+	Events     int64       `json:"events"`
+	Updates    int64       `json:"updates"` // update events (set, clear, getclear, modify, wrprotect)
+	Pages      int64       `json:"pages"`   // pages those updates cover (sum of nr)
+	ByOp       []OpCount   `json:"by_op"`
+	ByCPU      []NumCount  `json:"by_cpu"`
+	ByTask     []NumCount  `json:"by_task"`
+	BySite     []SiteCount `json:"by_site"`
+	Sections   int64       `json:"sections"`
+	Unclosed   int64       `json:"unclosed_sections"`  // sections still open at the end
+	Unmatched  int64       `json:"unmatched_disables"` // disables at depth 0
+	DepthHist  []Bucket    `json:"depth_hist"`         // maximum nesting depth of each section
+	LenHist    []Bucket    `json:"section_len_hist"`   // update events per section
+	InSection  int64       `json:"updates_in_sections"`
+	Outside    int64       `json:"updates_outside_sections"` // not in irq, not in a section
+	IRQUpdates int64       `json:"irq_updates"`
+	Pauses     int64       `json:"pauses"`
+	Paused     int64       `json:"updates_while_paused"`
+	Switches   int64       `json:"switches"`
+}
+
+// OpCount is the number of events of one op.
+type OpCount struct {
+	Op     string `json:"op"`
+	Events int64  `json:"events"`
+}
+
+// NumCount is the number of events of one CPU or task.
+type NumCount struct {
+	ID     uint32 `json:"id"`
+	Events int64  `json:"events"`
+}
+
+// SiteCount is the number of events naming one call site.
+type SiteCount struct {
+	Site   string `json:"site"`
+	Events int64  `json:"events"`
+}
+
+// Bucket is one bar of a histogram: how many sections had a value in
+// [Min, Max].
+type Bucket struct {
+	Min   int64 `json:"min"`
+	Max   int64 `json:"max"`
+	Count int64 `json:"sections"`
+}
+
+type statTask struct {
+	depth    int
+	maxDepth int
+	updates  int64
+	paused   int
+}
+
+// Collect reads r to the end and returns its statistics. name is the file
+// name recorded in the result.
+func Collect(r Reader, name string) (*Stats, error) {
+	s := &Stats{File: name, Meta: r.Meta()}
+	var byOp [NumOps]int64
+	byCPU := map[uint32]int64{}
+	byTask := map[uint32]int64{}
+	bySite := map[uint32]int64{}
+	tasks := map[uint32]*statTask{}
+	irq := map[uint32]int{}
+	depthHist := map[int64]int64{}
+	lenHist := map[int64]int64{}
+	for r.Next() {
+		e := r.Event()
+		s.Events++
+		byOp[e.Op]++
+		byCPU[e.CPU]++
+		byTask[e.PID]++
+		if e.Site != 0 {
+			bySite[e.Site]++
+		}
+		t := tasks[e.PID]
+		if t == nil {
+			t = &statTask{}
+			tasks[e.PID] = t
+		}
+		switch e.Op {
+		case OpEnable:
+			t.depth++
+			t.maxDepth = max(t.maxDepth, t.depth)
+		case OpDisable:
+			if t.depth == 0 {
+				s.Unmatched++
+				break
+			}
+			t.depth--
+			if t.depth == 0 {
+				s.Sections++
+				depthHist[int64(t.maxDepth)]++
+				lenHist[lenBucket(t.updates)]++
+				t.maxDepth, t.updates = 0, 0
+			}
+		case OpPause:
+			s.Pauses++
+			t.paused++
+		case OpResume:
+			if t.paused > 0 {
+				t.paused--
+			}
+		case OpIRQEnter:
+			irq[e.CPU]++
+		case OpIRQExit:
+			if irq[e.CPU] > 0 {
+				irq[e.CPU]--
+			}
+		case OpSwitch:
+			s.Switches++
+		}
+		if e.Op.IsUpdate() {
+			s.Updates++
+			s.Pages += int64(e.Nr)
+			switch {
+			case irq[e.CPU] > 0:
+				s.IRQUpdates++
+			case t.paused > 0:
+				s.Paused++
+			case t.depth > 0:
+				s.InSection++
+				t.updates++
+			default:
+				s.Outside++
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		if t.depth > 0 {
+			s.Unclosed++
+		}
+	}
+	for op := OpInvalid + 1; op < NumOps; op++ {
+		if byOp[op] > 0 {
+			s.ByOp = append(s.ByOp, OpCount{op.String(), byOp[op]})
+		}
+	}
+	s.ByCPU = sortedCounts(byCPU)
+	s.ByTask = sortedCounts(byTask)
+	strs := r.Strings()
+	for id, n := range bySite {
+		name := fmt.Sprintf("#%d", id)
+		if int(id) < len(strs) {
+			name = strs[id]
+		}
+		s.BySite = append(s.BySite, SiteCount{name, n})
+	}
+	sort.Slice(s.BySite, func(i, j int) bool {
+		a, b := s.BySite[i], s.BySite[j]
+		if a.Events != b.Events {
+			return a.Events > b.Events
+		}
+		return a.Site < b.Site
+	})
+	for d, n := range depthHist {
+		s.DepthHist = append(s.DepthHist, Bucket{d, d, n})
+	}
+	for lo, n := range lenHist {
+		hi := lo
+		if lo > 0 {
+			hi = 2*lo - 1
+		}
+		s.LenHist = append(s.LenHist, Bucket{lo, hi, n})
+	}
+	sortBuckets(s.DepthHist)
+	sortBuckets(s.LenHist)
+	return s, nil
+}
+
+// lenBucket returns the lower bound of n's power-of-two bucket: 0, 1, 2-3,
+// 4-7, ...
+func lenBucket(n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	return 1 << (bits.Len64(uint64(n)) - 1)
+}
+
+func sortedCounts(m map[uint32]int64) []NumCount {
+	out := make([]NumCount, 0, len(m))
+	for id, n := range m {
+		out = append(out, NumCount{id, n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func sortBuckets(b []Bucket) {
+	sort.Slice(b, func(i, j int) bool { return b[i].Min < b[j].Min })
+}
+
+// WriteTable prints the statistics as aligned text tables.
+func (s *Stats) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
+	p("trace\t%s\n", s.File)
+	for i, v := range metaValues(s.Meta) {
+		if v != "" {
+			p("%s\t%s\n", MetaKeys[i], v)
+		}
+	}
+	p("events\t%d\n", s.Events)
+	p("updates\t%d\t(%d pages)\n", s.Updates, s.Pages)
+	p("  in sections\t%d\n", s.InSection)
+	p("  in irq context\t%d\n", s.IRQUpdates)
+	p("  while paused\t%d\n", s.Paused)
+	p("  outside sections\t%d\n", s.Outside)
+	p("sections\t%d\t(%d unclosed, %d unmatched disables)\n", s.Sections, s.Unclosed, s.Unmatched)
+	p("pauses\t%d\n", s.Pauses)
+	p("switches\t%d\n", s.Switches)
+	p("\nby op\tevents\n")
+	for _, c := range s.ByOp {
+		p("  %s\t%d\n", c.Op, c.Events)
+	}
+	p("\nby cpu\tevents\n")
+	for _, c := range s.ByCPU {
+		p("  %d\t%d\n", c.ID, c.Events)
+	}
+	p("\nby task\tevents\n")
+	for _, c := range s.ByTask {
+		p("  %d\t%d\n", c.ID, c.Events)
+	}
+	p("\nby site\tevents\n")
+	for _, c := range s.BySite {
+		p("  %s\t%d\n", c.Site, c.Events)
+	}
+	p("\nnesting depth\tsections\n")
+	for _, b := range s.DepthHist {
+		p("  %d\t%d\n", b.Min, b.Count)
+	}
+	p("\nupdates per section\tsections\n")
+	for _, b := range s.LenHist {
+		r := strconv.FormatInt(b.Min, 10)
+		if b.Max != b.Min {
+			r += "-" + strconv.FormatInt(b.Max, 10)
+		}
+		p("  %s\t%d\n", r, b.Count)
+	}
+	return tw.Flush()
+}
