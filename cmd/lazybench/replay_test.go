@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// update rewrites the golden files of this package's tests.
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from testdata/%s; got:\n%s", name, got)
+	}
+}
+
+// lb runs the command line and returns stdout, stderr and the exit status.
+func lb(args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := exitCode(run(args, &out, &errb), &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestReplaySteps(t *testing.T) {
+	var all bytes.Buffer
+	for _, c := range []struct{ trace, arch, strategy string }{
+		{"nested", "arm64", "upstream"},
+		{"nested", "arm64", "noflush"},
+		{"nested", "arm64", "ideal"},
+		{"nested", "sparc64", "flat"},
+		{"mid", "x86-xen", "upstream"},
+		{"mid", "arm64", "upstream"},
+	} {
+		out, errs, code := lb("replay", "--trace", "testdata/"+c.trace+".lmt.txt", "--arch", c.arch, "--strategy", c.strategy, "--steps")
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c, code, errs)
+		}
+		all.WriteString("# " + c.trace + " " + c.arch + " " + c.strategy + "\n" + out)
+	}
+	golden(t, "replay_steps.golden", all.Bytes())
+}
+
+func TestReplayTable(t *testing.T) {
+	out, errs, code := lb("replay", "--trace", "testdata/nested.lmt.txt", "--arch", "arm64", "--strategy", "noflush")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden(t, "replay_table.golden", []byte(out))
+}
+
+func TestReplayJSON(t *testing.T) {
+	for _, c := range []struct {
+		arch, strategy string
+		stale, nested  uint64
+	}{
+		{"arm64", "upstream", 0, 0},
+		{"arm64", "noflush", 1, 0},
+		{"arm64", "ideal", 0, 0},
+	} {
+		out, errs, code := lb("replay", "--trace", "testdata/nested.lmt.txt", "--arch", c.arch, "--strategy", c.strategy, "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"trace", "arch", "strategy", "events", "updates", "batched", "immediate",
+			"callbacks", "arch_ops", "modeled_ns", "section_ns", "deferred_ns", "violations", "hazards"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%v: no key %q", c, k)
+			}
+		}
+		if m["events"].(float64) != 11 || m["strategy"] != c.strategy || m["arch"] != c.arch {
+			t.Errorf("%v: events %v strategy %v arch %v", c, m["events"], m["strategy"], m["arch"])
+		}
+		if got := m["hazards"].(map[string]any)["stale-access"].(float64); got != float64(c.stale) {
+			t.Errorf("%v: stale-access %v, want %d", c, got, c.stale)
+		}
+	}
+}
+
+func TestReplayErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"replay", "--trace", "testdata/bad.lmt.txt"}, 1, "testdata/bad.lmt.txt:2: "},
+		{[]string{"replay", "--trace", "testdata/nested.lmt.txt", "--arch", "vax"}, 2, `unknown arch "vax"`},
+		{[]string{"replay", "--trace", "testdata/nested.lmt.txt", "--strategy", "lazy"}, 2, `unknown strategy "lazy"`},
+		{[]string{"replay"}, 2, "needs --trace"},
+		{[]string{"replay", "--trace", "testdata/missing.lmt"}, 1, "missing.lmt"},
+		{[]string{"replay", "--trace", "corpus:nosuchtrace"}, 1, "nosuchtrace"},
+		{[]string{"compare", "--trace", "testdata/nested.lmt.txt", "--arch", "arm64,vax"}, 2, `unknown arch "vax"`},
+		{[]string{"compare", "--trace", "testdata/bad.lmt.txt", "--arch", "arm64"}, 1, "testdata/bad.lmt.txt:2: "},
+	} {
+		out, errs, code := lb(c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, errs, c.code, c.msg)
+		}
+		if c.code != 0 && out != "" {
+			t.Errorf("%v: wrote to stdout on error: %q", c.args, out)
+		}
+	}
+}
