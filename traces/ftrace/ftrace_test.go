@@ -355,3 +355,22 @@ func FuzzImport(f *testing.F) {
 		checkReadBack(t, text)
 	})
 }
+
+// BenchmarkImport measures import speed on a kprobe pte_set line repeated,
+// through a discarding text writer (MB/s of ftrace text).
+func BenchmarkImport(b *testing.B) {
+	line := []byte("        workload-123     [001] d..1.  1234.567892: pte_set3: (copy_page_range+0x7af/0x1400) ptep=0xffff888004c2d008 val=0x8000000012345067 addr=0x7f0000001000\n")
+	const n = 10000
+	b.SetBytes(int64(len(line) * n))
+	w, err := traces.NewTextWriter(io.Discard, traces.Meta{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := &repeatReader{line: line, n: n}
+		if _, err := Import(r, w, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
