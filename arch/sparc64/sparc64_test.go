@@ -321,3 +321,28 @@ func TestLinear(t *testing.T) {
 		}
 	}
 }
+
+// Nesting: under flat the inner leave drains and clears the batch's active
+// state, so the rest of the outer section flushes one update at a time;
+// under upstream the nested disable is a flush and batching continues.
+func TestNesting(t *testing.T) {
+	archtest.Run(t, newB(t, nil), `
+		enter
+		repeat 4 clear addr=10000000
+		enter
+		repeat 4 clear addr=10010000
+		leave
+		lazy 1
+		repeat 4 clear addr=10020000
+		leave
+		expect crosscalls=5 flushes=1 batch.8=1 batched=8 immediate=4
+	`)
+	archtest.Run(t, newB(t, nil), `
+		enter
+		repeat 4 clear addr=10000000
+		flush
+		repeat 4 clear addr=10010000
+		leave
+		expect crosscalls=2 flushes=2 batch.4=2 batched=8 immediate=0
+	`)
+}
