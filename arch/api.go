@@ -19,6 +19,19 @@ type Ctx struct {
 	Now   float64 // modeled time of this CPU, ns
 	Lazy  bool    // the generic layer says lazy mode is active for this task now (lazymmu Layer.Active)
 	InIRQ bool    // the CPU is in interrupt context
+	// Strategy is the generic layer's strategy. It also says which kernel's
+	// arch code to model where that code changed with the generic layer
+	// (see Before70); the zero value is Upstream (7.0).
+	Strategy lazymmu.Strategy
+}
+
+// Before70 reports whether the strategy is one of the generic layers that
+// predate the 7.0 nesting series' arch changes (flat: Linux up to 6.19;
+// typed: series v1/v2), whose arch code kept its own lazy-mode flags
+// (arm64 TIF_LAZY_MMU, Xen PV TIF_LAZY_MMU_UPDATES at context switch).
+// countbool (v3/v4) already carried the 7.0 forms of those arch patches.
+func (c *Ctx) Before70() bool {
+	return c.Strategy == lazymmu.Flat || c.Strategy == lazymmu.Typed
 }
 
 // Backend is one architecture's lazy MMU implementation and cost model. Every

@@ -269,7 +269,7 @@ func (e *Engine) switchIn(c *cpuState, t int32) {
 // ctx fills the engine's one Ctx (passing a local's address to an interface
 // method would make it escape, one allocation per call) and returns it.
 func (e *Engine) ctx(cpuN uint32, c *cpuState, lazy bool) *arch.Ctx {
-	e.cx = arch.Ctx{CPU: int(cpuN), Task: int(c.task), PID: c.pid, Now: c.clock, Lazy: lazy, InIRQ: c.irq > 0}
+	e.cx = arch.Ctx{CPU: int(cpuN), Task: int(c.task), PID: c.pid, Now: c.clock, Lazy: lazy, InIRQ: c.irq > 0, Strategy: e.layer.Strategy}
 	return &e.cx
 }
 
