@@ -2,6 +2,7 @@ package ppc64hash
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
@@ -401,5 +402,27 @@ func TestLinear(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// The cost file sets parameters and options by name; unknown keys are
+// rejected naming the key.
+func TestCostFile(t *testing.T) {
+	costs, err := arch.ParseCosts("costs.toml", []byte("[\"ppc64-hash\"]\nhcall_ns = 1000\npowernv = false\nbulk_remove = 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := arch.New(Name, costs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archtest.Run(t, b, `
+		enter
+		repeat 5 clear addr=10000000
+		leave
+		expect hcalls=5 cost=5879
+	`)
+	if _, err := arch.ParseCosts("costs.toml", []byte("[\"ppc64-hash\"]\nhcall = 1\n")); err == nil || !strings.Contains(err.Error(), `"hcall"`) {
+		t.Errorf("unknown key: got %v", err)
 	}
 }

@@ -55,7 +55,7 @@ func init() {
 	arch.Register(&arch.Info{
 		Name:    Name,
 		Order:   5,
-		Doc:     "s390 (v5 proposal, 2026): per-CPU cache of one 256-entry page table, one range IPTE per run of changed valid entries at leave",
+		Doc:     "the 2026 v5 proposal (not merged): per-CPU cache of one 256-entry page table, one range IPTE per run of changed valid entries at leave",
 		Params:  Params,
 		Options: Options,
 		New:     func(v map[string]float64) arch.Backend { return New(v) },

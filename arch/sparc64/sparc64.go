@@ -49,7 +49,7 @@ func init() {
 	arch.Register(&arch.Info{
 		Name:    Name,
 		Order:   2,
-		Doc:     "sparc64: per-CPU batch of up to 192 user vaddrs; TSB flush plus one demap or one cross-call per drain",
+		Doc:     "per-CPU batch of up to 192 user vaddrs; TSB flush plus one demap or one cross-call per drain",
 		Params:  Params,
 		Options: Options,
 		New:     func(v map[string]float64) arch.Backend { return New(v) },
