@@ -77,6 +77,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type opInfo struct {
 	def    Event // Defaults(op)
 	valid  bool
+	head   uint8 // head byte bits allowed, with the op
 	kind   int8  // address kind, kindNone if the op has no addr
 	ext    uint8 // extension bits allowed
 	ext2   uint8 // second extension bits allowed
@@ -126,6 +127,10 @@ var opInfos = func() (t [headOp + 1]opInfo) {
 		}
 		if in.flags != 0 {
 			in.ext |= extFlags
+		}
+		in.head = uint8(op) | headTime | headExt
+		if in.kind != kindNone {
+			in.head |= headAddr
 		}
 		t[op] = in
 	}
@@ -425,3 +430,6 @@ func newZstdReader(r io.Reader, name string) (io.ReadCloser, error) {
 	}
 	return d.IOReadCloser(), nil
 }
+
+// crc32Castagnoli is the CRC-32C of b.
+func crc32Castagnoli(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }

@@ -367,6 +367,7 @@ const (
 	decSite
 	decExtra
 	decOp
+	decHead
 )
 
 // recordWindow is the bytes one record is decoded from: at least maxRecord, a
@@ -410,7 +411,7 @@ func (r *BinaryReader) decode() int {
 		r.pad = [recordWindow]byte{}
 		copy(r.pad[:], r.buf[r.p:])
 		k, p, code := r.decodeRun(r.pad[:], 0, out[:1])
-		if p+r.errAt > avail {
+		if p+r.errAt > avail && r.errAt < badIndex {
 			code = decTruncated
 		}
 		if code != decOK {
@@ -432,6 +433,8 @@ func (r *BinaryReader) recordError(code int, rec []byte) *Error {
 	switch code {
 	case decOp:
 		return r.errorf(r.index, "unknown op %d", uint8(op))
+	case decHead:
+		return r.errorf(r.index, "%s: head bits %#02x not allowed for this op", op, w[0]&^opInfos[op&headOp].head)
 	case decTruncated:
 		return r.errorf(r.index, "%s: truncated record", op)
 	case decVarint:
@@ -511,8 +514,11 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		op := h & headOp
 		in := &opInfos[op]
 		i = 1
-		if !in.valid {
+		if h&^in.head != 0 || h == 0 {
 			code = decOp
+			if in.valid {
+				code = decHead
+			}
 			goto fail
 		}
 		{
