@@ -112,6 +112,11 @@ func TestCorpusReadable(t *testing.T) {
 			t.Fatalf("%s: %v", e.Name, err)
 		}
 		c.Close()
+		r2, c2, _ := Open(e.Name)
+		if _, err := traces.Validate(r2, e.Name); err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+		}
+		c2.Close()
 		if n != e.Events {
 			t.Errorf("%s: %d events, manifest says %d", e.Name, n, e.Events)
 		}
@@ -226,4 +231,40 @@ func FuzzParseManifest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCorpusStat checks what lazybench stat reports for traces whose shape
+// the workload fixes: nesting depth, pauses, switches.
+func TestCorpusStat(t *testing.T) {
+	tests := []struct {
+		name                          string
+		maxDepth, pauses, minSwitches int64
+	}{
+		{"debug-pagealloc", 2, 0, 0},
+		{"kasan-vmalloc", 1, 360, 0},
+		{"preempt", 1, 0, 32},
+		{"vmalloc_p8", 1, 0, 0},
+		{"mix", 2, 68, 1},
+	}
+	for _, tc := range tests {
+		r, c, err := Open(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := traces.Collect(r, tc.name)
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		depth := int64(0)
+		for _, b := range st.DepthHist {
+			if b.Count > 0 {
+				depth = max(depth, b.Max)
+			}
+		}
+		if depth != tc.maxDepth || st.Pauses != tc.pauses || st.Switches < tc.minSwitches || st.Unclosed != 0 || st.Unmatched != 0 {
+			t.Errorf("%s: depth %d pauses %d switches %d unclosed %d unmatched %d; want depth %d pauses %d switches >= %d",
+				tc.name, depth, st.Pauses, st.Switches, st.Unclosed, st.Unmatched, tc.maxDepth, tc.pauses, tc.minSwitches)
+		}
+	}
 }

@@ -227,6 +227,13 @@ func TestEveryWorkloadValid(t *testing.T) {
 				full, _ := w.Resolve(v)
 				shift := uint8(full["page-shift"])
 				sh := check(t, m, shift, uint64(1)<<(shift-3))
+				val := traces.NewValidator(w.Name)
+				for i := range m.evs {
+					val.Check(&m.evs[i], 0)
+				}
+				if err := val.End(); err != nil {
+					t.Fatalf("traces validation: %v", err)
+				}
 				if sh.updates == 0 || sh.sections == 0 {
 					t.Fatalf("no updates (%d) or sections (%d)", sh.updates, sh.sections)
 				}
