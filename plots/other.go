@@ -30,7 +30,7 @@ func (s SpeedPoint) EventsPerSecond() float64 {
 // ReplaySpeed charts the harness's own MEASURED replay speed (events per
 // second of wall clock) against trace size, a line per arch.
 func ReplaySpeed(title string, pts []SpeedPoint) *plot.Plot {
-	p := newPlot(title, "trace size, events", "MEASURED replay speed, events per second (wall clock)")
+	p := newPlot(title, "trace size, events", "MEASURED replay speed, million events/s (wall clock)")
 	byArch := map[string]plotter.XYs{}
 	var arches []string
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -42,14 +42,16 @@ func ReplaySpeed(title string, pts []SpeedPoint) *plot.Plot {
 		if _, ok := byArch[s.Arch]; !ok {
 			arches = append(arches, s.Arch)
 		}
-		byArch[s.Arch] = append(byArch[s.Arch], plotter.XY{X: float64(s.Events), Y: v})
+		byArch[s.Arch] = append(byArch[s.Arch], plotter.XY{X: float64(s.Events), Y: v / 1e6})
 		lo, hi = math.Min(lo, float64(s.Events)), math.Max(hi, float64(s.Events))
 	}
 	sortByOrder(arches, ArchOrder)
 	if wantLog(lo, hi) {
-		useLog(&p.X)
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = sizeTicks{}
 	}
-	for i, a := range arches {
+	for _, a := range arches {
+		i := ArchColor(a)
 		xys := byArch[a]
 		sort.Slice(xys, func(x, y int) bool { return xys[x].X < xys[y].X })
 		l, sc, err := plotter.NewLinePoints(xys)
@@ -65,6 +67,36 @@ func ReplaySpeed(title string, pts []SpeedPoint) *plot.Plot {
 	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
 	return p
+}
+
+// sizeTicks labels a log axis of counts at 1, 2, 5 x powers of ten as 10k,
+// 20k, 50k, 100k, 1M ...
+type sizeTicks struct{}
+
+func (sizeTicks) Ticks(min, max float64) []plot.Tick {
+	var t []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v < min || v > max {
+				continue
+			}
+			t = append(t, plot.Tick{Value: v, Label: countLabel(v)})
+		}
+	}
+	return t
+}
+
+func countLabel(v float64) string {
+	switch {
+	case v >= 1e9:
+		return fmtNum(v/1e9) + "G"
+	case v >= 1e6:
+		return fmtNum(v/1e6) + "M"
+	case v >= 1e3:
+		return fmtNum(v/1e3) + "k"
+	}
+	return fmtNum(v)
 }
 
 // CalibPoint is one row of the calibration table: the modeled change at Pages
@@ -93,6 +125,27 @@ func Calibration(title string, pts []CalibPoint) *plot.Plot {
 		}
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range pts {
+		for _, v := range []float64{c.Modeled, c.Published} {
+			if !math.IsNaN(v) && (v != c.Published || c.HasPublished) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	if !math.IsInf(lo, 1) {
+		pad := math.Max(1, 0.06*(hi-lo))
+		p.Y.Min, p.Y.Max = math.Min(lo-pad, -pad), math.Max(hi+pad, pad)
+		step := 5.0
+		for (p.Y.Max-p.Y.Min)/step > 12 {
+			step *= 2
+		}
+		var yt []plot.Tick
+		for v := math.Ceil(p.Y.Min/step) * step; v <= p.Y.Max; v += step {
+			yt = append(yt, plot.Tick{Value: v, Label: fmtNum(v)})
+		}
+		p.Y.Tick.Marker = plot.ConstantTicks(yt)
+	}
 	zero, _ := plotter.NewLine(plotter.XYs{{X: float64(pts[0].Pages), Y: 0}, {X: float64(pts[len(pts)-1].Pages), Y: 0}})
 	if zero != nil {
 		zero.Color = Color(6)
@@ -106,7 +159,7 @@ func Calibration(title string, pts []CalibPoint) *plot.Plot {
 			l.Width = vg.Points(1.5)
 			sc.Shape = draw.CircleGlyph{}
 			p.Add(l, sc)
-			p.Legend.Add("modeled (lazybench arm64, fitted)", l, sc)
+			p.Legend.Add("modeled (fitted)", l, sc)
 		}
 	}
 	if len(pub) > 0 {

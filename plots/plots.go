@@ -74,6 +74,16 @@ func sortByOrder(names []string, order []string) {
 	})
 }
 
+// ArchColor returns the palette index of arch: its position in ArchOrder.
+func ArchColor(arch string) int {
+	for i, a := range ArchOrder {
+		if a == arch {
+			return i
+		}
+	}
+	return len(ArchOrder)
+}
+
 // palette is a fixed, colour-blind-friendly palette (Okabe-Ito plus grey).
 var palette = []color.Color{
 	color.RGBA{0, 114, 178, 255},   // blue
@@ -188,6 +198,16 @@ type Bars struct {
 	Lo, Hi [][]float64
 	// Log draws the value axis on a log scale.
 	Log bool
+	// Colors, if set, gives each series its palette index (default: the
+	// series index), so that one arch keeps its colour across charts.
+	Colors []int
+}
+
+func (b *Bars) color(s int) color.Color {
+	if s < len(b.Colors) {
+		return Color(b.Colors[s])
+	}
+	return Color(s)
 }
 
 // Plot builds the chart.
@@ -225,7 +245,7 @@ func (b *Bars) Plot(title, xlabel, ylabel string) *plot.Plot {
 	p.X.Min, p.X.Max = -0.5, float64(len(b.Groups))-0.5
 	if len(b.Series) > 1 {
 		for s, name := range b.Series {
-			p.Legend.Add(name, swatch{Color(s)})
+			p.Legend.Add(name, swatch{b.color(s)})
 		}
 	}
 	return p
@@ -269,7 +289,7 @@ func (bp *barsPlotter) Plot(c draw.Canvas, plt *plot.Plot) {
 				lo, hi = base, math.Max(v, base)
 			}
 			rect := []vg.Point{{X: trX(x0), Y: trY(lo)}, {X: trX(x0), Y: trY(hi)}, {X: trX(x1), Y: trY(hi)}, {X: trX(x1), Y: trY(lo)}}
-			c.FillPolygon(Color(s), c.ClipPolygonY(rect))
+			c.FillPolygon(b.color(s), c.ClipPolygonY(rect))
 			c.StrokeLines(draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(0.4)}, c.ClipLinesY(append(rect, rect[0]))...)
 			el, eh := at(b.Lo, s, g), at(b.Hi, s, g)
 			if !math.IsNaN(el) && !math.IsNaN(eh) && (!b.Log || el > 0) {

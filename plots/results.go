@@ -384,6 +384,7 @@ func BatchHistogram(trace, strategy string, rs []*replay.Result) *plot.Plot {
 			continue
 		}
 		b.Series = append(b.Series, a)
+		b.Colors = append(b.Colors, ArchColor(a))
 		b.Values = append(b.Values, counts)
 	}
 	if labels == nil {
@@ -393,7 +394,7 @@ func BatchHistogram(trace, strategy string, rs []*replay.Result) *plot.Plot {
 	b.Log = logCalled(b.Values)
 	p := b.Plot(fmt.Sprintf("Batch sizes drained, trace %s, strategy %s (modeled)", trace, strategy), "entries per drained batch", "drains (modeled)")
 	if len(b.Series) == 1 { // Bars omits a one-entry legend; this chart names its arch
-		p.Legend.Add(b.Series[0], swatch{Color(0)})
+		p.Legend.Add(b.Series[0], swatch{b.color(0)})
 	}
 	if len(b.Series) == 0 {
 		p.Title.Text += ": no batches"
