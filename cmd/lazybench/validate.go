@@ -78,4 +78,3 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
-

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestStatGolden(t *testing.T) {
+	for _, c := range []struct{ trace, golden string }{
+		{"nested", "stat_nested"},
+		{"all_ops", "stat_all_ops"},
+	} {
+		path := "../../traces/testdata/" + c.trace + ".lmt.txt"
+		out, errs, code := lbTrace("stat", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", path, code, errs)
+		}
+		traceGolden(t, c.golden+".golden", []byte(out))
+		out, errs, code = lbTrace("stat", path, "--json")
+		if code != 0 {
+			t.Fatalf("%s --json: exit %d: %s", path, code, errs)
+		}
+		traceGolden(t, c.golden+".json.golden", []byte(out))
+	}
+}
+
+// TestStatNested checks the figures of the nested trace against a count by
+// hand, so the golden file cannot silently hold wrong numbers.
+func TestStatNested(t *testing.T) {
+	out, errs, code := lbTrace("stat", "--json", "../../traces/testdata/nested.lmt.txt")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var s struct {
+		Events     int64 `json:"events"`
+		Updates    int64 `json:"updates"`
+		Sections   int64 `json:"sections"`
+		InSection  int64 `json:"updates_in_sections"`
+		IRQUpdates int64 `json:"irq_updates"`
+		Paused     int64 `json:"updates_while_paused"`
+		Pauses     int64 `json:"pauses"`
+		Depth      []struct {
+			Min, Max, Sections int64
+		} `json:"depth_hist"`
+		Len []struct {
+			Min, Max, Sections int64
+		} `json:"section_len_hist"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	// Sections: task 10 outer (depth 3; 0x1000, 0x2000, 0x6000: 3 updates),
+	// task 20 vmalloc (2), task 11 (1), task 10 again on cpu 1 (1). The update
+	// at 0x7000 is paused, the one at 0xffffc90000100000 is in an irq.
+	if s.Events != 27 || s.Updates != 9 || s.Sections != 4 || s.InSection != 7 || s.IRQUpdates != 1 || s.Paused != 1 || s.Pauses != 1 {
+		t.Errorf("got %+v", s)
+	}
+	if len(s.Depth) != 2 || s.Depth[0].Min != 1 || s.Depth[0].Sections != 3 || s.Depth[1].Min != 3 || s.Depth[1].Sections != 1 {
+		t.Errorf("depth histogram %+v", s.Depth)
+	}
+	if len(s.Len) != 2 || s.Len[0].Min != 1 || s.Len[0].Sections != 2 || s.Len[1].Min != 2 || s.Len[1].Max != 3 || s.Len[1].Sections != 2 {
+		t.Errorf("length histogram %+v", s.Len)
+	}
+}
+
+func TestStatUsage(t *testing.T) {
+	if _, _, code := lbTrace("stat"); code != 2 {
+		t.Errorf("no file: exit %d, want 2", code)
+	}
+	if _, errs, code := lbTrace("stat", "../../traces/testdata/bad/unknown_op.lmt.txt"); code != 1 || errs != "lazybench: ../../traces/testdata/bad/unknown_op.lmt.txt:3: unknown op \"frob\"\n" {
+		t.Errorf("bad file: exit %d, stderr %q", code, errs)
+	}
+}

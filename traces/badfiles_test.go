@@ -1,0 +1,66 @@
+package traces
+
+import (
+	"bytes"
+	"encoding/binary"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite generated files under testdata/")
+
+// badBinaries are the malformed binary traces shipped in testdata/bad, for
+// `lazybench validate` tests and as fuzz seeds.
+func badBinaries(t testing.TB) map[string][]byte {
+	good := smallBinary(t)
+	mod := func(f func(b []byte)) []byte {
+		b := bytes.Clone(good)
+		f(b)
+		return b
+	}
+	return map[string][]byte{
+		"bad_checksum.lmt":   mod(func(b []byte) { b[len(b)-2] ^= 0x01 }),
+		"truncated.lmt":      good[:len(good)-3],
+		"future_version.lmt": mod(func(b []byte) { b[8] = 2; fixCRC(b) }),
+		"wrong_count.lmt":    mod(func(b []byte) { binary.LittleEndian.PutUint64(b[16:], 9); fixCRC(b) }),
+		"unknown_op.lmt":     craft(1, 2, emptyMeta, []byte{byte(OpEnable), 30}),
+		"time_back.lmt":      copyTo(t, []byte("10 0 1 enable\n5 0 1 disable\n"), "t", FormatBinary),
+	}
+}
+
+// TestBadFiles checks that the shipped malformed files are what the
+// generator makes (go test -update rewrites them) and that each fails.
+func TestBadFiles(t *testing.T) {
+	for name, data := range badBinaries(t) {
+		path := filepath.Join("testdata", "bad", name)
+		if *update {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if !bytes.Equal(got, data) {
+			t.Errorf("%s differs from what the test makes (run go test -update)", path)
+		}
+	}
+	files, _ := filepath.Glob("testdata/bad/*")
+	if len(files) < 10 {
+		t.Fatalf("only %d bad files", len(files))
+	}
+	for _, f := range files {
+		r, c, err := Open(f)
+		if err == nil {
+			_, err = Validate(r, f)
+			c.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: validates", f)
+		}
+	}
+}
