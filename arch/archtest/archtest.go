@@ -9,6 +9,7 @@
 // A script has one command per line; '#' starts a comment:
 //
 //	on cpu=C [task=T]     make CPU C current (and bind task T to it, no callback)
+//	strategy NAME         set Ctx.Strategy (default upstream) for the calls that follow
 //	wait NS               advance the current CPU's clock by NS
 //	lazy 0|1              set the current task's generic lazy state (Ctx.Lazy)
 //	enter                 lazy 1, then Enter (as upstream's 0->1 enable does)
@@ -43,15 +44,16 @@ import (
 type Driver struct {
 	B          arch.Backend
 	CPU        int
-	now        []float64 // per CPU
-	irq        []bool    // per CPU
-	running    []int     // task on each CPU
-	lazy       []bool    // per task
-	pids       []uint32  // per task
-	Cost       float64   // sum of every call's cost
-	Drained    int       // entries drained (OnDrain calls)
-	Deferred   float64   // sum of their deferral times
-	DeferTimes []float64 // every deferral time, in drain order
+	Strategy   lazymmu.Strategy // Ctx.Strategy of every call
+	now        []float64        // per CPU
+	irq        []bool           // per CPU
+	running    []int            // task on each CPU
+	lazy       []bool           // per task
+	pids       []uint32         // per task
+	Cost       float64          // sum of every call's cost
+	Drained    int              // entries drained (OnDrain calls)
+	Deferred   float64          // sum of their deferral times
+	DeferTimes []float64        // every deferral time, in drain order
 	Violations [lazymmu.NumViolations]int
 }
 
@@ -101,7 +103,7 @@ func (d *Driver) task(t int) {
 // Ctx returns the context of a call on the current CPU now.
 func (d *Driver) Ctx() *arch.Ctx {
 	t := d.running[d.CPU]
-	return &arch.Ctx{CPU: d.CPU, Task: t, PID: d.pids[t], Now: d.now[d.CPU], Lazy: d.lazy[t], InIRQ: d.irq[d.CPU]}
+	return &arch.Ctx{CPU: d.CPU, Task: t, PID: d.pids[t], Now: d.now[d.CPU], Lazy: d.lazy[t], InIRQ: d.irq[d.CPU], Strategy: d.Strategy}
 }
 
 // Now returns the current CPU's clock.
@@ -219,6 +221,15 @@ func (d *Driver) Exec(line string) error {
 			task = int(s)
 		}
 		d.On(int(cpu), task)
+	case "strategy":
+		st, ok := lazymmu.Strategy(0), false
+		if len(f) == 2 {
+			st, ok = lazymmu.ParseStrategy(f[1])
+		}
+		if !ok {
+			return fmt.Errorf("strategy NAME (upstream, flat, ...)")
+		}
+		d.Strategy = st
 	case "wait":
 		if len(f) != 2 {
 			return fmt.Errorf("wait NS")

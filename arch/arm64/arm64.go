@@ -5,15 +5,21 @@
 // TIF_LAZY_MMU with is_lazy_mmu_mode_active()").
 //
 // State is per task: the TIF_LAZY_MMU_PENDING flag, and the task's deferred
-// writes (Pending owner = Ctx.Task). Whether the task is in lazy mode is
-// Ctx.Lazy as the generic layer computes it (7.0's is_lazy_mmu_mode_active(),
-// or 6.16's TIF_LAZY_MMU set by enter and cleared by leave, which the flat
-// strategy reproduces), and never in interrupt context.
+// writes (Pending owner = Ctx.Task). Whether the task is in lazy mode is, in
+// 7.0, Ctx.Lazy (the generic is_lazy_mmu_mode_active()); under the strategies
+// that predate it (Ctx.Before70: flat, typed) it is the arch's own
+// TIF_LAZY_MMU flag, set by enter and cleared by leave (6.16-6.19), which
+// this backend keeps per task. Never in interrupt context.
 //
 // Modeled time is linear in counts (arch.Linear):
 //
 //	ns = pte_write_ns*ptes + barrier_pair_ns*barriers
 //	   + defer_check_ns*deferred_writes + flag_atomic_ns*flag_atomics
+//
+// flag_atomics are the first deferred write of a section (set PENDING),
+// every flush and leave (test_and_clear_thread_flag is an unconditional
+// atomic RMW since 2022's 'locking/atomic: Make test_and_*_bit() ordered on
+// failure'), and before 7.0 every enter and leave (TIF_LAZY_MMU).
 //
 // See docs/arch/arm64.md for every rule and its source.
 package arm64
@@ -47,19 +53,13 @@ var params = []arch.Param{
 		Source: "estimate: one atomic RMW on thread_info.flags (set_thread_flag, test_and_clear_thread_flag: LSE atomics, ~10 ns uncontended); the fixed cost of deferral behind the published +4% at 1 page (CALIBRATION.md); fit by lazybench calibrate"},
 }
 
-var options = []arch.Param{
-	{Name: "tif_lazy_mmu", Default: 0, Unit: "0 or 1",
-		Source: "1 models the 6.16-6.19 callbacks, where enter does set_thread_flag(TIF_LAZY_MMU) and leave clear_thread_flag(TIF_LAZY_MMU) after its flush (one flag atomic each; enter/leave/flush return early in interrupt context); 0 models 7.0, where enter is empty and leave = flush (commit 'arm64: mm: replace TIF_LAZY_MMU with is_lazy_mmu_mode_active()')"},
-}
-
 func init() {
 	arch.Register(&arch.Info{
-		Name:    Name,
-		Order:   0,
-		Doc:     "deferred dsb(ishst)+isb after valid kernel PTE writes, per-task pending flag (6.16+)",
-		Params:  params,
-		Options: options,
-		New:     func(v map[string]float64) arch.Backend { return New(v) },
+		Name:   Name,
+		Order:  0,
+		Doc:    "deferred dsb(ishst)+isb after valid kernel PTE writes, per-task pending flag (6.16+)",
+		Params: params,
+		New:    func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 
@@ -67,8 +67,8 @@ func init() {
 type Backend struct {
 	arch.Base
 	cost    [numParams]float64
-	tif     bool   // tif_lazy_mmu option
 	pending []bool // per task: TIF_LAZY_MMU_PENDING
+	lazy    []bool // per task: TIF_LAZY_MMU (6.16-6.19 only)
 
 	// The counts each parameter multiplies (Terms).
 	ptes, deferred, atomics float64
@@ -84,7 +84,6 @@ func New(v map[string]float64) *Backend {
 			b.cost[i] = x
 		}
 	}
-	b.tif = v["tif_lazy_mmu"] != 0
 	return b
 }
 
@@ -103,8 +102,27 @@ func (b *Backend) MainCounter() arch.Counter { return arch.Barriers }
 func (b *Backend) flag(task int) *bool {
 	for task >= len(b.pending) {
 		b.pending = append(b.pending, false)
+		b.lazy = append(b.lazy, false)
 	}
 	return &b.pending[task]
+}
+
+func (b *Backend) tifLazy(task int) *bool {
+	b.flag(task)
+	return &b.lazy[task]
+}
+
+// inLazy reports whether a write now is deferred: 7.0's
+// is_lazy_mmu_mode_active() (Ctx.Lazy, false in interrupt context), or
+// before 7.0 the task's TIF_LAZY_MMU outside interrupt context.
+func (b *Backend) inLazy(c *arch.Ctx) bool {
+	if c.InIRQ {
+		return false
+	}
+	if c.Before70() {
+		return *b.tifLazy(c.Task)
+	}
+	return c.Lazy
 }
 
 func (b *Backend) atomic() float64 {
@@ -132,30 +150,34 @@ func (b *Backend) flush(c *arch.Ctx) float64 {
 	return ns
 }
 
-// Enter is arch_enter_lazy_mmu_mode: empty in 7.0; 6.16-6.19 set
-// TIF_LAZY_MMU unless in interrupt context.
+// Enter is arch_enter_lazy_mmu_mode: empty in 7.0; before it (6.16-6.19)
+// set_thread_flag(TIF_LAZY_MMU), nothing in interrupt context.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	if b.tif && !c.InIRQ {
-		return b.atomic(), 0
+	if !c.Before70() || c.InIRQ {
+		return 0, 0
 	}
-	return 0, 0
+	*b.tifLazy(c.Task) = true
+	return b.atomic(), 0
 }
 
-// Leave is arch_leave_lazy_mmu_mode: a flush (6.16-6.19: then clear
-// TIF_LAZY_MMU; nothing in interrupt context).
+// Leave is arch_leave_lazy_mmu_mode: a flush; before 7.0 then
+// clear_thread_flag(TIF_LAZY_MMU), and nothing at all in interrupt context.
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	if b.tif {
-		if c.InIRQ {
-			return 0, 0
-		}
-		return b.flush(c) + b.atomic(), 0
+	if !c.Before70() {
+		return b.flush(c), 0
 	}
-	return b.flush(c), 0
+	if c.InIRQ {
+		return 0, 0
+	}
+	ns := b.flush(c)
+	*b.tifLazy(c.Task) = false
+	return ns + b.atomic(), 0
 }
 
-// Flush is arch_flush_lazy_mmu_mode (6.16-6.19: nothing in interrupt context).
+// Flush is arch_flush_lazy_mmu_mode (before 7.0: nothing in interrupt
+// context).
 func (b *Backend) Flush(c *arch.Ctx) float64 {
-	if b.tif && c.InIRQ {
+	if c.Before70() && c.InIRQ {
 		return 0
 	}
 	return b.flush(c)
@@ -184,7 +206,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		b.St.Immediate++
 		return ns
 	}
-	if !c.Lazy || c.InIRQ {
+	if !b.inLazy(c) {
 		b.St.Immediate++
 		return ns + b.barrier()
 	}
@@ -239,5 +261,6 @@ func (b *Backend) Terms(dst []float64) []float64 {
 func (b *Backend) Reset() {
 	b.ResetBase()
 	clear(b.pending)
+	clear(b.lazy)
 	b.ptes, b.deferred, b.atomics = 0, 0, 0
 }

@@ -113,26 +113,26 @@ set mm=0 addr=3000
 set mm=0 addr=4000
 leave
 expect barriers=2 batched=4 immediate=0 flushes=2 batch.2=2`},
-		{"flat", nil, `enter
+		{"flat (6.16-6.19: TIF_LAZY_MMU)", nil, `strategy flat
+enter                                            # set TIF_LAZY_MMU
 set mm=0 addr=1000
-enter                                            # nested enter: lazy stays on
+enter                                            # nested: flag already set
 set mm=0 addr=2000
-leave                                            # inner leave: flush, lazy off
+leave                                            # inner leave: flush, clear TIF_LAZY_MMU
 expect barriers=1 pending=0
 repeat 3 set mm=0 addr=3000                      # rest of the outer section unbatched
 leave                                            # outer leave: nothing pending
-expect barriers=4 batched=2 immediate=3 flushes=1`},
-		{"flat with 6.16 callbacks", map[string]float64{"tif_lazy_mmu": 1}, `enter
-set mm=0 addr=1000
-enter
-set mm=0 addr=2000
-leave
-repeat 3 set mm=0 addr=3000
-leave
-expect barriers=4 batched=2 immediate=3 cost=` +
-			// 2 enters + 2 leaves set/clear TIF_LAZY_MMU (4 atomics), first
-			// deferred write sets PENDING (1), 2 flushes test_and_clear (2).
+expect barriers=4 batched=2 immediate=3 flushes=1 cost=` +
+			// 2 enters + 2 leaves set/clear TIF_LAZY_MMU (4 atomics), the
+			// first deferred write sets PENDING (1), 2 test_and_clear (2).
 			fmt.Sprint(5*w+2*chk+7*at+4*bp)},
+		{"flat ignores the generic state", nil, `strategy flat
+lazy 1
+set mm=0 addr=1000
+expect barriers=1 immediate=1`},
+		{"upstream follows the generic state", nil, `lazy 1
+set mm=0 addr=1000
+expect barriers=0 batched=1`},
 	})
 }
 
@@ -147,7 +147,17 @@ irq_exit
 set mm=0 addr=2000
 leave
 expect barriers=2 batched=2 immediate=1 batch.2=1`},
-		{"6.16 callbacks return early in irq", map[string]float64{"tif_lazy_mmu": 1}, `irq_enter
+		{"6.16 section with an irq", nil, `strategy flat
+enter
+set mm=0 addr=1000
+irq_enter
+set mm=0 addr=9000
+irq_exit
+set mm=0 addr=2000
+leave
+expect barriers=2 batched=2 immediate=1 batch.2=1`},
+		{"6.16 callbacks return early in irq", nil, `strategy flat
+irq_enter
 enter
 leave
 flush

@@ -20,7 +20,9 @@
 //     task is switched out, the leave unwinds one level only and
 //     enter_lazy(XEN_LAZY_CPU) then BUG_ONs: NestedEnter.
 //
-// This catches the 7.0-rc crash without help from the engine: when a task's
+// This catches the 7.0-rc crash without help from the engine (and, as in
+// the kernel, only with 7.0's switch-in rule: before 7.0, Ctx.Before70, the
+// switch-in re-enters only a task that was switched out in lazy mode): when a task's
 // enable was preempted between its counter update and its enter
 // (traces.FlagMid), the switch back in enters lazy mode because the task's
 // generic state says it is active (nextLazy, commit "x86/xen: use
@@ -117,6 +119,7 @@ type Backend struct {
 	cost    [numParams]float64
 	nesting bool
 	cpus    []cpuState
+	updates []bool // per task: TIF_LAZY_MMU_UPDATES (before 7.0)
 
 	queued, sent, mcEntries, traps float64 // Terms counts
 }
@@ -318,7 +321,10 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 // (arch/x86/xen/enlighten_pv.c): switch-out leaves lazy MMU mode if the CPU
 // is in it (arch_leave_lazy_mmu_mode, which flushes), then
 // enter_lazy(XEN_LAZY_CPU); switch-in flushes, leaves the CPU mode, and
-// enters lazy MMU mode again if the next task's generic state is active.
+// enters lazy MMU mode again if the next task's generic state is active
+// (7.0). Before 7.0 (Ctx.Before70) the switch-out marks the task with
+// TIF_LAZY_MMU_UPDATES and the switch-in re-enters only if test_and_clear of
+// that flag succeeds.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
 	var v lazymmu.ViolationSet
 	ns := 0.0
@@ -326,6 +332,9 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 		var lv lazymmu.ViolationSet
 		ns, lv = b.Leave(c)
 		v |= lv
+		if c.Before70() {
+			*b.updatesFlag(c.Task) = true
+		}
 	}
 	if s := b.cpu(c.CPU); s.lazy {
 		// A nesting level survived the leave: enter_lazy(XEN_LAZY_CPU)
@@ -334,7 +343,12 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 		s.lazy, s.nesting = false, 0
 	}
 	ns += b.mcFlush(c.CPU, c.Now+ns)
-	if nextLazy {
+	reenter := nextLazy
+	if c.Before70() {
+		f := b.updatesFlag(next)
+		reenter, *f = *f, false
+	}
+	if reenter {
 		cc := *c
 		cc.Task, cc.PID, cc.Lazy, cc.Now = next, nextPID, true, c.Now+ns
 		ens, ev := b.Enter(&cc)
@@ -342,6 +356,13 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 		v |= ev
 	}
 	return ns, v
+}
+
+func (b *Backend) updatesFlag(task int) *bool {
+	for task >= len(b.updates) {
+		b.updates = append(b.updates, false)
+	}
+	return &b.updates[task]
 }
 
 // FlushAll flushes every CPU's buffer (lazy modes unchanged).
@@ -363,5 +384,6 @@ func (b *Backend) Terms(dst []float64) []float64 {
 func (b *Backend) Reset() {
 	b.ResetBase()
 	clear(b.cpus)
+	clear(b.updates)
 	b.queued, b.sent, b.mcEntries, b.traps = 0, 0, 0, 0
 }

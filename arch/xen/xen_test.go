@@ -224,6 +224,27 @@ expect hypercalls=1
 switch next=0                                      # task 0 inactive: no enter
 leave                                              # the delayed leave: BUG_ON
 expect leave-while-inactive=1`},
+		{"6.19 (flat): the same preemption is harmless", nil, `strategy flat
+on cpu=0 task=0
+lazy 1                                             # enable's enter held across the switch
+switch next=1                                      # CPU not lazy: TIF_LAZY_MMU_UPDATES not set
+switch next=0                                      # flag clear: no enter
+enter                                              # the held enter
+expect nested-enter=0
+set addr=1000
+leave
+expect hypercalls=1 leave-while-inactive=0`},
+		{"6.19 (flat): TIF_LAZY_MMU_UPDATES re-enters", nil, `strategy flat
+on cpu=0 task=0
+enter
+repeat 3 set addr=1000
+lazy 0                                             # generic state is not consulted before 7.0
+switch next=1
+switch next=0
+repeat 3 set addr=1000
+expect hypercalls=1 pending=3
+leave
+expect hypercalls=2 nested-enter=0 leave-while-inactive=0`},
 		{"nesting option: switch with a nesting level open", map[string]float64{"nesting": 1}, `enter
 enter
 set addr=1000
