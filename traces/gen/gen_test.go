@@ -528,3 +528,38 @@ func FuzzParseParams(f *testing.F) {
 		}
 	})
 }
+
+type discard struct{ n int }
+
+func (d *discard) AddString(string) uint32     { d.n++; return uint32(d.n) }
+func (d *discard) Write(e *traces.Event) error { return nil }
+
+// BenchmarkVmalloc measures generation speed (events/s) of the calibration
+// workload, which lazybench calibrate generates for every page count.
+func BenchmarkVmalloc(b *testing.B) {
+	for _, p := range []int{1, 512} {
+		b.Run(fmt.Sprintf("pages=%d", p), func(b *testing.B) {
+			var n int64
+			for b.Loop() {
+				k, err := Vmalloc(VmallocParams{Pages: p, Loops: 100}, &discard{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += k
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+func BenchmarkMix(b *testing.B) {
+	var n int64
+	for b.Loop() {
+		k, err := Generate("mix", Values{"tasks": 10}, &discard{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += k
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}

@@ -151,7 +151,7 @@ func (b *builder) emit(s step) {
 
 // api emits enable, disable, pause or resume (or flush).
 func (b *builder) api(op traces.Op, site string) {
-	e := traces.Defaults(op)
+	e := defaults(op)
 	e.Site = b.site(site)
 	b.emit(step{ev: e, dur: apiNs})
 }
@@ -163,7 +163,7 @@ func (b *builder) resume(site string)  { b.api(traces.OpResume, site) }
 
 // upd emits one PTE update of nr pages at addr in mm.
 func (b *builder) upd(op traces.Op, addr uint64, nr uint32, mm uint32, valid, was, full bool, site string) {
-	e := traces.Defaults(op)
+	e := defaults(op)
 	e.Addr, e.Nr, e.MM, e.Shift = addr, nr, mm, b.c.shift
 	e.Flags = 0
 	if valid {
@@ -180,13 +180,13 @@ func (b *builder) upd(op traces.Op, addr uint64, nr uint32, mm uint32, valid, wa
 }
 
 func (b *builder) access(addr uint64, nr uint32, mm uint32, site string) {
-	e := traces.Defaults(traces.OpAccess)
+	e := defaults(traces.OpAccess)
 	e.Addr, e.Nr, e.MM, e.Site = addr, nr, mm, b.site(site)
 	b.emit(step{ev: e, dur: accessNs})
 }
 
 func (b *builder) tlbflush(addr uint64, nr uint32, mm uint32, site string) {
-	e := traces.Defaults(traces.OpTLBFlush)
+	e := defaults(traces.OpTLBFlush)
 	e.Addr, e.Nr, e.MM, e.Site = addr, nr, mm, b.site(site)
 	b.emit(step{ev: e, dur: tlbNs})
 }
@@ -195,7 +195,7 @@ func (b *builder) work(ns uint64, site string) {
 	if ns == 0 {
 		return
 	}
-	e := traces.Defaults(traces.OpWork)
+	e := defaults(traces.OpWork)
 	e.Arg, e.Site = ns, b.site(site)
 	b.emit(step{ev: e, dur: ns})
 }
@@ -249,6 +249,7 @@ type sched struct {
 	n       int64
 	err     error
 	sites   map[string]uint32
+	ev      traces.Event
 }
 
 func (sc *sched) site(s string) uint32 {
@@ -272,6 +273,9 @@ func runPrograms(c *config, progs []program, s Sink) (n int64, err error) {
 	}
 	if p := c.w.Param("irq-pm"); p != nil {
 		sc.irqPm = c.get("irq-pm")
+	}
+	if len(progs) == 1 && len(sc.cpus) == 1 && sc.sliceNs == 0 && sc.irqPm == 0 {
+		return sc.direct(progs[0])
 	}
 	var tasks []*task
 	defer func() {
@@ -352,7 +356,8 @@ func (sc *sched) write(cpu int, pid uint32, e traces.Event, dur uint64) {
 	}
 	cp := &sc.cpus[cpu]
 	e.Time, e.CPU, e.PID = cp.clock, uint32(cpu), pid
-	if err := sc.s.Write(&e); err != nil {
+	sc.ev = e // a field, so the pointer given to the sink does not escape per event
+	if err := sc.s.Write(&sc.ev); err != nil {
 		sc.err = err
 		return
 	}
@@ -369,7 +374,7 @@ func (sc *sched) pop(cpu int) *task {
 
 // switchTo emits a switch on cpu from pid prev to t and makes t current.
 func (sc *sched) switchTo(cpu int, prev uint32, t *task, mid bool) {
-	e := traces.Defaults(traces.OpSwitch)
+	e := defaults(traces.OpSwitch)
 	e.Arg = uint64(t.pid)
 	if mid {
 		e.Flags |= traces.FlagMid
@@ -389,7 +394,7 @@ func (sc *sched) switchOut(cpu int, mid, migrate bool) {
 	if len(cp.queue) > 0 {
 		sc.switchTo(cpu, out.pid, sc.pop(cpu), mid)
 	} else {
-		e := traces.Defaults(traces.OpSwitch)
+		e := defaults(traces.OpSwitch)
 		if mid {
 			e.Flags |= traces.FlagMid
 		}
@@ -423,7 +428,7 @@ func (sc *sched) interrupt(cpu int) {
 	addr := kfenceBase + (uint64(cpu)*64+cp.irqs/2%32)*2*sc.c.page()
 	cp.irqs++
 	ev := func(op traces.Op, site string) traces.Event {
-		e := traces.Defaults(op)
+		e := defaults(op)
 		e.Site = sc.site(site)
 		return e
 	}
@@ -444,3 +449,41 @@ func (sc *sched) interrupt(cpu int) {
 	}
 	sc.write(cpu, pid, ev(traces.OpIRQExit, "softirq"), irqNs)
 }
+
+// direct runs a single task on a single CPU without coroutines: with nothing
+// else to run, scheduling points are no-ops, and each step is executed as the
+// task emits it.
+func (sc *sched) direct(p program) (int64, error) {
+	sc.cpus[0].cur = &task{pid: p.pid}
+	b := &builder{c: sc.c, rng: sc.c.rng(1), site: sc.site, mm: 1, task: 0}
+	b.yield = func(st step) bool {
+		switch st.kind {
+		case kEvent:
+			sc.write(0, p.pid, st.ev, st.dur)
+		case kIRQ:
+			sc.interrupt(0)
+		}
+		return sc.err == nil
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(stopped); !ok {
+					panic(r)
+				}
+			}
+		}()
+		p.run(b)
+	}()
+	return sc.n, sc.err
+}
+
+// defaultEvents holds traces.Defaults(op) for every op.
+var defaultEvents = func() (d [traces.NumOps]traces.Event) {
+	for op := range traces.NumOps {
+		d[op] = traces.Defaults(op)
+	}
+	return d
+}()
+
+func defaults(op traces.Op) traces.Event { return defaultEvents[op] }
