@@ -219,9 +219,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		shift = 12
 	}
 	s := b.cpu(c.CPU)
-	// 7.0: is_lazy_mmu_mode_active(), false in interrupt context; before
-	// 7.0: batch->active. Both must hold for the update to be batched.
-	if !(c.Lazy && !c.InIRQ && s.active) {
+	if !b.batching(c, s) {
 		b.St.Immediate++
 		for i := uint32(0); i < nr; i++ {
 			ns += b.flushOne()
@@ -246,6 +244,20 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		}
 	}
 	return ns
+}
+
+// batching reports whether hpte_need_flush batches on this CPU now. 7.0
+// tests is_lazy_mmu_mode_active() (the task's generic state, false in
+// interrupt context); the enter-set flag is kept as well, so that a state the
+// generic layer reports active without an enter on this CPU batches nothing.
+// Before 7.0 (flat, typed) it tested the per-CPU batch->active set by enter
+// and cleared by leave, with no interrupt check: an interrupt during a
+// section batched its own updates into the interrupted task's batch.
+func (b *Backend) batching(c *arch.Ctx, s *cpu) bool {
+	if c.Before70() {
+		return s.active
+	}
+	return c.Lazy && !c.InIRQ && s.active
 }
 
 // flushOne is flush_hash_page for one HPTE: one H_REMOVE on pSeries, one

@@ -275,6 +275,7 @@ func TestPending(t *testing.T) {
 // the generic layer may still say lazy.
 func TestFlatNesting(t *testing.T) {
 	archtest.Run(t, newB(t, nil), `
+		strategy flat
 		enter
 		repeat 4 clear addr=10000000
 		enter
@@ -425,4 +426,24 @@ func TestCostFile(t *testing.T) {
 	if _, err := arch.ParseCosts("costs.toml", []byte("[\"ppc64-hash\"]\nhcall = 1\n")); err == nil || !strings.Contains(err.Error(), `"hcall"`) {
 		t.Errorf("unknown key: got %v", err)
 	}
+}
+
+// Before 7.0 (flat, typed) the batching test was the per-CPU batch->active,
+// with no interrupt check: an interrupt handler's update during a section is
+// batched too (another mm flushes the interrupted task's batch first).
+func TestInterruptBefore70(t *testing.T) {
+	archtest.Run(t, newB(t, nil), `
+		strategy flat
+		enter
+		repeat 3 clear addr=10000000
+		irq_enter
+		getclear addr=10004000
+		expect hcalls=0 pending=4
+		getclear addr=c000000000010000 mm=0
+		expect hcalls=1 pending=1 batch.4=1
+		irq_exit
+		repeat 2 clear addr=10003000
+		leave
+		expect hcalls=3 batched=7 immediate=0 batch.1=1 batch.2=1 pending=0
+	`)
 }

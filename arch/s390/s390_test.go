@@ -430,6 +430,7 @@ func TestLinear(t *testing.T) {
 // upstream the nested disable is a flush that keeps the range.
 func TestNesting(t *testing.T) {
 	archtest.Run(t, newB(t, nil), `
+		strategy flat
 		enter
 		repeat 3 modify addr=100000
 		enter

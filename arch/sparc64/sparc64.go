@@ -173,7 +173,10 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		shift = 12
 	}
 	s := b.cpu(c.CPU)
-	lazy := c.Lazy && !c.InIRQ && s.active
+	// 7.0: is_lazy_mmu_mode_active() (false in interrupt context); before
+	// 7.0 (flat, typed): the per-CPU tb->active set by enter, cleared by
+	// leave, with no interrupt check.
+	lazy := s.active && (c.Before70() || (c.Lazy && !c.InIRQ))
 	batched := false
 	for i := uint32(0); i < nr; i++ {
 		addr := e.Addr + uint64(i)<<shift

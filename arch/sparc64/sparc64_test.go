@@ -327,6 +327,7 @@ func TestLinear(t *testing.T) {
 // under upstream the nested disable is a flush and batching continues.
 func TestNesting(t *testing.T) {
 	archtest.Run(t, newB(t, nil), `
+		strategy flat
 		enter
 		repeat 4 clear addr=10000000
 		enter
@@ -344,5 +345,21 @@ func TestNesting(t *testing.T) {
 		repeat 4 clear addr=10010000
 		leave
 		expect crosscalls=2 flushes=2 batch.4=2 batched=8 immediate=0
+	`)
+}
+
+// Before 7.0 (flat, typed) tlb_batch_add_one tested the per-CPU tb->active:
+// an interrupt's update during a section joins the batch.
+func TestInterruptBefore70(t *testing.T) {
+	archtest.Run(t, newB(t, nil), `
+		strategy flat
+		enter
+		repeat 3 clear addr=10000000
+		irq_enter
+		clear addr=30000000
+		expect crosscalls=0 pending=4
+		irq_exit
+		leave
+		expect crosscalls=1 batch.4=1 batched=4 immediate=0 pending=0
 	`)
 }
