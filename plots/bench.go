@@ -31,7 +31,7 @@ type BenchCell struct {
 
 // BenchTable is a metric of benchmark results projected onto two keys.
 type BenchTable struct {
-	Metric     string // the tidied unit, e.g. "modeled-ns/op", "sec/op"
+	Metric     string // the unit as asked, e.g. "modeled-ns/op"; values are in it
 	XKey       string // the -x projection
 	GroupKey   string // the -group projection
 	Xs, Groups []string
@@ -48,7 +48,9 @@ const Confidence = 0.95
 // summarises metric by the projections x and group (benchproc syntax, e.g.
 // "/strategy", "/arch", ".name"). Results without the metric are skipped.
 func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error) {
-	_, unit := benchunit.Tidy(1, metric)
+	// benchfmt tidies units on reading (ns/op becomes sec/op, scaled by
+	// 1e-9); values are scaled back to the unit asked for.
+	factor, unit := benchunit.Tidy(1, metric)
 	filter, err := benchproc.NewFilter("*")
 	if err != nil {
 		return nil, err
@@ -62,7 +64,7 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 	if err != nil {
 		return nil, fmt.Errorf("-group %q: %v", group, err)
 	}
-	t := &BenchTable{Metric: unit, XKey: x, GroupKey: group, Cells: map[[2]string]*BenchCell{}}
+	t := &BenchTable{Metric: metric, XKey: x, GroupKey: group, Cells: map[[2]string]*BenchCell{}}
 	values := map[[2]benchproc.Key][]float64{}
 	var xKeys, gKeys []benchproc.Key
 	seenX, seenG := map[benchproc.Key]bool{}, map[benchproc.Key]bool{}
@@ -117,11 +119,26 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 		t.Groups = append(t.Groups, gk.StringValues())
 	}
 	thresholds := benchmath.DefaultThresholds
-	for k, vs := range values {
-		s := benchmath.NewSample(vs, &thresholds)
-		sum := assumption.Summary(s, Confidence)
-		c := &BenchCell{X: k[0].StringValues(), Group: k[1].StringValues(), N: len(vs), Summary: sum}
-		t.Cells[[2]string{c.X, c.Group}] = c
+	few := 0
+	for _, xk := range xKeys {
+		for _, gk := range gKeys {
+			vs, ok := values[[2]benchproc.Key{xk, gk}]
+			if !ok {
+				continue
+			}
+			for i := range vs {
+				vs[i] /= factor
+			}
+			sum := assumption.Summary(benchmath.NewSample(vs, &thresholds), Confidence)
+			if len(sum.Warnings) > 0 {
+				few++
+			}
+			c := &BenchCell{X: xk.StringValues(), Group: gk.StringValues(), N: len(vs), Summary: sum}
+			t.Cells[[2]string{c.X, c.Group}] = c
+		}
+	}
+	if few > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%d of %d cells have too few samples for a %.0f%% confidence interval (benchstat wants 6 or more; run go test -count 6); they are drawn without error bars", few, len(t.Cells), Confidence*100))
 	}
 	return t, nil
 }
@@ -139,7 +156,11 @@ func (t *BenchTable) Chart(title string) *plot.Plot {
 				v, lo, hi = append(v, math.NaN()), append(lo, math.NaN()), append(hi, math.NaN())
 				continue
 			}
-			v, lo, hi = append(v, c.Summary.Center), append(lo, c.Summary.Lo), append(hi, c.Summary.Hi)
+			l, h := c.Summary.Lo, c.Summary.Hi
+			if math.IsInf(l, 0) || math.IsInf(h, 0) { // too few samples for the interval: no error bar
+				l, h = math.NaN(), math.NaN()
+			}
+			v, lo, hi = append(v, c.Summary.Center), append(lo, l), append(hi, h)
 		}
 		b.Values, b.Lo, b.Hi = append(b.Values, v), append(b.Lo, lo), append(b.Hi, hi)
 	}
@@ -166,7 +187,7 @@ func (t *BenchTable) Chart(title string) *plot.Plot {
 // WriteText prints the table: one line per cell with its median, interval and
 // sample count, in the order of the chart.
 func (t *BenchTable) WriteText(w io.Writer) error {
-	if _, err := fmt.Fprintf(w, "%s\t%s\t%s\tmedian\tlo\thi\tn\n", t.XKey, t.GroupKey, t.Metric); err != nil {
+	if _, err := fmt.Fprintf(w, "# %s: median and %.0f%% confidence interval\n%s\t%s\tmedian\tlo\thi\tn\n", t.Metric, Confidence*100, t.XKey, t.GroupKey); err != nil {
 		return err
 	}
 	for _, x := range t.Xs {
@@ -175,7 +196,7 @@ func (t *BenchTable) WriteText(w io.Writer) error {
 			if c == nil {
 				continue
 			}
-			if _, err := fmt.Fprintf(w, "%s\t%s\t\t%s\t%s\t%s\t%d\n", x, g, fmtNum(c.Summary.Center), fmtNum(c.Summary.Lo), fmtNum(c.Summary.Hi), c.N); err != nil {
+			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", x, g, fmtNum(c.Summary.Center), fmtNum(c.Summary.Lo), fmtNum(c.Summary.Hi), c.N); err != nil {
 				return err
 			}
 		}

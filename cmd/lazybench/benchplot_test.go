@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+
+// TestBenchplotSample charts the checked-in `go test -bench` sample and
+// compares the chart with its golden SVG and the table with known medians.
+func TestBenchplotSample(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.svg")
+	var stdout, stderr bytes.Buffer
+	err := run([]string{"benchplot", "-metric", "modeled-ns/op", "-x", "/strategy", "-group", "/arch", "testdata/bench-sample.txt", "-o", out}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2+7*2 {
+		t.Fatalf("%d table lines, want 16:\n%s", len(lines), stdout.String())
+	}
+	// Modeled metrics are exact (Unit ... assume=exact): the interval is the value.
+	for _, want := range []string{"upstream\tarm64\t285255\t285255\t285255\t6", "none\tarm64\t1027660\t1027660\t1027660\t6"} {
+		if !strings.Contains(stdout.String(), want+"\n") {
+			t.Errorf("table lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVGFile(t, "m.svg", got)
+	golden := "testdata/benchplot-modeled.svg"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("chart differs from %s (go test -update after checking it)", golden)
+	}
+
+	// Measured time with confidence intervals, as PNG, keys swapped.
+	pngOut := filepath.Join(dir, "t.png")
+	stdout.Reset()
+	if err := run([]string{"benchplot", "-metric", "sec/op", "-x", "/arch", "-group", "/strategy", "-o", pngOut, "testdata/bench-sample.txt"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(pngOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n")[2:] {
+		var x, g string
+		var med, lo, hi float64
+		var n int
+		if _, err := sscanTabs(l, &x, &g, &med, &lo, &hi, &n); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if !(lo <= med && med <= hi) || n != 6 {
+			t.Errorf("line %q: median outside its interval or n != 6", l)
+		}
+	}
+}
+
+func sscanTabs(line string, args ...any) (int, error) {
+	return fmt.Sscan(strings.ReplaceAll(line, "\t", " "), args...)
+}
+
+func TestBenchplotErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "empty.txt")
+	os.WriteFile(bad, []byte("not a benchmark\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"benchplot", "testdata/bench-sample.txt"}, 2, "-o"},
+		{[]string{"benchplot", "-o", filepath.Join(dir, "a.svg")}, 2, "no input"},
+		{[]string{"benchplot", "-o", filepath.Join(dir, "a.jpg"), "testdata/bench-sample.txt"}, 2, ".svg or .png"},
+		{[]string{"benchplot", "-o", filepath.Join(dir, "a.svg"), "-metric", "nope/op", "testdata/bench-sample.txt"}, 1, "nope/op"},
+		{[]string{"benchplot", "-o", filepath.Join(dir, "a.svg"), bad}, 1, "no benchmark results"},
+		{[]string{"benchplot", "-o", filepath.Join(dir, "a.svg"), filepath.Join(dir, "missing.txt")}, 1, "missing.txt"},
+		{[]string{"benchplot", "-o", filepath.Join(dir, "a.svg"), "-x", "/(", "testdata/bench-sample.txt"}, 1, "-x"},
+	} {
+		err := run(tc.args, io.Discard, io.Discard)
+		if code := exitCode(err, io.Discard); code != tc.code || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: exit %d, error %v; want exit %d and %q", tc.args[1:], code, err, tc.code, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.svg")); err == nil {
+		t.Error("a failed benchplot wrote its output")
+	}
+}
