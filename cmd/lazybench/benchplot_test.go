@@ -11,7 +11,6 @@ import (
 	"testing"
 )
 
-
 // TestBenchplotSample charts the checked-in `go test -bench` sample and
 // compares the chart with its golden SVG and the table with known medians.
 func TestBenchplotSample(t *testing.T) {
