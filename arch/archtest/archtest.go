@@ -16,6 +16,10 @@
 //	leave                 lazy 0, then Leave (as the last disable does)
 //	flush                 Flush (lazy state unchanged, as a nested disable)
 //	flushall              FlushAll
+//	enable | disable | pause | resume
+//	                      a generic API call through lazymmu.Layer (the current
+//	                      strategy and the backend's Rules), making the callback
+//	                      it returns; the task's lazy state follows Layer.Active
 //	irq_enter | irq_exit  interrupt context on the current CPU
 //	switch next=T         Switch to task T (nextLazy = T's lazy state)
 //	set addr=.. [key=..]  an update: any update op of the trace format with its keys
@@ -50,6 +54,7 @@ type Driver struct {
 	running    []int            // task on each CPU
 	lazy       []bool           // per task
 	pids       []uint32         // per task
+	states     []lazymmu.State  // per task: the generic layer state
 	Cost       float64          // sum of every call's cost
 	Drained    int              // entries drained (OnDrain calls)
 	Deferred   float64          // sum of their deferral times
@@ -95,6 +100,7 @@ func (d *Driver) On(cpu, task int) {
 
 func (d *Driver) task(t int) {
 	d.lazy = grow(d.lazy, t, false)
+	d.states = grow(d.states, t, lazymmu.State{})
 	for len(d.pids) <= t {
 		d.pids = append(d.pids, uint32(100+len(d.pids)))
 	}
@@ -153,6 +159,28 @@ func (d *Driver) Switch(next int) {
 	ns, v := d.B.Switch(d.Ctx(), next, d.pids[next], d.lazy[next])
 	d.charge(ns, v)
 	d.running[d.CPU] = next
+}
+
+// API makes a generic API call for the current task through lazymmu.Layer
+// and then the arch callback it returns; violations from the layer and from
+// the backend are ORed, as the engine does (one call counts once).
+func (d *Driver) API(call lazymmu.Call) lazymmu.Callback {
+	t := d.running[d.CPU]
+	l := lazymmu.Layer{Strategy: d.Strategy, Rules: d.B.Rules()}
+	cb, v := l.Do(&d.states[t], call, d.irq[d.CPU])
+	d.lazy[t] = l.Active(&d.states[t], false)
+	var ns float64
+	var bv lazymmu.ViolationSet
+	switch cb {
+	case lazymmu.CbEnter:
+		ns, bv = d.B.Enter(d.Ctx())
+	case lazymmu.CbLeave:
+		ns, bv = d.B.Leave(d.Ctx())
+	case lazymmu.CbFlush:
+		ns = d.B.Flush(d.Ctx())
+	}
+	d.charge(ns, v|bv)
+	return cb
 }
 
 // Run executes a script (see the package doc) and reports every failed
@@ -252,6 +280,14 @@ func (d *Driver) Exec(line string) error {
 		d.Flush()
 	case "flushall":
 		d.FlushAll()
+	case "enable":
+		d.API(lazymmu.Enable)
+	case "disable":
+		d.API(lazymmu.Disable)
+	case "pause":
+		d.API(lazymmu.Pause)
+	case "resume":
+		d.API(lazymmu.Resume)
 	case "irq_enter":
 		d.IRQ(true)
 	case "irq_exit":

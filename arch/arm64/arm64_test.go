@@ -219,3 +219,61 @@ func TestRules(t *testing.T) {
 		t.Errorf("Rules = %+v, want only IgnoresIRQ", r)
 	}
 }
+
+// The same rules driven through the generic layer (lazymmu.Layer) of each
+// strategy, as the replay engine does.
+func TestThroughLayer(t *testing.T) {
+	run(t, []tcase{
+		{"upstream nested", nil, `enable
+set mm=0 addr=1000
+enable
+set mm=0 addr=2000
+disable                                          # nested disable: flush
+expect barriers=1 pending=0
+repeat 2 set mm=0 addr=3000
+disable
+expect barriers=2 batched=4 immediate=0`},
+		{"flat nested (DEBUG_PAGEALLOC)", nil, `strategy flat
+enable
+set mm=0 addr=1000
+enable
+set mm=0 addr=2000
+disable                                          # inner leave: batching off
+repeat 3 set mm=0 addr=3000
+disable
+expect barriers=4 batched=2 immediate=3 nested-enter=0 leave-while-inactive=0`},
+		{"upstream pause", nil, `enable
+set mm=0 addr=1000
+pause                                            # leave: flush
+expect barriers=1
+set mm=0 addr=2000                               # paused: immediate
+resume
+set mm=0 addr=3000
+disable
+expect barriers=3 batched=2 immediate=1`},
+		{"typed nested", nil, `strategy typed
+enable
+set mm=0 addr=1000
+enable                                           # NESTED: no callback
+set mm=0 addr=2000
+disable                                          # leave(NESTED): flush
+set mm=0 addr=3000
+disable
+expect barriers=2 batched=3`},
+		{"none", nil, `strategy none
+enable
+repeat 4 set mm=0 addr=1000
+disable
+expect barriers=4 batched=0 immediate=4`},
+		{"upstream irq section is ignored", nil, `enable
+set mm=0 addr=1000
+irq_enter
+enable
+set mm=0 addr=9000
+disable
+irq_exit
+set mm=0 addr=2000
+disable
+expect barriers=2 batched=2 immediate=1`},
+	})
+}

@@ -304,7 +304,82 @@ func TestRules(t *testing.T) {
 	if r := New(nil).Rules(); !r.NestedEnterCrashes || !r.LeaveInactiveCrashes {
 		t.Errorf("Rules = %+v", r)
 	}
-	if r := New(map[string]float64{"nesting": 1}).Rules(); r.NestedEnterCrashes || !r.LeaveInactiveCrashes {
+	if r := New(map[string]float64{"nesting": 1}).Rules(); r.NestedEnterCrashes || r.LeaveInactiveCrashes {
 		t.Errorf("Rules with nesting = %+v", r)
+	}
+}
+
+// Driven through the generic layer (lazymmu.Layer), as the replay engine
+// does; the layer's and the backend's violations for one call count once.
+func TestThroughLayer(t *testing.T) {
+	run(t, []tcase{
+		{"upstream nested", nil, `enable
+repeat 40 set addr=1000                            # the 32nd forces one hypercall
+enable
+repeat 10 set addr=1000
+disable                                            # nested disable: flush 19
+expect hypercalls=2 pending=0
+repeat 5 set addr=1000
+disable
+expect hypercalls=3 batched=55 nested-enter=0 leave-while-inactive=0`},
+		{"flat nested crashes (6.15-6.19)", nil, `strategy flat
+enable
+set addr=1000
+enable
+expect nested-enter=1
+set addr=2000
+disable
+disable
+expect leave-while-inactive=1 nested-enter=1 hypercalls=1`},
+		{"flat nested with xen_lazy_nesting (6.6-6.14)", map[string]float64{"nesting": 1}, `strategy flat
+enable
+set addr=1000
+enable
+set addr=2000
+disable                                            # flush, one level off, still lazy
+set addr=3000
+disable
+expect hypercalls=2 batched=3 immediate=0 nested-enter=0 leave-while-inactive=0
+disable                                            # one too many: leave_lazy BUG_ON
+expect leave-while-inactive=1`},
+		{"upstream pause and resume", nil, `enable
+repeat 5 set addr=1000
+pause                                              # leave: flush
+expect hypercalls=1 pending=0
+set addr=2000                                      # paused: direct
+resume                                             # enter again
+set addr=3000
+disable
+expect hypercalls=3 batched=6 immediate=1`},
+		{"typed nested: NESTED, no crash", nil, `strategy typed
+enable
+set addr=1000
+enable
+set addr=2000
+disable
+set addr=3000
+disable
+expect hypercalls=2 nested-enter=0 leave-while-inactive=0`},
+		{"none: every update direct", nil, `strategy none
+enable
+repeat 62 set addr=1000
+disable
+expect hypercalls=62 batched=0`},
+	})
+}
+
+// Deferral times: a batched update stays deferred from its own write until
+// the hypercall that sends it returns.
+func TestDeferralTimes(t *testing.T) {
+	d := archtest.Run(t, New(nil), `enter
+set addr=1000
+wait 100
+set addr=2000
+leave`)
+	// Writes complete at 2 and 104 (pte_write_ns 2 each, 100 ns apart); the
+	// leave's hypercall costs 500 + 2*60 and ends at 724.
+	want := []float64{722, 620}
+	if len(d.DeferTimes) != 2 || d.DeferTimes[0] != want[0] || d.DeferTimes[1] != want[1] {
+		t.Errorf("deferral times %v, want %v", d.DeferTimes, want)
 	}
 }
