@@ -46,7 +46,7 @@ var Generated = []Spec{
 	{"vmalloc_p8", "vmalloc", gen.Values{"pages": 8, "loops": 500}, "test_vmalloc fix_size_alloc_test, 8 pages"},
 	{"vmalloc_p64", "vmalloc", gen.Values{"pages": 64, "loops": 100}, "test_vmalloc fix_size_alloc_test, 64 pages"},
 	{"vmalloc_p512", "vmalloc", gen.Values{"pages": 512, "loops": 20}, "test_vmalloc fix_size_alloc_test, 512 pages (lazy purge after 16)"},
-	{"kasan-vmalloc", "kasan-vmalloc", gen.Values{"pages": 64, "loops": 40}, "vmalloc with KASAN shadow population (pause/resume per shadow PTE)"},
+	{"kasan-vmalloc", "kasan-vmalloc", gen.Values{"pages": 64, "loops": 40, "lazy-max": 1024}, "vmalloc with KASAN: shadow population and, at each lazy purge, depopulation (pause/resume per shadow PTE)"},
 	{"debug-pagealloc", "debug-pagealloc", gen.Values{"pages": 4096}, "munmap with DEBUG_PAGEALLOC: nested sections from mmu_gather batch allocation"},
 	{"pagemap-scan", "pagemap-scan", gen.Values{"pages": 2048}, "PAGEMAP_SCAN write-protect: TLB flush inside the section"},
 	{"irq", "irq", gen.Values{"pages": 64, "loops": 16, "irqs": 2}, "interrupts inside user and kernel sections"},

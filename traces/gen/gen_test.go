@@ -469,6 +469,28 @@ func TestLazyPurge(t *testing.T) {
 	}
 }
 
+func TestKasanDepopulate(t *testing.T) {
+	// 9 pages per area: the third vfree makes 27 lazy pages > 20: a purge of
+	// [base, base+27 pages), whose shadow covers shadow pages 0-2 wholly (3
+	// of the 4 populated): 3 pause/clear/resume, then the shadow TLB flush.
+	m := run(t, "kasan-vmalloc", Values{"pages": 8, "loops": 3, "lazy-max": 20})
+	check(t, m, 12, 512)
+	var clears, pauses, flushes int
+	for _, e := range m.evs {
+		switch {
+		case e.Op == traces.OpClear && e.MM == 0 && m.site(&e) == siteKasanDep:
+			clears++
+		case e.Op == traces.OpPause && m.site(&e) == siteKasanDep:
+			pauses++
+		case e.Op == traces.OpTLBFlush:
+			flushes++
+		}
+	}
+	if clears != 3 || pauses != 3 || flushes != 2 {
+		t.Errorf("depopulate: %d clears, %d pauses, %d tlbflushes; want 3, 3, 2", clears, pauses, flushes)
+	}
+}
+
 func TestResolveErrors(t *testing.T) {
 	w := Lookup("vmalloc")
 	if _, err := w.Resolve(Values{"nope": 1}); err == nil {

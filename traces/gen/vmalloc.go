@@ -63,6 +63,7 @@ func vmallocParams(pages, loops int64, extra ...Param) []Param {
 	return common(pages, loops, append([]Param{
 		{Name: "call-work-ns", Default: DefaultCallWorkNs, Min: 0, Max: 1 << 40, Help: "work event per vmalloc+vfree call (VA allocation, vfree): estimate, fit by calibration"},
 		{Name: "page-work-ns", Default: DefaultPageWorkNs, Min: 0, Max: 1 << 40, Help: "work per page (page allocation and freeing): estimate, fit by calibration"},
+		{Name: "lazy-max", Default: 0, Min: 0, Max: 1 << 30, Help: "lazily freed pages that trigger a purge (0 = lazy_max_pages(): fls(cpus) * 32 MiB / page size)"},
 	}, extra...)...)
 }
 
@@ -208,6 +209,9 @@ func genVmalloc(b *builder, pages, loops int64, kasan bool) {
 	callWork := uint64(c.opt(name, "call-work-ns"))
 	pageWork := uint64(c.opt(name, "page-work-ns"))
 	va := newVmap(b, kasan)
+	if lm := c.opt(name, "lazy-max"); lm > 0 {
+		va.lazyMax = uint64(lm)
+	}
 	n := uint64(pages)
 	for range loops {
 		b.work(callWork, "__vmalloc_node_range")
