@@ -2,12 +2,23 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/lazybench/lazybench/internal/atomicfile"
+	"github.com/lazybench/lazybench/traces"
+	"github.com/lazybench/lazybench/traces/corpus"
 	"github.com/lazybench/lazybench/traces/record"
 )
 
@@ -21,19 +32,22 @@ func init() {
 
 func runRecord(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("record: want a subcommand: probes or vmlinux")
+		return usagef("record: want a subcommand: probes, vmlinux or corpus")
 	}
 	switch args[0] {
 	case "probes":
 		return runRecordProbes(args[1:], stdout, stderr)
 	case "vmlinux":
 		return runRecordVmlinux(args[1:], stdout, stderr)
+	case "corpus":
+		return runRecordCorpus(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, "usage: lazybench record probes --vmlinux FILE --kallsyms FILE [-o probes.txt]")
 		fmt.Fprintln(stdout, "       lazybench record vmlinux --image vmlinuz -o vmlinux")
+		fmt.Fprintln(stdout, "       lazybench record corpus --dir DIR --name NAME --file FILE [provenance flags]")
 		return nil
 	}
-	return usagef("record: unknown subcommand %q (want probes or vmlinux)", args[0])
+	return usagef("record: unknown subcommand %q (want probes, vmlinux or corpus)", args[0])
 }
 
 // loadVmlinux reads a vmlinux ELF or a compressed kernel image.
@@ -120,3 +134,114 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 	}
 	return atomicfile.Write(*out, write)
 }
+
+// paramFlag collects repeated --param KEY=N flags.
+type paramFlag map[string]int64
+
+func (p paramFlag) String() string { return fmt.Sprint(map[string]int64(p)) }
+
+func (p paramFlag) Set(v string) error {
+	k, n, ok := strings.Cut(v, "=")
+	x, err := strconv.ParseInt(n, 10, 64)
+	if !ok || k == "" || err != nil {
+		return fmt.Errorf("want KEY=INTEGER, got %q", v)
+	}
+	p[k] = x
+	return nil
+}
+
+// runRecordCorpus adds (or replaces) the manifest entry of a recorded trace
+// already written into the corpus directory: it reads the trace to count its
+// events and hashes the file, then rewrites manifest.json (entries sorted by
+// name, as make traces writes it).
+func runRecordCorpus(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("record corpus", stderr)
+	dir := fs.String("dir", "traces/corpus", "corpus `directory` (holds manifest.json)")
+	name := fs.String("name", "", "trace name ([a-z0-9_-]+)")
+	file := fs.String("file", "", "trace file name inside the corpus directory")
+	desc := fs.String("description", "", "one-line description")
+	workload := fs.String("workload", "", "what ran while recording")
+	kernel := fs.String("kernel", "", "kernel version")
+	qemu := fs.String("qemu", "", "emulator, version, machine")
+	probes := fs.String("probes", "", "the probes that were set (space-separated summary items)")
+	date := fs.String("date", "", "when it was recorded (RFC 3339)")
+	command := fs.String("command", "", "the command that recorded it")
+	params := paramFlag{}
+	fs.Var(params, "param", "workload parameter `KEY=N` (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || *file == "" || fs.NArg() != 0 {
+		return usagef("record corpus: want --name NAME --file FILE")
+	}
+	if !corpus.ValidName(*name) {
+		return usagef("record corpus: name %q must be [a-z0-9_-]+ and not end in -<digits>", *name)
+	}
+	if filepath.Base(*file) != *file || !strings.Contains(*file, ".lmt") {
+		return usagef("record corpus: --file must be a .lmt* file name inside --dir, not %q", *file)
+	}
+	path := filepath.Join(*dir, *file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	r, err := traces.NewBytesReader(data, path)
+	if err != nil {
+		return err
+	}
+	var n int64
+	for r.Next() {
+		n++
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if c, ok := r.(io.Closer); ok {
+		c.Close()
+	}
+	var idx corpus.Index
+	if _, err := os.Stat(filepath.Join(*dir, corpus.ManifestFile)); err == nil {
+		if idx, err = corpus.ParseManifest(os.DirFS(*dir), corpus.ManifestFile); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, errNotExist) {
+		return err
+	}
+	idx.Version = 1
+	sum := sha256.Sum256(data)
+	e := corpus.Entry{
+		Name: *name, File: *file, Kind: corpus.KindRecorded, Description: *desc,
+		Workload: *workload, Events: n, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		Kernel: *kernel, QEMU: *qemu, Probes: strings.Fields(*probes), Date: *date, Command: *command,
+	}
+	if len(params) > 0 {
+		e.Params = params
+	}
+	out := idx.Entries[:0:0]
+	for _, old := range idx.Entries {
+		if old.Name == e.Name || old.File == e.File {
+			if old.Kind != corpus.KindRecorded {
+				return fmt.Errorf("%s: %s is a generated entry; pick another name", corpus.ManifestFile, old.Name)
+			}
+			continue
+		}
+		out = append(out, old)
+	}
+	idx.Entries = append(out, e)
+	slices.SortFunc(idx.Entries, func(a, b corpus.Entry) int { return strings.Compare(a.Name, b.Name) })
+	js, err := json.MarshalIndent(idx, "", "  ")
+	if err != nil {
+		return err
+	}
+	js = append(js, '\n')
+	if err := atomicfile.Write(filepath.Join(*dir, corpus.ManifestFile), func(w io.Writer) error {
+		_, err := w.Write(js)
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s, %d events, %d bytes\n", corpus.ManifestFile, e.Name, e.Events, e.Bytes)
+	return nil
+}
+
+var errNotExist = iofs.ErrNotExist

@@ -25,7 +25,7 @@ ROOT=$PWD
 W=${RECORD_WORK:-$ROOT/traces/record/work}
 CORPUS=${RECORD_CORPUS:-$ROOT/traces/corpus}
 BUFKB=${RECORD_BUFKB:-16384}
-CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1"}
+CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1 qemu_par4:2:4:1"}
 GO=${GO:-go}
 mkdir -p "$W"
 
@@ -157,30 +157,28 @@ for cfg in $CONFIGS; do
 	grep -v '^#' "$W/$name.raw.txt" | sed -n 's/.*: \([a-z_]*[a-z]\)[0-9_]*: .*/\1/p' | sort | uniq -c | sort -rn >&2 || true
 
 	stage "import:$name"
-	out=$CORPUS/recorded_$name.lmt.txt
-	if [ "$HAVE_IMPORT" = 1 ]; then
-		"$LB" import ftrace "$W/$name.raw.txt" -o "$out" || die "$name: import failed"
-		"$LB" validate "$out" || die "$name: the imported trace does not validate"
-		"$LB" stat "$out" >"$W/$name.stat.txt" 2>&1 && cat "$W/$name.stat.txt" >&2 || true
-	else
-		echo "record: NOTE: 'lazybench import' does not exist yet; the raw ftrace text is in $W/$name.raw.txt" >&2
-		out=
+	file=recorded_$name.lmt
+	out=$CORPUS/$file
+	if [ "$HAVE_IMPORT" != 1 ]; then
+		die "'lazybench import' does not exist in this tree; the raw ftrace text is in $W/$name.raw.txt"
 	fi
-	date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	# One JSON object per recorded trace; the corpus manifest is merged from these.
-	cat >"$W/$name.manifest.json" <<EOF
-{
-  "name": "recorded_$name",
-  "file": "$(basename "${out:-$W/$name.raw.txt}")",
-  "kind": "recorded",
-  "kernel": "$KVER ($KPKGVER, Debian linux-image-amd64)",
-  "qemu": "$QEMUVER, TCG, -smp 2 -m 1G",
-  "workload": "traces/record/guest/workload.c: $mb MiB per process, $par processes, $rounds round(s): touch, fork+COW+exit, mprotect, mremap, madvise cold/pageout/dontneed, munmap, bpf array map",
-  "probes": "$PROBES; defined $defined, refused $refused",
-  "date": "$date",
-  "command": "make record (RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB)"
-}
-EOF
+	"$LB" import ftrace "$W/$name.raw.txt" -o "$out" --format binary 2>"$W/$name.import.log" ||
+		{ cat "$W/$name.import.log" >&2; die "$name: import failed"; }
+	cat "$W/$name.import.log" >&2
+	"$LB" validate "$out" >&2 || die "$name: the imported trace does not validate"
+	"$LB" stat "$out" >"$W/$name.stat.txt" 2>&1 || die "$name: lazybench stat failed"
+	sed -n '/^events/,/^switches/p;/^nesting/,$p' "$W/$name.stat.txt" >&2
+	cp "$W/probes.txt" "$CORPUS/recorded_$name.probes.txt"
+	"$LB" record corpus --dir "$CORPUS" --name "recorded_$name" --file "$file" \
+		--description "Debian $KVER under QEMU TCG, 2 vCPUs: $par processes x $mb MiB, $rounds round(s) (kprobes on call sites; probes in recorded_$name.probes.txt)" \
+		--workload "traces/record/guest/workload.c: touch, fork+COW+child exit, mprotect, mremap, madvise cold/pageout/dontneed, munmap, BPF array map (vmalloc); phases marked" \
+		--param mib="$mb" --param procs="$par" --param rounds="$rounds" --param bufkb="$BUFKB" \
+		--kernel "$KVER (Debian package $KPKGVER)" \
+		--qemu "$QEMUVER; TCG; -smp 2 -m 1G" \
+		--probes "$PROBES defined=$defined refused=$refused" \
+		--date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--command "make record RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
+	echo "record: $name -> $out" >&2
 done
 stage end
 echo "record: done in $(($(date +%s) - t0)) s; stage times in $W/timings.txt" >&2
