@@ -112,6 +112,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	steps := fs.Bool("steps", false, "print one line per input event (and one per violation)")
 	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
+	timelinePath := fs.String("timeline", "", "also write a Chrome trace-event JSON timeline (Perfetto) to FILE.json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -140,6 +141,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat}
+	if *timelinePath != "" {
+		return replayTimeline(src, cfg, *timelinePath, *steps, *asJSON, stdout)
+	}
 	if *steps {
 		r, c, err := src.open()
 		if err != nil {
