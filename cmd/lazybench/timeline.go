@@ -57,4 +57,3 @@ func replayTimeline(src traceSource, cfg replay.Config, path string, steps, asJS
 	}
 	return writeResultTable(stdout, res)
 }
-
