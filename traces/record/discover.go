@@ -82,6 +82,9 @@ type Image struct {
 	traceable map[uint64]bool
 	// blacklist holds function addresses in the kprobe blacklist.
 	blacklist map[uint64]bool
+	// Slide is how far the symbol table's addresses were above the image's
+	// (KASLR); NewImage has already subtracted it from syms.
+	Slide uint64
 }
 
 // NewImage wraps an ELF vmlinux and its symbols.
@@ -90,6 +93,14 @@ func NewImage(f *elf.File, syms *Symbols) (*Image, error) {
 		return nil, fmt.Errorf("vmlinux is %v %v; probe discovery supports x86-64 only (see docs/recording.md for other arches)", f.Class, f.Machine)
 	}
 	im := &Image{elf: f, syms: syms, data: map[int][]byte{}}
+	// KASLR: kallsyms of a randomised boot is shifted from the link
+	// addresses by the same amount everywhere; _text marks the start of .text.
+	if text := f.Section(".text"); text != nil {
+		if a, ok := syms.Addr("_text"); ok && a != text.Addr {
+			im.Slide = a - text.Addr
+			syms.Rebase(im.Slide)
+		}
+	}
 	if locs, err := im.addrArray("__start_mcount_loc", "__stop_mcount_loc"); err == nil {
 		im.traceable = map[uint64]bool{}
 		for _, a := range locs {

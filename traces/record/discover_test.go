@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -188,6 +189,7 @@ func buildFixture(t *testing.T) ([]byte, string) {
 		le.PutUint64(data[0x100+8*i:], a)
 	}
 	f.syms = append(f.syms,
+		fmt.Sprintf("%x T _text", uint64(fxText)),
 		fmt.Sprintf("%x D pv_ops", uint64(fxPvOps)),
 		fmt.Sprintf("%x D __start_mcount_loc", uint64(fxData+0x100)),
 		fmt.Sprintf("%x D __stop_mcount_loc", uint64(fxData+0x100)+uint64(8*len(f.mcount))))
@@ -278,6 +280,27 @@ func TestDiscoverFixture(t *testing.T) {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("probes file lacks %q:\n%s", s, b.String())
 		}
+	}
+}
+
+// TestDiscoverKASLR feeds kallsyms of a randomised boot: every address moved
+// by one slide. The probes are the same (func+off does not depend on it).
+func TestDiscoverKASLR(t *testing.T) {
+	img, ks := buildFixture(t)
+	want := discoverBytes(t, img, ks).Lines()
+	const slide = 0x1e00000
+	var shifted []string
+	for _, l := range strings.Split(strings.TrimSpace(ks), "\n") {
+		a, rest, _ := strings.Cut(l, " ")
+		v, err := strconv.ParseUint(a, 16, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shifted = append(shifted, fmt.Sprintf("%x %s", v+slide, rest))
+	}
+	got := discoverBytes(t, img, strings.Join(shifted, "\n")).Lines()
+	if !slices.Equal(got, want) || len(got) != 13 {
+		t.Errorf("with KASLR slide:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -149,3 +149,12 @@ func (s *Symbols) TextSymbols(keep func(name string) bool) []Symbol {
 	}
 	return out
 }
+
+// Rebase subtracts delta from every address: a kernel booted with KASLR
+// prints runtime addresses in /proc/kallsyms, delta above the link addresses
+// in vmlinux.
+func (s *Symbols) Rebase(delta uint64) {
+	for i := range s.all {
+		s.all[i].Addr -= delta
+	}
+}
