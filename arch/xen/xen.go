@@ -206,6 +206,21 @@ func (b *Backend) queueMMU(cpu int, now float64, n uint64) float64 {
 	ns := 0.0
 	for n > 0 {
 		s := b.cpu(cpu)
+		if s.mcidx == 1 && s.lastOp == opMMUUpdate && s.ptes == MaxPerHypercall &&
+			n > MaxPerHypercall && b.Pend.Len(cpu) == 0 {
+			// The buffer is one full mmu_update entry of this call's own
+			// updates: each further 31 updates flush it and refill it.
+			// Do all but the last cycle at once, so that a huge nr costs
+			// O(1) (the loop would be correct, only slow).
+			m := (n - 1) / MaxPerHypercall
+			b.Count(arch.Hypercalls, m)
+			b.sent += float64(m * MaxPerHypercall)
+			b.St.Flushes += m
+			b.St.Batches[MaxPerHypercall] += m
+			ns += float64(m) * (b.cost[pHypercall] + MaxPerHypercall*b.cost[pEntry])
+			n -= m * MaxPerHypercall
+			continue
+		}
 		if s.mcidx > 0 && s.lastOp == opMMUUpdate && s.argidx+MMUUpdateBytes < MCArgs {
 			// Extend by as many as fit: argidx+16 < 512 after each.
 			room := uint64((MCArgs - 1 - s.argidx) / MMUUpdateBytes)

@@ -383,3 +383,25 @@ leave`)
 		t.Errorf("deferral times %v, want %v", d.DeferTimes, want)
 	}
 }
+
+// One set_ptes of nr pages costs exactly what nr single sets cost, in and out
+// of lazy mode, however large nr is (the bulk path of queueMMU).
+func TestSetPtesEqualsSingles(t *testing.T) {
+	for _, n := range []int{1, 30, 31, 32, 62, 63, 64, 93, 94, 1000, 100000} {
+		for _, pre := range []int{0, 5, 31} { // updates already queued
+			one := fmt.Sprintf("enter\nrepeat %d set addr=1000\nset addr=100000 nr=%d\nleave\n", pre, n)
+			many := fmt.Sprintf("enter\nrepeat %d set addr=1000\nrepeat %d set addr=100000\nleave\n", pre, n)
+			a := archtest.Run(t, New(nil), one)
+			b := archtest.Run(t, New(nil), many)
+			sa, sb := a.B.Stats(), b.B.Stats()
+			if sa.Ops != sb.Ops || sa.Flushes != sb.Flushes || sa.Batches != sb.Batches || a.Cost != b.Cost {
+				t.Errorf("n=%d pre=%d: set nr=n gives %v flushes %d cost %v; n sets give %v flushes %d cost %v",
+					n, pre, sa.Ops, sa.Flushes, a.Cost, sb.Ops, sb.Flushes, b.Cost)
+			}
+			if want := uint64(ceilDiv(pre+n, 31)); sa.Ops[arch.Hypercalls] != want {
+				t.Errorf("n=%d pre=%d: %d hypercalls, want %d", n, pre, sa.Ops[arch.Hypercalls], want)
+			}
+			archtest.CheckLinear(t, a, nil)
+		}
+	}
+}
