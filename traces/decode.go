@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strconv"
 )
 
 // blockLen is how many events the binary reader decodes at a time.
@@ -171,7 +172,9 @@ func (r *BinaryReader) fill(want int) error {
 }
 
 // preambleString reads one length-prefixed string of the preamble.
-func (r *BinaryReader) preambleString(what string) (string, error) {
+// num, if not 0, numbers the string in messages.
+func (r *BinaryReader) preambleString(name string, num uint64) (string, error) {
+	what := stringName{name, num}
 	if err := r.fill(binary.MaxVarintLen64); err != nil {
 		return "", err
 	}
@@ -194,14 +197,28 @@ func (r *BinaryReader) preambleString(what string) (string, error) {
 	return s, nil
 }
 
+// stringName names a string of the preamble in messages, formatted only when
+// one is printed.
+type stringName struct {
+	name string
+	num  uint64
+}
+
+func (s stringName) String() string {
+	if s.num == 0 {
+		return s.name
+	}
+	return s.name + " " + strconv.FormatUint(s.num, 10)
+}
+
 // preamble reads the metadata and the string table.
 func (r *BinaryReader) preamble() error {
 	m := &r.meta
 	for _, f := range []struct {
 		dst  *string
 		name string
-	}{{&m.Kernel, "kernel"}, {&m.Machine, "machine"}, {&m.Arch, "arch"}, {&m.Workload, "workload"}} {
-		s, err := r.preambleString("metadata " + f.name)
+	}{{&m.Kernel, "metadata kernel"}, {&m.Machine, "metadata machine"}, {&m.Arch, "metadata arch"}, {&m.Workload, "metadata workload"}} {
+		s, err := r.preambleString(f.name, 0)
 		if err != nil {
 			return err
 		}
@@ -217,10 +234,10 @@ func (r *BinaryReader) preamble() error {
 	r.p = p
 	m.PageSize = uint32(ps)
 	var err error
-	if m.Recorder, err = r.preambleString("metadata recorder"); err != nil {
+	if m.Recorder, err = r.preambleString("metadata recorder", 0); err != nil {
 		return err
 	}
-	if m.Date, err = r.preambleString("metadata date"); err != nil {
+	if m.Date, err = r.preambleString("metadata date", 0); err != nil {
 		return err
 	}
 	if err := r.fill(binary.MaxVarintLen64); err != nil {
@@ -237,7 +254,7 @@ func (r *BinaryReader) preamble() error {
 	// Grow the table as strings arrive: a hostile count costs nothing.
 	r.strs = make([]string, 1, 1+min(ns, 64))
 	for i := uint64(0); i < ns; i++ {
-		s, err := r.preambleString(fmt.Sprintf("string %d", i+1))
+		s, err := r.preambleString("string", i+1)
 		if err != nil {
 			return err
 		}

@@ -143,7 +143,6 @@ func TestBinaryTruncated(t *testing.T) {
 	}
 }
 
-
 // craft builds a binary trace from raw parts, with a correct checksum.
 func craft(version uint16, count uint64, preamble, records []byte) []byte {
 	b := make([]byte, binaryHeaderLen, binaryHeaderLen+len(preamble)+len(records))
