@@ -2,6 +2,8 @@ package replay
 
 import (
 	"math"
+	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -45,7 +47,8 @@ func (d *Dist) Add(v float64) {
 	d.rng ^= d.rng << 13
 	d.rng ^= d.rng >> 7
 	d.rng ^= d.rng << 17
-	if j := d.rng % d.n; j < MaxExact {
+	// A uniform index in [0, n) by multiply-shift (no division).
+	if j, _ := bits.Mul64(d.rng, d.n); j < MaxExact {
 		d.samples[j] = v
 	}
 }
@@ -97,9 +100,79 @@ func (d *Dist) Percentile(p float64) float64 {
 	return Type7(d.Samples(), p)
 }
 
-// Quantiles returns p50, p90, p99 and max.
+// Quantiles returns p50, p90, p99 and max, the same values as Percentile.
+// Unless the samples are already sorted, it finds the order statistics it
+// needs by selection (linear time) instead of sorting them all; the samples
+// are reordered.
 func (d *Dist) Quantiles() Quantiles {
-	return Quantiles{P50: d.Percentile(0.5), P90: d.Percentile(0.9), P99: d.Percentile(0.99), Max: d.Max()}
+	if d.n == 0 {
+		return Quantiles{}
+	}
+	if d.sorted || len(d.samples) < 64 {
+		return Quantiles{P50: d.Percentile(0.5), P90: d.Percentile(0.9), P99: d.Percentile(0.99), Max: d.Max()}
+	}
+	s := d.samples
+	q := func(p float64) float64 {
+		h := float64(len(s)-1) * p
+		lo := math.Floor(h)
+		i := int(lo)
+		a := selectNth(s, i)
+		if i >= len(s)-1 || h == lo {
+			return a
+		}
+		// The next order statistic is the smallest value right of i.
+		b := slices.Min(s[i+1:])
+		return a + (h-lo)*(b-a)
+	}
+	// Each selection is correct whatever order the previous one left.
+	r := Quantiles{Max: d.max}
+	r.P99 = q(0.99)
+	r.P90 = q(0.9)
+	r.P50 = q(0.5)
+	return r
+}
+
+// selectNth reorders s so that s[k] is the k-th smallest element, every
+// element before it no larger and every element after it no smaller
+// (Hoare's quickselect with median-of-three pivots), and returns s[k].
+func selectNth(s []float64, k int) float64 {
+	lo, hi := 0, len(s)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for s[j] > pivot {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
 
 // Type7 returns the p-th quantile of sorted (ascending) by R's type 7 definition.

@@ -34,3 +34,41 @@ func TestDistQuantilesAndReservoir(t *testing.T) {
 		t.Fatalf("reservoir median %v far from 500", p)
 	}
 }
+
+// Quantiles by selection equal Percentile by sorting, on data with ties,
+// sorted and reversed runs, and random values.
+func TestQuantilesSelectionMatchesSort(t *testing.T) {
+	var x uint64 = 1
+	rnd := func() float64 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return float64(x % 1000)
+	}
+	for _, n := range []int{63, 64, 65, 100, 1000, 4097} {
+		for kind := 0; kind < 4; kind++ {
+			var a, b Dist
+			for i := 0; i < n; i++ {
+				v := rnd()
+				switch kind {
+				case 1:
+					v = float64(i)
+				case 2:
+					v = float64(n - i)
+				case 3:
+					v = float64(i % 3)
+				}
+				a.Add(v)
+				b.Add(v)
+			}
+			got := a.Quantiles()
+			want := Quantiles{P50: b.Percentile(0.5), P90: b.Percentile(0.9), P99: b.Percentile(0.99), Max: b.Max()}
+			if got != want {
+				t.Errorf("n=%d kind=%d: selection %+v, sort %+v", n, kind, got, want)
+			}
+			if again := a.Quantiles(); again != want {
+				t.Errorf("n=%d kind=%d: second call %+v", n, kind, again)
+			}
+		}
+	}
+}

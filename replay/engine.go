@@ -31,11 +31,14 @@ type Config struct {
 // when it checks whether an API call is followed by a mid=1 switch.
 const lookahead = 256
 
+// cpuState is one CPU. Its Ctx is the one the backend gets for calls on this
+// CPU: CPU and Strategy are set once, Task and PID when a task switches in,
+// InIRQ with the interrupt depth, and Now is the CPU's modeled clock, so a
+// call only sets Lazy (and a pointer into the cpus slice does not escape).
 type cpuState struct {
-	task  int32 // dense task index, -1 before the CPU's first event
-	pid   uint32
-	irq   int32   // interrupt nesting depth
-	clock float64 // modeled clock, ns
+	cx   arch.Ctx
+	task int32 // dense task index, -1 before the CPU's first event
+	irq  int32 // interrupt nesting depth
 }
 
 type taskState struct {
@@ -66,6 +69,7 @@ type Engine struct {
 	pids  map[uint32]int32
 
 	r     traces.Reader
+	br    *traces.BinaryReader // r, when it is one
 	eof   bool
 	ring  [lookahead]traces.Event
 	rhead int
@@ -85,7 +89,6 @@ type Engine struct {
 	section       Dist
 	deferred      Dist
 
-	cx   arch.Ctx
 	step StepInfo
 	end  EndInfo
 }
@@ -152,10 +155,10 @@ func (e *Engine) reset() {
 	e.pend = e.be.Pending()
 	e.stats = e.be.Stats()
 	e.pend.OnDrain = e.onDrain
-	e.cpus = e.cpus[:0]
+	e.cpus = e.cpus[:0] // cpu() rebuilds each entry
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
-	e.r, e.eof, e.rhead, e.rlen = nil, false, 0, 0
+	e.r, e.br, e.eof, e.rhead, e.rlen = nil, nil, false, 0, 0
 	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
 	e.modeled, e.work = 0, 0
 	e.callbacks = Callbacks{}
@@ -174,7 +177,18 @@ func (e *Engine) next() *traces.Event {
 		e.rlen--
 		return &e.cur
 	}
-	if e.eof || !e.r.Next() {
+	if e.eof {
+		return nil
+	}
+	if br := e.br; br != nil {
+		// The common case, a binary trace: direct calls, no interface dispatch.
+		if !br.Next() {
+			e.eof = true
+			return nil
+		}
+		return br.Event()
+	}
+	if !e.r.Next() {
 		e.eof = true
 		return nil
 	}
@@ -222,6 +236,7 @@ func (e *Engine) task(pid uint32) int32 {
 func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.reset()
 	e.r = r
+	e.br, _ = r.(*traces.BinaryReader)
 	var idx int64
 	for {
 		ev := e.next()
@@ -242,7 +257,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		e.apply(idx, ev)
 		idx++
 	}
-	e.r = nil
+	e.r, e.br = nil, nil
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
@@ -252,7 +267,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 
 func (e *Engine) cpu(n uint32) *cpuState {
 	for int(n) >= len(e.cpus) {
-		e.cpus = append(e.cpus, cpuState{task: -1})
+		e.cpus = append(e.cpus, cpuState{task: -1, cx: arch.Ctx{CPU: len(e.cpus), Task: -1, Strategy: e.layer.Strategy}})
 	}
 	return &e.cpus[n]
 }
@@ -260,17 +275,16 @@ func (e *Engine) cpu(n uint32) *cpuState {
 // switchIn makes task t current on c, bringing c's clock up to the task's.
 func (e *Engine) switchIn(c *cpuState, t int32) {
 	ts := &e.tasks[t]
-	c.task, c.pid = t, ts.pid
-	if ts.clock > c.clock {
-		c.clock = ts.clock
+	c.task, c.cx.Task, c.cx.PID = t, int(t), ts.pid
+	if ts.clock > c.cx.Now {
+		c.cx.Now = ts.clock
 	}
 }
 
-// ctx fills the engine's one Ctx (passing a local's address to an interface
-// method would make it escape, one allocation per call) and returns it.
-func (e *Engine) ctx(cpuN uint32, c *cpuState, lazy bool) *arch.Ctx {
-	e.cx = arch.Ctx{CPU: int(cpuN), Task: int(c.task), PID: c.pid, Now: c.clock, Lazy: lazy, InIRQ: c.irq > 0, Strategy: e.layer.Strategy}
-	return &e.cx
+// ctx returns the Ctx of CPU c for a call with Ctx.Lazy = lazy.
+func (e *Engine) ctx(c *cpuState, lazy bool) *arch.Ctx {
+	c.cx.Lazy = lazy
+	return &c.cx
 }
 
 func (e *Engine) addViolations(v lazymmu.ViolationSet) {
@@ -289,7 +303,7 @@ func (e *Engine) addViolations(v lazymmu.ViolationSet) {
 
 // cost charges ns of arch work to CPU c.
 func (e *Engine) cost(c *cpuState, ns float64) {
-	c.clock += ns
+	c.cx.Now += ns
 	e.modeled += ns
 	if e.obs != nil {
 		e.step.Cost += ns
@@ -304,7 +318,7 @@ func (e *Engine) callback(n uint32, c *cpuState, t int32, cb lazymmu.Callback) l
 
 // callbackLazy makes the arch callback cb on CPU n with Ctx.Lazy = lazy.
 func (e *Engine) callbackLazy(n uint32, c *cpuState, cb lazymmu.Callback, lazy bool) lazymmu.ViolationSet {
-	ctx := e.ctx(n, c, lazy)
+	ctx := e.ctx(c, lazy)
 	var ns float64
 	var v lazymmu.ViolationSet
 	switch cb {
@@ -349,14 +363,14 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 		e.step = StepInfo{}
 	}
 	c := e.cpu(ev.CPU)
-	if c.task < 0 || ev.PID != c.pid {
+	if c.task < 0 || ev.PID != c.cx.PID {
 		// The CPU's first event, or a task change without a switch event
 		// (recorded traces may miss sched_switch): the event's pid runs now.
 		if c.task >= 0 {
 			if e.ideal {
 				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
 			}
-			e.tasks[c.task].clock = c.clock
+			e.tasks[c.task].clock = c.cx.Now
 		}
 		e.switchIn(c, e.task(ev.PID))
 		if e.ideal {
@@ -368,7 +382,7 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 
 	switch op := ev.Op; {
 	case op.IsUpdate():
-		ctx := e.ctx(ev.CPU, c, e.layer.Active(&e.tasks[t].st, c.irq > 0))
+		ctx := e.ctx(c, e.layer.Active(&e.tasks[t].st, c.irq > 0))
 		e.cost(c, e.be.Update(ctx, ev))
 		e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
 	case op.IsAPI():
@@ -382,12 +396,14 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 		}
 	case op == traces.OpIRQEnter:
 		c.irq++
+		c.cx.InIRQ = true
 	case op == traces.OpIRQExit:
 		if c.irq > 0 {
 			c.irq--
 		}
+		c.cx.InIRQ = c.irq > 0
 	case op == traces.OpWork:
-		c.clock += float64(ev.Arg)
+		c.cx.Now += float64(ev.Arg)
 		e.work += float64(ev.Arg)
 	case op == traces.OpSwitch:
 		e.doSwitch(ev, c)
@@ -395,14 +411,14 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 
 	if e.obs != nil {
 		s := &e.step
-		s.CPU, s.Task, s.PID, s.InIRQ = int(ev.CPU), int(c.task), c.pid, c.irq > 0
+		s.CPU, s.Task, s.PID, s.InIRQ = int(ev.CPU), int(c.task), c.cx.PID, c.irq > 0
 		if ev.Op == traces.OpIRQEnter {
 			s.InIRQ = c.irq > 1
 		}
 		ts := &e.tasks[c.task]
 		s.Active = e.layer.Active(&ts.st, c.irq > 0)
 		s.Enable, s.Pause, s.Depth = ts.st.Enable(), ts.st.Pause(), int(ts.depth)
-		s.Clock = c.clock
+		s.Clock = c.cx.Now
 		s.Pending = e.pend.Total()
 		e.obs.Step(idx, ev, s)
 	}
@@ -414,7 +430,7 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 	call := apiCall[ev.Op]
 	if !inIRQ && call == lazymmu.Enable {
 		if ts.depth == 0 {
-			ts.secStart = c.clock
+			ts.secStart = c.cx.Now
 		}
 		ts.depth++
 	}
@@ -438,7 +454,7 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 		ts.depth--
 		if ts.depth == 0 {
 			e.sections++
-			e.section.Add(c.clock - ts.secStart)
+			e.section.Add(c.cx.Now - ts.secStart)
 		}
 	}
 }
@@ -450,7 +466,7 @@ func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
 		return
 	}
 	if e.ideal {
-		ctx := e.ctx(ev.CPU, c, e.layer.Active(&e.tasks[c.task].st, c.irq > 0))
+		ctx := e.ctx(c, e.layer.Active(&e.tasks[c.task].st, c.irq > 0))
 		e.cost(c, e.be.FlushAll(ctx))
 		e.oracleFlushes++
 		if e.obs != nil {
@@ -481,11 +497,11 @@ func (e *Engine) doSwitch(ev *traces.Event, c *cpuState) {
 		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
 		outLazy, nextLazy = false, false
 	}
-	ctx := e.ctx(ev.CPU, c, outLazy)
+	ctx := e.ctx(c, outLazy)
 	ns, v := e.be.Switch(ctx, int(next), nextPID, nextLazy)
 	e.cost(c, ns)
 	e.addViolations(v)
-	e.tasks[out].clock = c.clock
+	e.tasks[out].clock = c.cx.Now
 	e.switchIn(c, next)
 	if e.ideal {
 		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
@@ -508,15 +524,15 @@ func (e *Engine) finish(n int64) {
 	}
 	best := -1
 	for i := range e.cpus {
-		if e.cpus[i].task >= 0 && (best < 0 || e.cpus[i].clock > e.cpus[best].clock) {
+		if e.cpus[i].task >= 0 && (best < 0 || e.cpus[i].cx.Now > e.cpus[best].cx.Now) {
 			best = i
 		}
 	}
 	if best >= 0 {
 		c := &e.cpus[best]
-		e.end.Clock = c.clock
+		e.end.Clock = c.cx.Now
 		e.end.Flushed = e.pend.Total()
-		ctx := e.ctx(uint32(best), c, false)
+		ctx := e.ctx(c, false)
 		ctx.InIRQ = false
 		ns := e.be.FlushAll(ctx)
 		e.modeled += ns

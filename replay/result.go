@@ -178,8 +178,8 @@ func (e *Engine) result() *Result {
 		r.Batches = append([]uint64(nil), st.Batches[:last+1]...)
 	}
 	for i := range e.cpus {
-		if e.cpus[i].clock > r.WallNs {
-			r.WallNs = e.cpus[i].clock
+		if e.cpus[i].cx.Now > r.WallNs {
+			r.WallNs = e.cpus[i].cx.Now
 		}
 	}
 	if e.cfg.KeepDists {
