@@ -342,7 +342,7 @@ func kernelForTest(t *testing.T) (string, string) {
 		t.Skip("xz is not installed; the Debian kernel's payload is xz-compressed")
 	}
 	// make record leaves the kallsyms of the kernel it booted here.
-	ks := filepath.Join("work", "kallsyms.txt")
+	ks := filepath.Join("work", "kallsyms-"+strings.TrimPrefix(filepath.Base(img), "vmlinuz-")+".txt")
 	if _, err := os.Stat(ks); err != nil {
 		t.Skipf("%s present but no symbol dump of it: run make record (it boots the kernel once with nokaslr to dump %s)", img, ks)
 	}

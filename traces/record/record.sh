@@ -124,12 +124,14 @@ stage syms
 rm -f "$W/probes.txt"
 mkinitramfs "$W/initramfs.gz"
 boot "$W/syms" lazybench.mode=syms
-gzip -dc "$W/syms.gz" >"$W/kallsyms.txt" || die "kallsyms dump is corrupt"
-grep -q "$(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")" <<<"$(wc -l <"$W/kallsyms.txt")" ||
-	die "kallsyms dump has $(wc -l <"$W/kallsyms.txt") lines, the guest counted $(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")"
+# Named after the kernel: go test ./traces/record/ uses it for the image in /boot.
+KSYMS=$W/kallsyms-$KVER.txt
+gzip -dc "$W/syms.gz" >"$KSYMS" || die "kallsyms dump is corrupt"
+[ "$(wc -l <"$KSYMS")" = "$(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")" ] ||
+	die "kallsyms dump has $(wc -l <"$KSYMS") lines, the guest counted $(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")"
 
 stage probes
-"$LB" record probes --vmlinux "$VMLINUZ" --kallsyms "$W/kallsyms.txt" -o "$W/probes.txt" 2>"$W/probes.log" ||
+"$LB" record probes --vmlinux "$VMLINUZ" --kallsyms "$KSYMS" -o "$W/probes.txt" 2>"$W/probes.log" ||
 	{ cat "$W/probes.log" >&2; die "probe discovery failed"; }
 cat "$W/probes.log" >&2
 PROBES=$(sed -n 's/^# probes: //p' "$W/probes.txt")
