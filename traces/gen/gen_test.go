@@ -585,3 +585,34 @@ func BenchmarkMix(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
+
+// FuzzGenerate runs every workload with fuzzed (bounded) parameters and
+// checks the trace's structure: no panic, no section across a page table.
+func FuzzGenerate(f *testing.F) {
+	f.Add(uint8(0), uint64(1), uint16(64), uint16(0), uint8(1), uint8(1), uint8(12))
+	f.Add(uint8(5), uint64(9), uint16(600), uint16(3), uint8(2), uint8(4), uint8(14))
+	f.Add(uint8(12), uint64(2), uint16(1), uint16(1), uint8(3), uint8(5), uint8(16))
+	ws := Workloads()
+	f.Fuzz(func(t *testing.T, wi uint8, seed uint64, pages, ptes uint16, cpus, tasks, shift uint8) {
+		w := ws[int(wi)%len(ws)]
+		v := Values{
+			"seed": int64(seed >> 2), "pages": 1 + int64(pages%700), "loops": 2,
+			"ptes": int64(ptes % 1100), "cpus": 1 + int64(cpus%3), "tasks": 1 + int64(tasks%6),
+			"page-shift": 12 + int64(shift%5),
+		}
+		if w.Name == "mix" {
+			v["pages"] = 1 + int64(pages%128)
+		}
+		m := &memSink{}
+		if _, err := w.Generate(v, m); err != nil {
+			t.Fatalf("%s %v: %v", w.Name, v, err)
+		}
+		full, _ := w.Resolve(v)
+		ptesPer := uint64(full["ptes"])
+		sh := uint8(full["page-shift"])
+		if ptesPer == 0 {
+			ptesPer = 1 << (sh - 3)
+		}
+		check(t, m, sh, ptesPer)
+	})
+}

@@ -28,6 +28,7 @@ type VmallocParams struct {
 	PTEs       int    // PTEs per page table (0 = page size / 8)
 	CPUs       int    // online CPUs: lazy_max_pages() scales with fls(CPUs)
 	Seed       uint64
+	LazyMax    int  // lazily freed pages that trigger a purge (0 = lazy_max_pages())
 	KASAN      bool // also populate and depopulate the KASAN shadow (kasan-vmalloc)
 }
 
@@ -37,7 +38,7 @@ func (p VmallocParams) Values() Values {
 		"pages": int64(max(p.Pages, 1)), "loops": int64(max(p.Loops, 1)),
 		"call-work-ns": int64(p.CallWorkNs), "page-work-ns": int64(p.PageWorkNs),
 		"pte-ns": 5, "page-shift": 12, "ptes": int64(p.PTEs),
-		"cpus": int64(max(p.CPUs, 1)), "seed": int64(p.Seed),
+		"cpus": int64(max(p.CPUs, 1)), "seed": int64(p.Seed), "lazy-max": int64(p.LazyMax),
 	}
 	if p.PTENs != 0 {
 		v["pte-ns"] = int64(p.PTENs)

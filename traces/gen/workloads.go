@@ -374,7 +374,7 @@ func genMremap(b *builder, pages, loops int64) {
 	for l := range loops {
 		old := c.userRegion(b.task, int(l))
 		off := uint64(mis)
-		if mis < 0 {
+		if mis < 0 && c.ptes > 1 {
 			off = 1 + b.rng.Uint64N(c.ptes-1)
 		}
 		off %= c.ptes
