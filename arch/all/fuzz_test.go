@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
 )
 
@@ -42,9 +43,12 @@ func fuzzOne(t *testing.T, name string, data []byte) {
 	cpu := 0
 	total := 0.0
 	updates := uint64(0)
+	// The length picks the strategy, so the pre-7.0 arch code (Before70)
+	// is fuzzed too.
+	strategy := lazymmu.Strategy(len(data) % int(lazymmu.NumStrategies))
 	ctx := func() *arch.Ctx {
 		task := running[cpu]
-		return &arch.Ctx{CPU: cpu, Task: task, PID: uint32(task + 1), Now: clock[cpu], Lazy: lazy[task] && !irq[cpu], InIRQ: irq[cpu]}
+		return &arch.Ctx{CPU: cpu, Task: task, PID: uint32(task + 1), Now: clock[cpu], Lazy: lazy[task] && !irq[cpu], InIRQ: irq[cpu], Strategy: strategy}
 	}
 	charge := func(ns float64) {
 		if math.IsNaN(ns) || math.IsInf(ns, 0) || ns < 0 {
