@@ -149,3 +149,33 @@ func TestGenParamList(t *testing.T) {
 		t.Error("-p and flags give different traces")
 	}
 }
+
+func TestGenCorpus(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run([]string{"gen-corpus", "-dir", dir}, &out, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "vmalloc_p512") || !strings.Contains(out.String(), " traces, ") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	for _, f := range []string{"manifest.json", "vmalloc_p512.lmt", "mix.lmt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// a broken manifest is an error naming it, and nothing is written
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "manifest.json"), []byte("{"), 0o644)
+	err := run([]string{"gen-corpus", "-dir", bad}, &bytes.Buffer{}, &bytes.Buffer{})
+	var u *usageError
+	if err == nil || errors.As(err, &u) || !strings.Contains(err.Error(), "manifest.json") {
+		t.Errorf("broken manifest: err %v", err)
+	}
+	if ents, _ := os.ReadDir(bad); len(ents) != 1 {
+		t.Errorf("broken manifest: %d files in the directory, want 1", len(ents))
+	}
+	if err := run([]string{"gen-corpus", "extra"}, &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &u) {
+		t.Errorf("extra argument: err %v, want a usage error", err)
+	}
+}

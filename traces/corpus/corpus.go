@@ -61,14 +61,25 @@ func FS() fs.FS { return files }
 
 var manifest = sync.OnceValues(func() (Index, error) { return ParseManifest(files, ManifestFile) })
 
+// maxManifest bounds what ParseManifest reads.
+const maxManifest = 4 << 20
+
 // ParseManifest reads and checks the manifest at name in fsys: every entry
 // has a name (not ending in -<digits>), a known kind and a file, and names
 // and files are unique.
 func ParseManifest(fsys fs.FS, name string) (Index, error) {
 	var m Index
-	data, err := fs.ReadFile(fsys, name)
+	f, err := fsys.Open(name)
 	if err != nil {
 		return m, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	if err != nil {
+		return m, fmt.Errorf("%s: %v", name, err)
+	}
+	if len(data) > maxManifest {
+		return m, fmt.Errorf("%s: larger than %d bytes", name, maxManifest)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
