@@ -154,24 +154,26 @@ func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) error {
 }
 
 // drawWithLegendOutside draws p on dc with its legend (if any) in a column
-// at the right of the plot area, so that the legend never hides data.
+// at the right of the plot area, so that the legend never hides data. The
+// legend's text follows its icons, so a viewer that substitutes a wider font
+// for the SVG's (a browser without Liberation fonts) only lets the text run
+// further right instead of over the icons.
 func drawWithLegendOutside(p *plot.Plot, dc draw.Canvas) {
 	l := p.Legend
+	l.Top, l.Left = true, true
 	r := l.Rectangle(dc)
 	w := r.Max.X - r.Min.X
 	if w <= 0 {
 		p.Draw(dc)
 		return
 	}
-	empty := plot.NewLegend()
-	p.Legend = empty
+	w += vg.Points(18) // room for a wider substitute font
+	p.Legend = plot.NewLegend()
 	defer func() { p.Legend = l }()
 	gap := vg.Points(6)
 	p.Draw(draw.Crop(dc, 0, -(w + gap), 0, 0))
-	l.Top = true
-	l.Left = false
 	l.YOffs = -p.Title.TextStyle.Height(p.Title.Text) - vg.Points(12)
-	l.Draw(dc)
+	l.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-w, 0, 0, 0))
 }
 
 // useLog switches axis a to a log scale with readable ticks.

@@ -709,6 +709,7 @@ body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;col
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
+td.w{white-space:normal;text-align:left;min-width:20em}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 tr.bad td{background:#fff1f0}
 img{max-width:100%;border:1px solid #eee;margin:.3em 0}
@@ -739,7 +740,7 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 {{range .Calib.Rows}}<tr><td>{{.Pages}}</td><td>{{if .HasPublished}}{{printf "%.2f" .Published}}{{end}}</td><td>{{printf "%.2f" .Modeled}}</td><td>{{if .HasPublished}}{{printf "%+.2f" (sub .Modeled .Published)}}{{end}}</td></tr>
 {{end}}</table>
 <table><tr><th class="l">term</th><th>value</th><th>start</th><th class="l">unit</th><th class="l">status</th></tr>
-{{range .Calib.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="l">{{.Status}}</td></tr>
+{{range .Calib.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="w">{{.Status}}</td></tr>
 {{end}}</table>
 <p class="cap">Linearity check: the direct replay with the fitted values differs from the linear model the fit used by at most {{.Calib.Linearity}} pp (work terms are rounded to whole ns). Took {{.Calib.Seconds}}.</p>
 
@@ -764,12 +765,12 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 
 <h2 id="corpus">Corpus manifest</h2>
 <table><tr><th class="l">name</th><th class="l">kind</th><th class="l">workload</th><th>events</th><th>bytes</th><th class="l">description</th><th class="l">sha256</th></tr>
-{{range .Manifest}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}</td><td class="l">{{.Workload}}</td><td>{{.Events}}</td><td>{{.Bytes}}</td><td class="l">{{.Description}}{{if .Kernel}} (kernel {{.Kernel}}{{if .QEMU}}, {{.QEMU}}{{end}}){{end}}</td><td class="l"><code>{{printf "%.12s" .SHA256}}</code></td></tr>
+{{range .Manifest}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}</td><td class="l">{{.Workload}}</td><td>{{.Events}}</td><td>{{.Bytes}}</td><td class="w">{{.Description}}{{if .Kernel}} (kernel {{.Kernel}}{{if .QEMU}}, {{.QEMU}}{{end}}){{end}}</td><td class="l"><code>{{printf "%.12s" .SHA256}}</code></td></tr>
 {{end}}</table>
 
 <h2 id="figures">How each figure was made</h2>
 <table><tr><th class="l">file</th><th class="l">kind</th><th class="l">command</th><th class="l">notes</th></tr>
-{{range .Figures}}<tr><td class="l"><a href="{{.File}}">{{.File}}</a>{{if .PNG}} (<a href="{{.PNG}}">png</a>){{end}}</td><td class="l">{{.Kind}}</td><td class="l"><code>{{.Command}}</code></td><td class="l">{{.Note}}</td></tr>
+{{range .Figures}}<tr><td class="l"><a href="{{.File}}">{{.File}}</a>{{if .PNG}} (<a href="{{.PNG}}">png</a>){{end}}</td><td class="l">{{.Kind}}</td><td class="w"><code>{{.Command}}</code></td><td class="w">{{.Note}}</td></tr>
 {{end}}</table>
 <p class="cap">Percentiles everywhere are R type 7 (replay.Dist). Box plots: box P25–P75, line P50, whiskers P1–P99, dot max.
 Charts are drawn with gonum.org/v1/plot; this page needs no network.</p>
