@@ -27,6 +27,21 @@ type Config struct {
 	KeepDists bool
 }
 
+// SectionScopedArches names the backends whose batch belongs to one section
+// rather than to the CPU or task: s390's proposed lazy mode caches the one
+// page table the section's walker changes, set at the section's first update
+// (KERNEL.md 3, s390). A backend may also say so by implementing
+// interface{ SectionScoped() bool }.
+var SectionScopedArches = map[string]bool{"s390": true}
+
+// SectionScoped reports whether be's batch belongs to one section.
+func SectionScoped(be arch.Backend) bool {
+	if s, ok := be.(interface{ SectionScoped() bool }); ok {
+		return s.SectionScoped()
+	}
+	return SectionScopedArches[be.Name()]
+}
+
 // lookahead bounds how far the engine reads ahead for the next event of a CPU
 // when it checks whether an API call is followed by a mid=1 switch.
 const lookahead = 256
@@ -63,6 +78,7 @@ type Engine struct {
 	stats *arch.Stats
 	obs   Observer
 	ideal bool
+	rearm bool // ideal re-enters the arch's lazy mode at each outermost enable
 
 	cpus  []cpuState
 	tasks []taskState
@@ -118,6 +134,7 @@ func New(cfg Config) (*Engine, error) {
 		stats: be.Stats(),
 		obs:   cfg.Observer,
 		ideal: cfg.Strategy == lazymmu.Ideal,
+		rearm: SectionScoped(be),
 		pids:  make(map[uint32]int32),
 	}
 	e.pend.OnDrain = e.onDrain
@@ -431,6 +448,13 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 	if !inIRQ && call == lazymmu.Enable {
 		if ts.depth == 0 {
 			ts.secStart = c.cx.Now
+			if e.ideal && e.rearm {
+				// The arch's batch belongs to a section (s390: the page
+				// table the section walks): ideal re-arms it as the
+				// kernel's outermost enable would, writing back the last.
+				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
+				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
+			}
 		}
 		ts.depth++
 	}
