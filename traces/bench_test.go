@@ -75,3 +75,45 @@ func BenchmarkParseText(b *testing.B) {
 	b.ReportMetric(ns, "ns/line")
 	b.ReportMetric(1e9/ns, "lines/s")
 }
+
+// BenchmarkDecodeBinaryBlock decodes through Block, the batch API for
+// consumers that take events a block at a time.
+func BenchmarkDecodeBinaryBlock(b *testing.B) {
+	events, strs := synthWalkers(benchEvents, 1)
+	bin := encode(b, events, strs, FormatBinary)
+	b.SetBytes(int64(len(bin)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewBinaryBytesReader(bin, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for blk := r.Block(); blk != nil; blk = r.Block() {
+			n += len(blk)
+		}
+		if r.Err() != nil || n != len(events) {
+			b.Fatalf("read %d of %d: %v", n, len(events), r.Err())
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
+	b.ReportMetric(ns, "ns/event")
+	b.ReportMetric(1e9/ns, "events/s")
+}
+
+// BenchmarkEncode writes the synthetic trace in each format and reports the
+// size per event (the size report of the binary format).
+func BenchmarkEncode(b *testing.B) {
+	events, strs := synthWalkers(benchEvents, 1)
+	for _, f := range []Format{FormatBinary, FormatZstd, FormatText} {
+		b.Run("format="+f.String(), func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				size = len(encode(b, events, strs, f))
+			}
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
+			b.ReportMetric(ns, "ns/event")
+			b.ReportMetric(float64(size)/float64(len(events)), "bytes/event")
+		})
+	}
+}
