@@ -24,6 +24,8 @@ import (
 var (
 	largeEvents = flag.Int64("large", 0, "events of BenchmarkLargeFile's generated trace (0 skips it; 100000000 for the memory check)")
 	engineEvts  = flag.Int64("engine-events", 4_000_000, "events of BenchmarkEngine's in-memory trace")
+	costsFile   = flag.String("costs", "", "TOML cost file for BenchmarkReplay (absolute path: go test runs in ./bench)")
+	costs       arch.Costs
 )
 
 // unitLines mark the modeled metrics as exact for benchstat (a rerun gives
@@ -60,6 +62,13 @@ func TestMain(m *testing.M) {
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.benchtime" })
 	if !set {
 		flag.Set("test.benchtime", defaultBenchtime)
+	}
+	if *costsFile != "" {
+		var err error
+		if costs, err = arch.LoadCosts(*costsFile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 	}
 	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" && os.Getenv(childEnv) == "" {
 		for _, l := range unitLines() {
@@ -112,7 +121,7 @@ func BenchmarkReplay(b *testing.B) {
 		for _, a := range arch.Names() {
 			for _, s := range lazymmu.Strategies() {
 				b.Run(fmt.Sprintf("trace=%s/arch=%s/strategy=%s", traceName(tr.name), a, s), func(b *testing.B) {
-					e, err := replay.New(replay.Config{Trace: tr.name, Arch: a, Strategy: s})
+					e, err := replay.New(replay.Config{Trace: tr.name, Arch: a, Strategy: s, Costs: costs})
 					if err != nil {
 						b.Fatal(err)
 					}
