@@ -52,7 +52,7 @@ var Generated = []Spec{
 	{"irq", "irq", gen.Values{"pages": 64, "loops": 16, "irqs": 2}, "interrupts inside user and kernel sections"},
 	{"preempt", "preempt", gen.Values{"pages": 16, "loops": 16}, "preempted kernel walks on one CPU (after enable, mid=1, halfway)"},
 	{"preempt_smp", "preempt", gen.Values{"pages": 16, "loops": 16, "cpus": 2}, "preempted kernel walks migrating between two CPUs"},
-	{"mix", "mix", gen.Values{"pages": 512, "loops": 4, "tasks": 10}, "two CPUs, ten tasks: every workload with time slices and interrupts"},
+	{"mix", "mix", gen.Values{"pages": 512, "loops": 4}, "two CPUs, eleven tasks: every workload with time slices and interrupts"},
 	{"fork_16k", "fork", gen.Values{"pages": 4096, "page-shift": 14}, "fork on 16K pages (2048 PTEs per table)"},
 }
 

@@ -19,7 +19,7 @@ func init() {
 	})
 	register(&Workload{
 		Name:    "mix",
-		Summary: "a multi-CPU blend: fork, vmalloc, munmap, preempted kernel walks, mprotect, DEBUG_PAGEALLOC nesting, PAGEMAP_SCAN, KASAN, madvise, mremap, with time-slice preemption and interrupts",
+		Summary: "a multi-CPU blend: fork, vmalloc, munmap, preempted kernel walks, mprotect, DEBUG_PAGEALLOC nesting, PAGEMAP_SCAN, KASAN, madvise, mremap, exit, with time-slice preemption and interrupts",
 		Source:  "all of the above",
 		Params: func() []Param {
 			p := common(128, 2,
@@ -30,7 +30,7 @@ func init() {
 				case "cpus":
 					p[i].Default = 2
 				case "tasks":
-					p[i].Default = 8
+					p[i].Default = 11
 				}
 			}
 			return p
@@ -62,6 +62,9 @@ var mixBodies = []func(b *builder, pages, loops int64){
 	func(b *builder, pages, loops int64) { genVmalloc(b, max(pages/4, 1), loops, true) },
 	genMadvise,
 	genMremap,
+	func(b *builder, pages, loops int64) {
+		genZap(b, zapOpts{pages: pages * 2, loops: loops, full: true, vmas: 2, region: 8, reschedPm: 1})
+	},
 }
 
 // genPreemptWalker is a kernel apply_to_page_range(&init_mm, ...) changing
