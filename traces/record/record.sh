@@ -68,7 +68,6 @@ for c in qemu-system-x86_64 cpio xz gcc; do
 	command -v "$c" >/dev/null || die "$c is not installed"
 done
 BUSYBOX=$(command -v busybox || true)
-[ -n "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'dynamically' && BUSYBOX=
 [ -x /bin/busybox ] && BUSYBOX=/bin/busybox
 [ -n "$BUSYBOX" ] || die "busybox (static) is not installed"
 # The kernel linux-image-amd64 points to.
@@ -137,7 +136,8 @@ cat "$W/probes.log" >&2
 PROBES=$(sed -n 's/^# probes: //p' "$W/probes.txt")
 
 HAVE_IMPORT=0
-"$LB" help 2>/dev/null | grep -qE '^ *import ' && HAVE_IMPORT=1
+# (no "cmd | grep -q" under pipefail: an early grep exit is a SIGPIPE failure)
+case "$("$LB" help 2>/dev/null)" in *"  import "*) HAVE_IMPORT=1 ;; esac
 
 mkdir -p "$CORPUS"
 for cfg in $CONFIGS; do
