@@ -2,6 +2,8 @@ package traces
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -116,4 +118,44 @@ func BenchmarkEncode(b *testing.B) {
 			b.ReportMetric(float64(size)/float64(len(events)), "bytes/event")
 		})
 	}
+}
+
+// BenchmarkDecodeCorpus decodes the shipped corpus (traces/corpus/*.lmt)
+// from memory, all files in one op, and reports the speed and size per event.
+func BenchmarkDecodeCorpus(b *testing.B) {
+	files, _ := filepath.Glob("corpus/*.lmt")
+	if len(files) == 0 {
+		b.Skip("no corpus")
+	}
+	var data [][]byte
+	var size, events int
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = append(data, d)
+		size += len(d)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		events = 0
+		for i, d := range data {
+			r, err := NewBinaryBytesReader(d, files[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			for r.Next() {
+				events++
+			}
+			if r.Err() != nil {
+				b.Fatal(r.Err())
+			}
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(events)
+	b.ReportMetric(ns, "ns/event")
+	b.ReportMetric(1e9/ns, "events/s")
+	b.ReportMetric(float64(size)/float64(events), "bytes/event")
 }

@@ -531,6 +531,72 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		op := h & headOp
 		in := &opInfos[op]
 		i = 1
+		if h&^(in.head&^headExt) == 0 && h != 0 {
+			// Fast path: no extension byte, so cpu, pid, nr, mm, flags,
+			// shift, site and extra are all predicted.
+			if h&headTime != 0 {
+				if c0 := w[1]; c0 < 0x80 {
+					c.time += uint64(c0)
+					i = 2
+				} else if c1 := w[2]; c1 < 0x80 {
+					c.time += uint64(c0&0x7f) | uint64(c1)<<7
+					i = 3
+				} else {
+					var v uint64
+					v, i = varintSlow(w, 1)
+					c.time += v
+				}
+			}
+			ev.Time = c.time
+			ev.CPU = cpu
+			ev.PID = c.pid
+			ev.Op = Op(op)
+			ev.Flags = in.def.Flags
+			ev.Extra = 0
+			if kd := in.kind; kd != kindNone {
+				a := c.next[kd&3]
+				if h&headAddr != 0 {
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					a += v>>1 ^ -(v & 1)
+				}
+				nr, shift := in.def.Nr, in.def.Shift
+				c.next[kd&3] = nextAddr(a, nr, shift)
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm, shift
+			} else {
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
+			}
+			ev.Site = 0
+			if in.site {
+				ev.Site = st.site[op]
+			}
+			ev.Arg = 0
+			if in.hasArg {
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
+				}
+				ev.Arg = v
+				if op == uint8(OpSwitch) {
+					c.pid = uint32(v)
+				}
+			}
+			if i > maxRecord {
+				code = decVarint
+				goto fail
+			}
+			p += i
+			k++
+			continue
+		}
 		if h&^in.head != 0 || h == 0 {
 			code = decOp
 			if in.valid {
