@@ -24,6 +24,7 @@ import (
 var (
 	largeEvents = flag.Int64("large", 0, "events of BenchmarkLargeFile's generated trace (0 skips it; 100000000 for the memory check)")
 	engineEvts  = flag.Int64("engine-events", 4_000_000, "events of BenchmarkEngine's in-memory trace")
+	largeFile   = flag.String("large-file", "", "BenchmarkLargeFile: use (and keep) this trace file, generating it if missing")
 	costsFile   = flag.String("costs", "", "TOML cost file for BenchmarkReplay (absolute path: go test runs in ./bench)")
 	costs       arch.Costs
 )
@@ -260,17 +261,23 @@ var (
 // BenchmarkLargeFile generates a trace of -large events (100 million by
 // default) into a temporary file once, then replays it from the file in a
 // child process per op and reports the child's peak resident memory
-// (peak-MB, from getrusage maxrss) and its replay speed.
+// (peak-MB, VmHWM) and its replay speed.
 func BenchmarkLargeFile(b *testing.B) {
 	if *largeEvents <= 0 {
 		b.Skip("-large=0")
 	}
 	largeOnce.Do(func() {
-		largeDir, largeErr = os.MkdirTemp("", "lazybench-large")
-		if largeErr != nil {
-			return
+		if largePath = *largeFile; largePath != "" {
+			if _, err := os.Stat(largePath); err == nil {
+				return
+			}
+		} else {
+			largeDir, largeErr = os.MkdirTemp("", "lazybench-large")
+			if largeErr != nil {
+				return
+			}
+			largePath = filepath.Join(largeDir, "large.lmt")
 		}
-		largePath = filepath.Join(largeDir, "large.lmt")
 		largeErr = traces.WriteFile(largePath, traces.FormatBinary, traces.Meta{Workload: "synth", Recorder: "bench.BenchmarkLargeFile"}, func(w traces.Writer) error {
 			return synth(w, *largeEvents)
 		})
@@ -329,9 +336,25 @@ func TestLargeFileChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	secs := time.Since(start).Seconds()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	kb, err := peakRSSkB()
+	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("largefile events %d seconds %.3f maxrss_kb %d\n", res.Events, secs, ru.Maxrss)
+	fmt.Printf("largefile events %d seconds %.3f maxrss_kb %d\n", res.Events, secs, kb)
+}
+
+// peakRSSkB returns this process's peak resident set size (VmHWM of
+// /proc/self/status). getrusage's ru_maxrss would not do: Linux carries the
+// parent's high-water mark across fork and exec into the child's.
+func peakRSSkB() (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			return strconv.ParseInt(f[1], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
 }
