@@ -52,3 +52,41 @@ func TestBinaryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestBinaryWriterRefuses(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewBinaryWriter(&buf, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{Op: NumOps}, "traces: write: invalid op 18"},
+		{Event{Op: OpEnable, CPU: MaxCPUs}, "traces: write: cpu 4096 out of range (max 4095)"},
+		{Event{Op: OpSet, Nr: 1, Shift: 64}, "traces: write: shift 64 out of range (max 63)"},
+		{Event{Op: OpEnable, Site: 5}, "traces: write: string index beyond table of 1"},
+	} {
+		if err := w.Write(&tc.e); err == nil || err.Error() != tc.want {
+			t.Errorf("%+v: %v, want %s", tc.e, err, tc.want)
+		}
+	}
+	w.AddString(string(make([]byte, MaxStringLen+1)))
+	if err := w.Close(); err == nil || err.Error() != "traces: string of 1025 bytes too long (max 1024)" {
+		t.Errorf("close with a long string: %v", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("%d bytes written by a failed writer", buf.Len())
+	}
+}
+
+// TestBinaryTimeBack: time going back on a CPU is stored (absolute time) and
+// read back unchanged; validation, not decoding, reports it.
+func TestBinaryTimeBack(t *testing.T) {
+	text := "lazymmu-trace v1\n100 0 1 enable\n50 0 1 disable\n60 1 2 enable\n0 1 2 disable\n"
+	bin := copyTo(t, []byte(text), "t", FormatBinary)
+	if got := copyTo(t, bin, "b", FormatText); string(got) != text {
+		t.Errorf("got\n%s", got)
+	}
+}

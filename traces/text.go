@@ -527,8 +527,11 @@ func (tw *TextWriter) Write(e *Event) error {
 		b = append(b, '=')
 		switch k.Field {
 		case FieldSite:
-			if v >= uint64(len(tw.strs)) || !tw.ok[v] {
-				return fmt.Errorf("traces: write: %s: bad string index %d for %s", e.Op, v, k.Name)
+			if v >= uint64(len(tw.strs)) {
+				return fmt.Errorf("traces: write: %s: string index %d for %s beyond table of %d", e.Op, v, k.Name, len(tw.strs))
+			}
+			if !tw.ok[v] {
+				return fmt.Errorf("traces: write: %s: %s=%q cannot be written (empty, spaces or longer than %d bytes)", e.Op, k.Name, tw.strs[v], MaxStringLen)
 			}
 			b = append(b, tw.strs[v]...)
 		case FieldAddr:

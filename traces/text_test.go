@@ -70,3 +70,31 @@ func diffLines(want, got string) string {
 	}
 	return "(same lines)"
 }
+
+func TestTextWriterRefuses(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := NewTextWriter(&buf, Meta{Kernel: "a\nb"}); err == nil || err.Error() != "traces: metadata kernel: contains a line break" {
+		t.Errorf("meta with newline: %v", err)
+	}
+	w, err := NewTextWriter(&buf, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Defaults(OpEnable)
+	e.Site = w.AddString("two words")
+	if err := w.Write(&e); err == nil || err.Error() != `traces: write: enable: site="two words" cannot be written (empty, spaces or longer than 1024 bytes)` {
+		t.Errorf("site with a space: %v", err)
+	}
+	e.Site = 99
+	if err := w.Write(&e); err == nil || err.Error() != "traces: write: enable: string index 99 for site beyond table of 2" {
+		t.Errorf("bad index: %v", err)
+	}
+	m := Defaults(OpMark)
+	if err := w.Write(&m); err == nil {
+		t.Error("mark without a name written")
+	}
+	bad := Event{Op: NumOps}
+	if err := w.Write(&bad); err == nil {
+		t.Error("invalid op written")
+	}
+}
