@@ -66,13 +66,16 @@ type track struct {
 	tid uint64
 }
 
+// record is one timeline event. It holds no pointers (names and args are
+// indexes into tables), so sorting millions of them is a plain memory move.
 type record struct {
 	ts    float64 // µs
 	seq   uint32
-	ph    byte // 'B', 'E', 'i', 'C'
 	track int32
-	name  string
-	args  string // JSON object text or ""
+	name  int32 // index into Timeline.names
+	args  int32 // index into Timeline.args, -1 for none
+	num   int64 // counters: the value, written as {"updates":num}
+	ph    byte  // 'B', 'E', 'i', 'C'
 }
 
 type frame struct {
@@ -97,12 +100,32 @@ type Timeline struct {
 	truncated  bool
 
 	cpuDeferred []int
+	cpuNames    []string // "deferred cpuN"
 	total       int
+
+	lastPID    uint32
+	lastTaskTr int32
+	lastTaskOK bool
+	cpuTracks  []int32
+
+	names     []string
+	nameIndex map[string]int32
+	args      []string
+}
+
+func (t *Timeline) nameID(name string) int32 {
+	if i, ok := t.nameIndex[name]; ok {
+		return i
+	}
+	i := int32(len(t.names))
+	t.names = append(t.names, name)
+	t.nameIndex[name] = i
+	return i
 }
 
 // New returns an empty timeline.
 func New() *Timeline {
-	return &Timeline{trackIndex: map[track]int32{}, Meta: map[string]string{}}
+	return &Timeline{trackIndex: map[track]int32{}, Meta: map[string]string{}, nameIndex: map[string]int32{}}
 }
 
 func (t *Timeline) track(pid int, tid uint64) int32 {
@@ -118,6 +141,29 @@ func (t *Timeline) track(pid int, tid uint64) int32 {
 	return i
 }
 
+// taskTrack and cpuTrack are track with a cache for the common case.
+func (t *Timeline) taskTrack(pid uint32) int32 {
+	if t.lastTaskOK && t.lastPID == pid {
+		return t.lastTaskTr
+	}
+	t.lastPID, t.lastTaskTr, t.lastTaskOK = pid, t.track(PIDTasks, uint64(pid)), true
+	return t.lastTaskTr
+}
+
+func (t *Timeline) cpuTrack(cpu uint32) int32 {
+	if int(cpu) < len(t.cpuTracks) && t.cpuTracks[cpu] >= 0 {
+		return t.cpuTracks[cpu]
+	}
+	tr := t.track(PIDCPUs, uint64(cpu))
+	if cpu < 4096 {
+		for int(cpu) >= len(t.cpuTracks) {
+			t.cpuTracks = append(t.cpuTracks, -1)
+		}
+		t.cpuTracks[cpu] = tr
+	}
+	return tr
+}
+
 func (t *Timeline) add(tr int32, ph byte, ns float64, name, args string) {
 	if t.truncated {
 		return
@@ -131,7 +177,12 @@ func (t *Timeline) add(tr int32, ph byte, ns float64, name, args string) {
 		t.truncated = true
 		name, ph, args = "timeline truncated", 'i', `{"max_records":`+strconv.Itoa(MaxRecords)+`}`
 	}
-	t.records = append(t.records, record{ts: ts, seq: t.seq, ph: ph, track: tr, name: name, args: args})
+	a := int32(-1)
+	if args != "" {
+		a = int32(len(t.args))
+		t.args = append(t.args, args)
+	}
+	t.records = append(t.records, record{ts: ts, seq: t.seq, ph: ph, track: tr, name: t.nameID(name), args: a})
 	t.seq++
 }
 
@@ -173,8 +224,8 @@ func (t *Timeline) site(e *traces.Event) string {
 // Step implements replay.Observer.
 func (t *Timeline) Step(i int64, e *traces.Event, s *replay.StepInfo) {
 	start, end := s.Clock-s.Cost, s.Clock
-	taskTr := t.track(PIDTasks, uint64(s.PID))
-	cpuTr := t.track(PIDCPUs, uint64(e.CPU))
+	taskTr := t.taskTrack(s.PID)
+	cpuTr := t.cpuTrack(e.CPU)
 	tr := taskTr
 	if s.InIRQ {
 		tr = cpuTr
@@ -202,8 +253,11 @@ func (t *Timeline) Step(i int64, e *traces.Event, s *replay.StepInfo) {
 		t.add(tr, 'i', end, "flush (explicit)", "")
 	}
 	for k := 0; k < s.NCallbacks && k < len(s.Callbacks); k++ {
-		if cb := s.Callbacks[k]; cb == lazymmu.CbFlush || cb == lazymmu.CbLeave {
-			t.add(tr, 'i', end, "arch "+cb.String(), "")
+		switch s.Callbacks[k] {
+		case lazymmu.CbFlush:
+			t.add(tr, 'i', end, "arch flush", "")
+		case lazymmu.CbLeave:
+			t.add(tr, 'i', end, "arch leave", "")
 		}
 	}
 	if s.OracleFlush {
@@ -232,25 +286,29 @@ func (t *Timeline) setPending(cpu, total int, ns float64) {
 		return
 	}
 	for cpu >= len(t.cpuDeferred) {
+		t.cpuNames = append(t.cpuNames, "deferred cpu"+strconv.Itoa(len(t.cpuDeferred)))
 		t.cpuDeferred = append(t.cpuDeferred, 0)
 	}
-	old := append([]int(nil), t.cpuDeferred...)
+	set := func(c, v int) {
+		if t.cpuDeferred[c] == v {
+			return
+		}
+		t.cpuDeferred[c] = v
+		t.addCounter(t.cpuTrack(uint32(c)), ns, t.cpuNames[c], v)
+	}
 	switch d := total - t.total; {
 	case total == 0:
 		for c := range t.cpuDeferred {
-			t.cpuDeferred[c] = 0
+			set(c, 0)
 		}
 	case d > 0:
-		t.cpuDeferred[cpu] += d
+		set(cpu, t.cpuDeferred[cpu]+d)
 	default:
 		need := -d
 		take := func(c int) {
-			n := t.cpuDeferred[c]
-			if n > need {
-				n = need
-			}
-			t.cpuDeferred[c] -= n
+			n := min(t.cpuDeferred[c], need)
 			need -= n
+			set(c, t.cpuDeferred[c]-n)
 		}
 		take(cpu)
 		for c := 0; c < len(t.cpuDeferred) && need > 0; c++ {
@@ -258,11 +316,12 @@ func (t *Timeline) setPending(cpu, total int, ns float64) {
 		}
 	}
 	t.total = total
-	for c := range t.cpuDeferred {
-		if t.cpuDeferred[c] != old[c] {
-			tr := t.track(PIDCPUs, uint64(c))
-			t.add(tr, 'C', ns, "deferred cpu"+strconv.Itoa(c), `{"updates":`+strconv.Itoa(t.cpuDeferred[c])+`}`)
-		}
+}
+
+func (t *Timeline) addCounter(tr int32, ns float64, name string, v int) {
+	t.add(tr, 'C', ns, name, "")
+	if !t.truncated {
+		t.records[len(t.records)-1].num = int64(v)
 	}
 }
 
@@ -289,7 +348,12 @@ func (t *Timeline) Truncated() bool { return t.truncated }
 // Close writes the timeline as Chrome trace-event JSON to w.
 func (t *Timeline) Close(w io.Writer) error {
 	recs := t.records
-	sort.SliceStable(recs, func(a, b int) bool { return recs[a].ts < recs[b].ts })
+	sort.Slice(recs, func(a, b int) bool { // by time, ties in replay order
+		if recs[a].ts != recs[b].ts {
+			return recs[a].ts < recs[b].ts
+		}
+		return recs[a].seq < recs[b].seq
+	})
 	ew := &errWriter{w: w}
 	ew.str(`{"displayTimeUnit":"ns","otherData":{"clock":"modeled time, us"`)
 	keys := make([]string, 0, len(t.Meta))
@@ -333,6 +397,10 @@ func (t *Timeline) Close(w io.Writer) error {
 		sep()
 		ew.str(fmt.Sprintf(`{"ph":"M","pid":%d,"tid":%d,"name":"thread_sort_index","args":{"sort_index":%d}}`, tr.pid, tr.tid, tr.tid))
 	}
+	quoted := make([]string, len(t.names))
+	for i, n := range t.names {
+		quoted[i] = strconv.Quote(n)
+	}
 	buf := make([]byte, 0, 256)
 	for _, r := range recs {
 		tr := t.tracks[r.track]
@@ -346,16 +414,21 @@ func (t *Timeline) Close(w io.Writer) error {
 		buf = append(buf, `,"ts":`...)
 		buf = appendTS(buf, r.ts)
 		buf = append(buf, `,"name":`...)
-		buf = strconv.AppendQuote(buf, r.name)
+		buf = append(buf, quoted[r.name]...)
 		if r.ph == 'i' {
 			buf = append(buf, `,"s":"t"`...)
 		}
 		if r.ph == 'B' || r.ph == 'E' {
 			buf = append(buf, `,"cat":"lazymmu"`...)
 		}
-		if r.args != "" {
+		switch {
+		case r.ph == 'C':
+			buf = append(buf, `,"args":{"updates":`...)
+			buf = strconv.AppendInt(buf, r.num, 10)
+			buf = append(buf, '}')
+		case r.args >= 0:
 			buf = append(buf, `,"args":`...)
-			buf = append(buf, r.args...)
+			buf = append(buf, t.args[r.args]...)
 		}
 		buf = append(buf, '}')
 		sep()

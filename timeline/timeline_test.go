@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -154,11 +155,11 @@ func TestPendingAttribution(t *testing.T) {
 	}
 	var counters []string
 	for _, r := range tl.records {
-		counters = append(counters, r.name+r.args)
+		counters = append(counters, fmt.Sprintf(`%s{"updates":%d}`, tl.names[r.name], r.num))
 	}
 	want := []string{
 		`deferred cpu0{"updates":3}`, `deferred cpu1{"updates":2}`,
-		`deferred cpu0{"updates":1}`, `deferred cpu1{"updates":0}`, `deferred cpu0{"updates":0}`,
+		`deferred cpu1{"updates":0}`, `deferred cpu0{"updates":1}`, `deferred cpu0{"updates":0}`,
 	}
 	if len(counters) != len(want) {
 		t.Fatalf("counters %v, want %v", counters, want)
