@@ -209,6 +209,55 @@ func BenchmarkEngine(b *testing.B) {
 	})
 }
 
+// BenchmarkEngineNoDecode replays the first million events of
+// BenchmarkEngine's trace from a slice of decoded events: the engine and the
+// arm64 backend without the decoder.
+func BenchmarkEngineNoDecode(b *testing.B) {
+	r, err := traces.NewBinaryBytesReader(engineTrace(b), "synth")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var evs []traces.Event
+	for r.Next() && len(evs) < 1_000_000 {
+		evs = append(evs, *r.Event())
+	}
+	e, err := replay.New(replay.Config{Trace: "synth", Arch: engineArch(), Strategy: lazymmu.Upstream})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sr := &sliceReader{ev: evs}
+	b.ReportAllocs()
+	var events uint64
+	start, cpu0 := time.Now(), cpuTime()
+	for b.Loop() {
+		sr.i = 0
+		res, err := e.Run(sr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += res.Events
+	}
+	reportRate(b, events, start, cpu0)
+}
+
+// sliceReader reads decoded events from memory.
+type sliceReader struct {
+	ev []traces.Event
+	i  int
+}
+
+func (r *sliceReader) Next() bool {
+	if r.i >= len(r.ev) {
+		return false
+	}
+	r.i++
+	return true
+}
+func (r *sliceReader) Event() *traces.Event { return &r.ev[r.i-1] }
+func (r *sliceReader) Err() error           { return nil }
+func (r *sliceReader) Meta() traces.Meta    { return traces.Meta{} }
+func (r *sliceReader) Strings() []string    { return []string{""} }
+
 // BenchmarkDecode decodes BenchmarkEngine's trace without replaying it.
 func BenchmarkDecode(b *testing.B) {
 	data := engineTrace(b)
