@@ -510,7 +510,7 @@ func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []strin
 			p := plots.CDF(e.Name, a, rs, w)
 			f, err := saveChart(dir, base+"-"+name, p, opt.allPNG, figure{Kind: "modeled",
 				Command: fmt.Sprintf("lazybench compare --trace corpus:%s --arch %s%s", e.Name, a, costs),
-				Note:    "type-7 quantiles at 400 evenly spaced probabilities"})
+				Note:    "type-7 quantiles at 400 evenly spaced probabilities; strategies with identical distributions draw over each other (the table tells them apart)"})
 			if err != nil {
 				return sec, err
 			}
