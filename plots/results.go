@@ -146,6 +146,7 @@ func (w Which) dist(r *replay.Result) *replay.Dist {
 	return r.Deferred
 }
 
+// String names the distribution ("section latency", "deferral time").
 func (w Which) String() string {
 	if w == SectionLatency {
 		return "section latency"

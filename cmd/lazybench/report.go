@@ -152,7 +152,10 @@ func writeReport(opt reportOptions) (err error) {
 	}
 	// Swap: move the old report aside, move the new one in, drop the old.
 	old := ""
-	if _, statErr := os.Stat(opt.dir); statErr == nil {
+	if st, statErr := os.Stat(opt.dir); statErr == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("report: %s exists and is not a directory", opt.dir)
+		}
 		old = tmp + ".old"
 		if err = os.Rename(opt.dir, old); err != nil {
 			return err
