@@ -49,9 +49,17 @@ var defaults = func() (d [NumOps]Event) {
 // stringTable interns strings for a reader, bounded by MaxStrings and
 // MaxStringLen. Index 0 is "".
 type stringTable struct {
-	strs []string
-	ids  map[string]uint32
-	last uint32 // index of the string interned last: runs of one site are common
+	strs  []string
+	ids   map[string]uint32
+	cache [64]uint32 // recently interned strings, by a cheap hash of their bytes
+}
+
+// cacheSlot is a cheap hash of b for stringTable.cache.
+func cacheSlot(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	return (len(b)*7 + int(b[0]) + int(b[len(b)-1])*3 + int(b[len(b)/2])*5) & 63
 }
 
 func newStringTable() stringTable {
@@ -61,11 +69,12 @@ func newStringTable() stringTable {
 // intern returns the index of b, adding it if new; it allocates only for a new
 // string. It returns a message if a limit is exceeded.
 func (t *stringTable) intern(b []byte) (uint32, string) {
-	if t.strs[t.last] == string(b) {
-		return t.last, ""
+	slot := cacheSlot(b)
+	if id := t.cache[slot]; t.strs[id] == string(b) {
+		return id, ""
 	}
 	if id, ok := t.ids[string(b)]; ok {
-		t.last = id
+		t.cache[slot] = id
 		return id, ""
 	}
 	if len(b) > MaxStringLen {
@@ -78,7 +87,7 @@ func (t *stringTable) intern(b []byte) (uint32, string) {
 	id := uint32(len(t.strs))
 	t.strs = append(t.strs, s)
 	t.ids[s] = id
-	t.last = id
+	t.cache[slot] = id
 	return id, ""
 }
 
@@ -242,7 +251,16 @@ func (tr *TextReader) Next() bool {
 		}
 		tr.index++
 		tr.line = tr.nline
-		if msg := tr.parse(b[i:]); msg != "" {
+		b = b[i:]
+		if bytes.IndexByte(b, '\t') >= 0 {
+			// The reader owns the buffer: make tabs spaces in place.
+			for j, c := range b {
+				if c == '\t' {
+					b[j] = ' '
+				}
+			}
+		}
+		if msg := tr.parse(b); msg != "" {
 			tr.fail(tr.line, msg)
 			return false
 		}
@@ -250,18 +268,42 @@ func (tr *TextReader) Next() bool {
 	}
 }
 
-// nextField returns the next space-separated field of b at or after *i.
+// nextField returns the next space-separated field of b at or after *i. The
+// line's tabs have been turned into spaces. Fields are short: a byte loop
+// beats bytes.IndexByte here.
 func nextField(b []byte, i *int) []byte {
 	j := *i
-	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+	for j < len(b) && b[j] == ' ' {
 		j++
 	}
 	k := j
-	for k < len(b) && b[k] != ' ' && b[k] != '\t' {
+	for k < len(b) && b[k] != ' ' {
 		k++
 	}
 	*i = k
 	return b[j:k]
+}
+
+// nextKeyValue is nextField for key=value fields; eq is the index of the
+// first '=' in the field, or -1.
+func nextKeyValue(b []byte, i *int) (f []byte, eq int) {
+	j := *i
+	for j < len(b) && b[j] == ' ' {
+		j++
+	}
+	eq = -1
+	k := j
+	for ; k < len(b); k++ {
+		c := b[k]
+		if c == ' ' {
+			break
+		}
+		if c == '=' && eq < 0 {
+			eq = k - j
+		}
+	}
+	*i = k
+	return b[j:k], eq
 }
 
 func numMsg(what string, b []byte, st numStatus, kind string) string {
@@ -316,18 +358,17 @@ func (tr *TextReader) parse(b []byte) string {
 	var seen uint32
 	tr.extra = tr.extra[:0]
 	for {
-		f := nextField(b, &i)
+		f, eq := nextKeyValue(b, &i)
 		if len(f) == 0 {
 			break
 		}
-		eq := bytes.IndexByte(f, '=')
 		if eq <= 0 {
 			return fmt.Sprintf("field %q is not key=value", f)
 		}
 		name, val := f[:eq], f[eq+1:]
 		ki := -1
 		for j := range keys {
-			if keys[j].Name == string(name) {
+			if kn := keys[j].Name; len(kn) == len(name) && kn[0] == name[0] && kn == string(name) {
 				ki = j
 				break
 			}
