@@ -15,18 +15,17 @@ import (
 // Probe kinds, named by lazybench's import contract (docs/ARCHITECTURE.md):
 // the importer strips trailing digits and underscores from the event name.
 const (
-	KindEnter           = "lazy_enter"
-	KindLeave           = "lazy_leave"
-	KindFlush           = "lazy_flush"
-	KindSet             = "pte_set"
-	KindClear           = "pte_clear"
-	KindGetClear        = "pte_getclear"
-	KindGetClearFull    = "pte_getclear_full"
-	KindCommit          = "pte_commit"
-	KindWrprotect       = "pte_wrprotect"
-	KindStart           = "pte_start"
-	probeGroup          = "lazy"
-	maxProbesPerKindCap = 4096
+	KindEnter        = "lazy_enter"
+	KindLeave        = "lazy_leave"
+	KindFlush        = "lazy_flush"
+	KindSet          = "pte_set"
+	KindClear        = "pte_clear"
+	KindGetClear     = "pte_getclear"
+	KindGetClearFull = "pte_getclear_full"
+	KindCommit       = "pte_commit"
+	KindWrprotect    = "pte_wrprotect"
+	KindStart        = "pte_start"
+	probeGroup       = "lazy"
 )
 
 // Kinds lists every probe kind in output order.
@@ -178,7 +177,7 @@ func (im *Image) addrArray(start, stop string) ([]uint64, error) {
 	return out, nil
 }
 
-// isExec reports whether addr is in an executable section called .text (the
+// isText reports whether addr is in the section called .text (the
 // runtime kernel text; .init.text is gone after boot).
 func (im *Image) isText(addr uint64) bool {
 	s := im.elf.Section(".text")
@@ -309,9 +308,10 @@ func (im *Image) disasm(fn Symbol) ([]inst, error) {
 	return out, nil
 }
 
-// Discover finds the probe points in a vmlinux image. It fails only when the
-// image cannot be read at all; a kind of probe it cannot find is reported in
-// Result.Notes.
+// Discover finds the probe points in a vmlinux image. It fails when the
+// image's .parainstructions cannot be understood (a call site's pv_ops slot
+// differs from its entry's type); a kind of probe it cannot find, or a
+// kernel without paravirt ops, is reported in Result.Notes instead.
 func Discover(im *Image) (*Result, error) {
 	res := &Result{Slots: map[string]int{}, Skipped: map[string]int{}}
 	note := func(format string, args ...any) { res.Notes = append(res.Notes, fmt.Sprintf(format, args...)) }
