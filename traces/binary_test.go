@@ -90,3 +90,47 @@ func TestBinaryTimeBack(t *testing.T) {
 		t.Errorf("got\n%s", got)
 	}
 }
+
+// TestBinaryManyCPUs exercises the decoder's cpu paths: one-byte cpus
+// selected without a branch, two-byte cpus, cpus seen for the first time.
+func TestBinaryManyCPUs(t *testing.T) {
+	var evs []Event
+	strs := []string{"", "s"}
+	cpus := []uint32{0, 1, 0, 127, 128, 1, 300, 300, 2, 4095, 0, 128, 5}
+	for i := 0; i < 2000; i++ {
+		e := Defaults(OpSet)
+		e.CPU = cpus[(i*7+i/13)%len(cpus)]
+		e.PID = 100 + e.CPU
+		e.Time = uint64(i) * 40
+		e.Addr = 0x1000 * uint64(i%300)
+		if i%5 == 0 {
+			e.Site = 1
+		}
+		evs = append(evs, e)
+	}
+	bin := encode(t, evs, strs, FormatBinary)
+	for _, mode := range []string{"bytes", "stream"} {
+		var r Reader
+		var err error
+		if mode == "bytes" {
+			r, err = NewBytesReader(bin, "m")
+		} else {
+			r, err = NewReader(bytes.NewReader(bin), "m")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := events(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(evs) {
+			t.Fatalf("%s: %d events, want %d", mode, len(got), len(evs))
+		}
+		for i := range got {
+			if got[i] != evs[i] {
+				t.Fatalf("%s: event %d: %+v, want %+v", mode, i, got[i], evs[i])
+			}
+		}
+	}
+}

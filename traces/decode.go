@@ -531,19 +531,33 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		op := h & headOp
 		in := &opInfos[op]
 		i = 1
-		if h&^(in.head&^headExt) == 0 && h != 0 {
-			// Fast path: no extension byte, so cpu, pid, nr, mm, flags,
-			// shift, site and extra are all predicted.
+		// Fast path: no extension byte, or one that only changes the cpu
+		// to one below 128; then pid, nr, mm, flags, shift, site and extra
+		// are all predicted. The cpu is selected without a branch, since
+		// whether it changes is what a merged multi-CPU trace makes random.
+		hx := h >> 7
+		ext0 := w[1] & -hx
+		cb := w[2]
+		hc := ext0 & extCPU
+		if h&^in.head == 0 && h != 0 && ext0&^extCPU == 0 && cb&(hc<<7) == 0 {
+			mask := -uint32(hc)
+			ncpu := cpu&^mask | uint32(cb)&mask
+			if int(ncpu) >= len(st.cpus) {
+				goto general // a cpu not seen yet: grow the state there
+			}
+			cpu = ncpu
+			c = &st.cpus[cpu]
+			i = 1 + int(hx) + int(hc)
 			if h&headTime != 0 {
-				if c0 := w[1]; c0 < 0x80 {
+				if c0 := w[i&m]; c0 < 0x80 {
 					c.time += uint64(c0)
-					i = 2
-				} else if c1 := w[2]; c1 < 0x80 {
+					i++
+				} else if c1 := w[(i+1)&m]; c1 < 0x80 {
 					c.time += uint64(c0&0x7f) | uint64(c1)<<7
-					i = 3
+					i += 2
 				} else {
 					var v uint64
-					v, i = varintSlow(w, 1)
+					v, i = varintSlow(w, i)
 					c.time += v
 				}
 			}
@@ -597,6 +611,8 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			k++
 			continue
 		}
+	general:
+		i = 1
 		if h&^in.head != 0 || h == 0 {
 			code = decOp
 			if in.valid {
