@@ -56,15 +56,8 @@ func parseHex(b []byte) (uint64, numStatus) {
 	var v uint64
 	digits := 0
 	for _, c := range b {
-		var d byte
-		switch {
-		case c >= '0' && c <= '9':
-			d = c - '0'
-		case c >= 'a' && c <= 'f':
-			d = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			d = c - 'A' + 10
-		default:
+		d := hexVal[c]
+		if d > 15 {
 			return 0, numSyntax
 		}
 		if digits > 0 || d != 0 {
@@ -77,3 +70,18 @@ func parseHex(b []byte) (uint64, numStatus) {
 	}
 	return v, numOK
 }
+
+// hexVal maps a byte to its hex digit value, or 0xff.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+		t[c-'a'+'A'] = byte(c - 'a' + 10)
+	}
+	return t
+}()

@@ -366,12 +366,16 @@ func (tr *TextReader) parse(b []byte) string {
 			return fmt.Sprintf("field %q is not key=value", f)
 		}
 		name, val := f[:eq], f[eq+1:]
-		ki := -1
-		for j := range keys {
-			if kn := keys[j].Name; len(kn) == len(name) && kn[0] == name[0] && kn == string(name) {
-				ki = j
-				break
+		ki := int(keyAt[op][name[0]&31][len(name)&7]) - 1
+		if ki == keyShared-1 {
+			ki = -1
+			for j := range keys {
+				if keys[j].Name == string(name) {
+					ki = j
+				}
 			}
+		} else if ki >= 0 && keys[ki].Name != string(name) {
+			ki = -1
 		}
 		if ki < 0 {
 			if len(tr.extra) > 0 {
@@ -406,6 +410,33 @@ func (tr *TextReader) parse(b []byte) string {
 	return ""
 }
 
+// keyAt finds an op's key by its name's first byte and length: 1 + its index
+// in Ops[op].Keys, 0 for none, or keyShared when two keys share the slot (the
+// caller then searches). The caller compares the whole name.
+var keyAt = func() (t [NumOps][32][8]int8) {
+	for op := range Ops {
+		for j, k := range Ops[op].Keys {
+			slot := &t[op][k.Name[0]&31][len(k.Name)&7]
+			if *slot != 0 {
+				*slot = keyShared
+				continue
+			}
+			*slot = int8(j + 1)
+		}
+	}
+	return t
+}()
+
+const keyShared = 127
+
+// fieldMax is the largest value of each numeric field.
+var fieldMax = [16]uint64{
+	FieldAddr: 1<<64 - 1, FieldArg: 1<<64 - 1,
+	FieldValid: 1, FieldWas: 1, FieldFull: 1, FieldMid: 1,
+	FieldNr: 1<<32 - 1, FieldMM: 1<<32 - 1,
+	FieldShift: 63,
+}
+
 // setKey parses val for key k and stores it into ev.
 func (tr *TextReader) setKey(ev *Event, op Op, k Key, val []byte) string {
 	var v uint64
@@ -429,18 +460,7 @@ func (tr *TextReader) setKey(ev *Event, op Op, k Key, val []byte) string {
 			return fmt.Sprintf("%s: %s", op, numMsg(k.Name, val, st, "decimal"))
 		}
 	}
-	var max uint64
-	switch k.Field {
-	case FieldValid, FieldWas, FieldFull, FieldMid:
-		max = 1
-	case FieldNr, FieldMM:
-		max = 1<<32 - 1
-	case FieldShift:
-		max = 63
-	default:
-		max = 1<<64 - 1
-	}
-	if v > max {
+	if max := fieldMax[k.Field&15]; v > max {
 		return fmt.Sprintf("%s: %s=%d out of range (max %d)", op, k.Name, v, max)
 	}
 	ev.Set(k.Field, v)
