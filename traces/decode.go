@@ -515,12 +515,10 @@ func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int) {
 	const m = recordWindow - 1
 	st := &r.st
-	nstr := uint64(len(r.strs))
 	cpu := st.cpu
 	if int(cpu) >= len(st.cpus) {
 		st.state(cpu)
 	}
-	c := &st.cpus[cpu]
 	k := 0
 	var code int
 	i := 0
@@ -546,7 +544,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 				goto general // a cpu not seen yet: grow the state there
 			}
 			cpu = ncpu
-			c = &st.cpus[cpu]
+			c := &st.cpus[cpu]
 			i = 1 + int(hx) + int(hc)
 			if h&headTime != 0 {
 				if c0 := w[i&m]; c0 < 0x80 {
@@ -612,209 +610,9 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			continue
 		}
 	general:
-		i = 1
-		if h&^in.head != 0 || h == 0 {
-			code = decOp
-			if in.valid {
-				code = decHead
-			}
+		i, cpu, code = r.decodeGeneral(w, ev, cpu)
+		if code != decOK {
 			goto fail
-		}
-		{
-			var ext, ext2 byte
-			if h&headExt != 0 {
-				ext = w[1]
-				i = 2
-				if ext&^in.ext != 0 {
-					code = decExt
-					goto fail
-				}
-				if ext&extExt2 != 0 {
-					ext2 = w[2]
-					i = 3
-					if ext2&^in.ext2 != 0 {
-						code = decExt2
-						goto fail
-					}
-					if ext2&ext2AbsTime != 0 && h&headTime == 0 {
-						code = decAbsTime
-						goto fail
-					}
-				}
-				if ext&extCPU != 0 {
-					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
-					if v >= MaxCPUs {
-						code = decCPU
-						goto fail
-					}
-					cpu = uint32(v)
-					if int(cpu) >= len(st.cpus) {
-						st.state(cpu)
-					}
-					c = &st.cpus[cpu]
-				}
-				if ext&extPID != 0 {
-					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
-					if v > 1<<32-1 {
-						code = decPID
-						goto fail
-					}
-					c.pid = uint32(v)
-				}
-			}
-			if h&headTime != 0 {
-				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
-				if ext2&ext2AbsTime != 0 {
-					c.time = v
-				} else {
-					c.time += v
-				}
-			}
-			ev.Time = c.time
-			ev.CPU = cpu
-			ev.PID = c.pid
-			ev.Op = Op(op)
-			flags := in.def.Flags
-			if in.kind != kindNone {
-				kd := in.kind & 3
-				a := c.next[kd]
-				if h&headAddr != 0 {
-					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
-					a += v>>1 ^ -(v & 1)
-				}
-				nr := in.def.Nr
-				shift := in.def.Shift
-				if ext != 0 {
-					if ext&extNr != 0 {
-						var v uint64
-						if c0 := w[i&m]; c0 < 0x80 {
-							v = uint64(c0)
-							i++
-						} else {
-							v, i = varintSlow(w, i)
-						}
-						if v > 1<<32-1 {
-							code = decNr
-							goto fail
-						}
-						nr = uint32(v)
-					}
-					if ext&extMM != 0 {
-						var v uint64
-						if c0 := w[i&m]; c0 < 0x80 {
-							v = uint64(c0)
-							i++
-						} else {
-							v, i = varintSlow(w, i)
-						}
-						if v > 1<<32-1 {
-							code = decMM
-							goto fail
-						}
-						c.mm = uint32(v)
-					}
-					if ext&extFlags != 0 {
-						flags = w[i&m]
-						i++
-						if flags&^in.flags != 0 {
-							code = decFlags
-							goto fail
-						}
-					}
-					if ext2&ext2Shift != 0 {
-						shift = w[i&m]
-						i++
-						if shift > 63 {
-							code = decShift
-							goto fail
-						}
-					}
-				}
-				c.next[kd] = nextAddr(a, nr, shift)
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm, shift
-			} else {
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
-				if ext&extFlags != 0 {
-					flags = w[i&m]
-					i++
-					if flags&^in.flags != 0 {
-						code = decFlags
-						goto fail
-					}
-				}
-			}
-			ev.Flags = flags
-			ev.Site = 0
-			if in.site {
-				if ext&extSite != 0 {
-					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
-					if v >= nstr {
-						code = decSite
-						goto fail
-					}
-					st.site[op] = uint32(v)
-				}
-				ev.Site = st.site[op]
-			}
-			ev.Extra = 0
-			if ext&extExtra != 0 {
-				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
-				if v >= nstr || v == 0 {
-					code = decExtra
-					goto fail
-				}
-				ev.Extra = uint32(v)
-			}
-			ev.Arg = 0
-			if in.hasArg {
-				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
-				ev.Arg = v
-				if op == uint8(OpSwitch) {
-					c.pid = uint32(v)
-				}
-			}
 		}
 		if i > maxRecord {
 			code = decVarint
@@ -830,4 +628,224 @@ fail:
 	st.cpu = cpu
 	r.errAt = i
 	return k, p, code
+}
+
+// decodeGeneral decodes any record at the start of w into ev: the path for
+// records with extension bytes the fast loop of decodeRun does not take. It
+// returns the bytes read, the record's cpu and an error code.
+//
+//go:noinline
+func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint32) (i int, _ uint32, code int) {
+	const m = recordWindow - 1
+	st := &r.st
+	nstr := uint64(len(r.strs))
+	h := w[0]
+	op := h & headOp
+	in := &opInfos[op]
+	c := &st.cpus[cpu]
+	i = 1
+	if h&^in.head != 0 || h == 0 {
+		code = decOp
+		if in.valid {
+			code = decHead
+		}
+		return i, cpu, code
+	}
+	{
+		var ext, ext2 byte
+		if h&headExt != 0 {
+			ext = w[1]
+			i = 2
+			if ext&^in.ext != 0 {
+				code = decExt
+				return i, cpu, code
+			}
+			if ext&extExt2 != 0 {
+				ext2 = w[2]
+				i = 3
+				if ext2&^in.ext2 != 0 {
+					code = decExt2
+					return i, cpu, code
+				}
+				if ext2&ext2AbsTime != 0 && h&headTime == 0 {
+					code = decAbsTime
+					return i, cpu, code
+				}
+			}
+			if ext&extCPU != 0 {
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
+				}
+				if v >= MaxCPUs {
+					code = decCPU
+					return i, cpu, code
+				}
+				cpu = uint32(v)
+				if int(cpu) >= len(st.cpus) {
+					st.state(cpu)
+				}
+				c = &st.cpus[cpu]
+			}
+			if ext&extPID != 0 {
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
+				}
+				if v > 1<<32-1 {
+					code = decPID
+					return i, cpu, code
+				}
+				c.pid = uint32(v)
+			}
+		}
+		if h&headTime != 0 {
+			var v uint64
+			if c0 := w[i&m]; c0 < 0x80 {
+				v = uint64(c0)
+				i++
+			} else {
+				v, i = varintSlow(w, i)
+			}
+			if ext2&ext2AbsTime != 0 {
+				c.time = v
+			} else {
+				c.time += v
+			}
+		}
+		ev.Time = c.time
+		ev.CPU = cpu
+		ev.PID = c.pid
+		ev.Op = Op(op)
+		flags := in.def.Flags
+		if in.kind != kindNone {
+			kd := in.kind & 3
+			a := c.next[kd]
+			if h&headAddr != 0 {
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
+				}
+				a += v>>1 ^ -(v & 1)
+			}
+			nr := in.def.Nr
+			shift := in.def.Shift
+			if ext != 0 {
+				if ext&extNr != 0 {
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					if v > 1<<32-1 {
+						code = decNr
+						return i, cpu, code
+					}
+					nr = uint32(v)
+				}
+				if ext&extMM != 0 {
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					if v > 1<<32-1 {
+						code = decMM
+						return i, cpu, code
+					}
+					c.mm = uint32(v)
+				}
+				if ext&extFlags != 0 {
+					flags = w[i&m]
+					i++
+					if flags&^in.flags != 0 {
+						code = decFlags
+						return i, cpu, code
+					}
+				}
+				if ext2&ext2Shift != 0 {
+					shift = w[i&m]
+					i++
+					if shift > 63 {
+						code = decShift
+						return i, cpu, code
+					}
+				}
+			}
+			c.next[kd] = nextAddr(a, nr, shift)
+			ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm, shift
+		} else {
+			ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
+			if ext&extFlags != 0 {
+				flags = w[i&m]
+				i++
+				if flags&^in.flags != 0 {
+					code = decFlags
+					return i, cpu, code
+				}
+			}
+		}
+		ev.Flags = flags
+		ev.Site = 0
+		if in.site {
+			if ext&extSite != 0 {
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
+				}
+				if v >= nstr {
+					code = decSite
+					return i, cpu, code
+				}
+				st.site[op] = uint32(v)
+			}
+			ev.Site = st.site[op]
+		}
+		ev.Extra = 0
+		if ext&extExtra != 0 {
+			var v uint64
+			if c0 := w[i&m]; c0 < 0x80 {
+				v = uint64(c0)
+				i++
+			} else {
+				v, i = varintSlow(w, i)
+			}
+			if v >= nstr || v == 0 {
+				code = decExtra
+				return i, cpu, code
+			}
+			ev.Extra = uint32(v)
+		}
+		ev.Arg = 0
+		if in.hasArg {
+			var v uint64
+			if c0 := w[i&m]; c0 < 0x80 {
+				v = uint64(c0)
+				i++
+			} else {
+				v, i = varintSlow(w, i)
+			}
+			ev.Arg = v
+			if op == uint8(OpSwitch) {
+				c.pid = uint32(v)
+			}
+		}
+	}
+	return i, cpu, decOK
 }
