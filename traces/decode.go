@@ -530,14 +530,15 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		in := &opInfos[op]
 		i = 1
 		// Fast path: no extension byte, or one that only changes the cpu
-		// to one below 128; then pid, nr, mm, flags, shift, site and extra
-		// are all predicted. The cpu is selected without a branch, since
+		// to one below 128 and/or gives an extra string (recorded traces
+		// carry one on every event); then pid, nr, mm, flags, shift and
+		// site are all predicted. The cpu is selected without a branch, since
 		// whether it changes is what a merged multi-CPU trace makes random.
 		hx := h >> 7
 		ext0 := w[1] & -hx
 		cb := w[2]
 		hc := ext0 & extCPU
-		if h&^in.head == 0 && h != 0 && ext0&^extCPU == 0 && cb&(hc<<7) == 0 {
+		if h&^in.head == 0 && h != 0 && ext0&^(extCPU|extExtra) == 0 && cb&(hc<<7) == 0 {
 			mask := -uint32(hc)
 			ncpu := cpu&^mask | uint32(cb)&mask
 			if int(ncpu) >= len(st.cpus) {
@@ -564,7 +565,6 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			ev.PID = c.pid
 			ev.Op = Op(op)
 			ev.Flags = in.def.Flags
-			ev.Extra = 0
 			if kd := in.kind; kd != kindNone {
 				a := c.next[kd&3]
 				if h&headAddr != 0 {
@@ -586,6 +586,21 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			ev.Site = 0
 			if in.site {
 				ev.Site = st.site[op]
+			}
+			ev.Extra = 0
+			if ext0&extExtra != 0 {
+				var v uint64
+				if c0 := w[i&m]; c0 < 0x80 {
+					v = uint64(c0)
+					i++
+				} else {
+					v, i = varintSlow(w, i)
+				}
+				if v >= uint64(len(r.strs)) || v == 0 {
+					code = decExtra
+					goto fail
+				}
+				ev.Extra = uint32(v)
 			}
 			ev.Arg = 0
 			if in.hasArg {
