@@ -51,6 +51,7 @@ func TestTextMalformed(t *testing.T) {
 		{"bad page size", "# @page_size: 4k\n0 0 1 enable\n", 0, "t:1: metadata @page_size: bad number \"4k\""},
 		{"line too long", "0 0 1 enable\n" + long, 1, "t:2: line too long (more than 65536 bytes)"},
 		{"site too long", "0 0 1 enable site=" + strings.Repeat("s", MaxStringLen+1) + "\n", 0, "t:1: string of 1025 bytes too long (max 1024)"},
+		{"carriage return", "0 0 1 enable site=a\rb\n", 0, "t:1: carriage return inside a line"},
 		{"error after comments", "# c\n\n0 0 1 enable\n# x\n\n1 0 1 nope\n", 1, "t:6: unknown op \"nope\""},
 	}
 	for _, tc := range tests {

@@ -252,6 +252,11 @@ func (tr *TextReader) Next() bool {
 		tr.index++
 		tr.line = tr.nline
 		b = b[i:]
+		if bytes.IndexByte(b, '\r') >= 0 {
+			// Only a line end may hold a CR: a writer could not keep it.
+			tr.fail(tr.line, "carriage return inside a line")
+			return false
+		}
 		if bytes.IndexByte(b, '\t') >= 0 {
 			// The reader owns the buffer: make tabs spaces in place.
 			for j, c := range b {
