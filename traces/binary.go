@@ -75,17 +75,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // opInfo is what the binary codec needs to know about one op, derived from the
 // Ops table. Indexed by the head byte's 5-bit op field.
 type opInfo struct {
-	def    Event // Defaults(op)
-	valid  bool
+	// The fields the decoder's fast path reads come first, in one cache line
+	// with the start of def.
 	head   uint8 // head byte bits allowed, with the op
 	kind   int8  // address kind, kindNone if the op has no addr
-	ext    uint8 // extension bits allowed
-	ext2   uint8 // second extension bits allowed
-	flags  uint8 // Event.Flags bits the op has keys for
+	site   bool  // the op has a site (or name) key
 	hasArg bool  // an arg varint always follows
+	valid  bool
+	ext    uint8  // extension bits allowed
+	ext2   uint8  // second extension bits allowed
+	flags  uint8  // Event.Flags bits the op has keys for
+	step   uint64 // bytes covered by the default nr and shift: the predicted address advance
 	hasMM  bool
 	hasNr  bool
-	site   bool // the op has a site (or name) key
+	def    Event // Defaults(op)
 }
 
 var opInfos = func() (t [headOp + 1]opInfo) {
@@ -128,6 +131,7 @@ var opInfos = func() (t [headOp + 1]opInfo) {
 		if in.flags != 0 {
 			in.ext |= extFlags
 		}
+		in.step = nextAddr(0, in.def.Nr, in.def.Shift)
 		in.head = uint8(op) | headTime | headExt
 		if in.kind != kindNone {
 			in.head |= headAddr

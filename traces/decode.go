@@ -577,9 +577,8 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 					}
 					a += v>>1 ^ -(v & 1)
 				}
-				nr, shift := in.def.Nr, in.def.Shift
-				c.next[kd&3] = nextAddr(a, nr, shift)
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm, shift
+				c.next[kd&3] = a + in.step
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm, in.def.Shift
 			} else {
 				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
 			}
