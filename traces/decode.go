@@ -12,6 +12,9 @@ import (
 // blockLen is how many events the binary reader decodes at a time.
 const blockLen = 128
 
+// blockLen must be a power of two (Event masks its index).
+var _ = [1]int{}[blockLen&(blockLen-1)]
+
 // binaryBufLen is the read buffer of a streaming binary reader.
 const binaryBufLen = 256 << 10
 
@@ -293,8 +296,8 @@ func uvarintSlow(b []byte, p int) (uint64, int) {
 
 // Next advances to the next event.
 func (r *BinaryReader) Next() bool {
-	if r.bi+1 < r.bn {
-		r.bi++
+	if bi := r.bi + 1; bi < r.bn {
+		r.bi = bi
 		return true
 	}
 	return r.nextBlock()
@@ -327,7 +330,7 @@ func (r *BinaryReader) Block() []Event {
 }
 
 // Event returns the current event.
-func (r *BinaryReader) Event() *Event { return &r.blk[r.bi] }
+func (r *BinaryReader) Event() *Event { return &r.blk[r.bi&(blockLen-1)] }
 
 // Err returns the first error met, or nil.
 func (r *BinaryReader) Err() error {
