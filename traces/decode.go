@@ -80,7 +80,8 @@ func NewBinaryReader(r io.Reader, name string) (*BinaryReader, error) {
 
 // NewBytesReader returns a reader of the trace in data, which may be binary,
 // zstd-compressed or text (detected by content). A binary trace is decoded in
-// place, without copying; data must not change while the reader is used.
+// place, without copying; data must not change while the reader is used. For
+// zstd input the reader implements io.Closer: Close releases the decoder.
 func NewBytesReader(data []byte, name string) (Reader, error) {
 	if Detect(data) != FormatBinary {
 		return NewReader(bytes.NewReader(data), name)
