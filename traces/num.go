@@ -85,3 +85,47 @@ var hexVal = func() (t [256]byte) {
 	}
 	return t
 }()
+
+// scanDec parses the decimal number at b[i:] up to the next space or the end,
+// and returns it, the index after it and its status. The whole field is
+// consumed even when it does not parse.
+func scanDec(b []byte, i int) (uint64, int, numStatus) {
+	start := i
+	var v uint64
+	bad := false
+	for ; i < len(b) && b[i] != ' '; i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			bad = true
+		}
+		v = v*10 + uint64(d)
+	}
+	if bad || i-start > 19 || i == start {
+		v, st := parseDec(b[start:i])
+		return v, i, st
+	}
+	return v, i, numOK
+}
+
+// scanHex is scanDec for a hex number, with or without 0x.
+func scanHex(b []byte, i int) (uint64, int, numStatus) {
+	start := i
+	if i+1 < len(b) && b[i] == '0' && b[i+1]|0x20 == 'x' {
+		i += 2
+	}
+	digits := i
+	var v uint64
+	bad := false
+	for ; i < len(b) && b[i] != ' '; i++ {
+		d := hexVal[b[i]]
+		if d > 15 {
+			bad = true
+		}
+		v = v<<4 | uint64(d&15)
+	}
+	if bad || i-digits > 16 || i == digits {
+		v, st := parseHex(b[start:i])
+		return v, i, st
+	}
+	return v, i, numOK
+}

@@ -289,28 +289,6 @@ func nextField(b []byte, i *int) []byte {
 	return b[j:k]
 }
 
-// nextKeyValue is nextField for key=value fields; eq is the index of the
-// first '=' in the field, or -1.
-func nextKeyValue(b []byte, i *int) (f []byte, eq int) {
-	j := *i
-	for j < len(b) && b[j] == ' ' {
-		j++
-	}
-	eq = -1
-	k := j
-	for ; k < len(b); k++ {
-		c := b[k]
-		if c == ' ' {
-			break
-		}
-		if c == '=' && eq < 0 {
-			eq = k - j
-		}
-	}
-	*i = k
-	return b[j:k], eq
-}
-
 func numMsg(what string, b []byte, st numStatus, kind string) string {
 	if st == numRange {
 		return fmt.Sprintf("%s %q out of range", what, b)
@@ -363,14 +341,25 @@ func (tr *TextReader) parse(b []byte) string {
 	var seen uint32
 	tr.extra = tr.extra[:0]
 	for {
-		f, eq := nextKeyValue(b, &i)
-		if len(f) == 0 {
+		for i < len(b) && b[i] == ' ' {
+			i++
+		}
+		if i >= len(b) {
 			break
 		}
-		if eq <= 0 {
-			return fmt.Sprintf("field %q is not key=value", f)
+		start := i
+		for i < len(b) && b[i] != '=' && b[i] != ' ' {
+			i++
 		}
-		name, val := f[:eq], f[eq+1:]
+		if i == start || i >= len(b) || b[i] != '=' {
+			for i < len(b) && b[i] != ' ' {
+				i++
+			}
+			return fmt.Sprintf("field %q is not key=value", b[start:i])
+		}
+		name := b[start:i]
+		i++
+		vs := i
 		ki := int(keyAt[op][name[0]&31][len(name)&7]) - 1
 		if ki == keyShared-1 {
 			ki = -1
@@ -383,22 +372,56 @@ func (tr *TextReader) parse(b []byte) string {
 			ki = -1
 		}
 		if ki < 0 {
+			for i < len(b) && b[i] != ' ' {
+				i++
+			}
 			if len(tr.extra) > 0 {
 				tr.extra = append(tr.extra, ' ')
 			}
-			tr.extra = append(tr.extra, f...)
+			tr.extra = append(tr.extra, b[start:i]...)
 			continue
 		}
 		if seen&(1<<ki) != 0 {
 			return fmt.Sprintf("%s: duplicate key %s", op, name)
 		}
 		seen |= 1 << ki
+		k := &keys[ki]
+		// Values are parsed while scanning them.
+		var v uint64
+		var st numStatus
+		switch k.Field {
+		case FieldSite:
+			for i < len(b) && b[i] != ' ' {
+				i++
+			}
+		case FieldAddr:
+			v, i, st = scanHex(b, i)
+		default:
+			v, i, st = scanDec(b, i)
+		}
+		val := b[vs:i]
 		if len(val) == 0 {
 			return fmt.Sprintf("%s: empty value for %s", op, name)
 		}
-		if msg := tr.setKey(ev, op, keys[ki], val); msg != "" {
-			return msg
+		if k.Field == FieldSite {
+			id, msg := tr.st.intern(val)
+			if msg != "" {
+				return msg
+			}
+			ev.Site = id
+			continue
 		}
+		if st != numOK {
+			kind := "decimal"
+			if k.Field == FieldAddr {
+				kind = "hex"
+			}
+			return fmt.Sprintf("%s: %s", op, numMsg(k.Name, val, st, kind))
+		}
+		if max := fieldMax[k.Field&15]; v > max {
+			return fmt.Sprintf("%s: %s=%d out of range (max %d)", op, k.Name, v, max)
+		}
+		ev.Set(k.Field, v)
 	}
 	for j := range keys {
 		if keys[j].Required && seen&(1<<j) == 0 {
@@ -440,36 +463,6 @@ var fieldMax = [16]uint64{
 	FieldValid: 1, FieldWas: 1, FieldFull: 1, FieldMid: 1,
 	FieldNr: 1<<32 - 1, FieldMM: 1<<32 - 1,
 	FieldShift: 63,
-}
-
-// setKey parses val for key k and stores it into ev.
-func (tr *TextReader) setKey(ev *Event, op Op, k Key, val []byte) string {
-	var v uint64
-	var st numStatus
-	switch k.Field {
-	case FieldSite:
-		id, msg := tr.st.intern(val)
-		if msg != "" {
-			return msg
-		}
-		ev.Site = id
-		return ""
-	case FieldAddr:
-		v, st = parseHex(val)
-		if st != numOK {
-			return fmt.Sprintf("%s: %s", op, numMsg(k.Name, val, st, "hex"))
-		}
-	default:
-		v, st = parseDec(val)
-		if st != numOK {
-			return fmt.Sprintf("%s: %s", op, numMsg(k.Name, val, st, "decimal"))
-		}
-	}
-	if max := fieldMax[k.Field&15]; v > max {
-		return fmt.Sprintf("%s: %s=%d out of range (max %d)", op, k.Name, v, max)
-	}
-	ev.Set(k.Field, v)
-	return ""
 }
 
 // Event returns the current event, valid until the next call to Next.
