@@ -421,6 +421,7 @@ func NewZstdWriter(w io.Writer, meta Meta) (Writer, error) {
 // Close writes the trace and ends the zstd stream.
 func (z *zstdWriter) Close() error {
 	if err := z.BinaryWriter.Close(); err != nil {
+		z.enc.Close()
 		return err
 	}
 	return z.enc.Close()
