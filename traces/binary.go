@@ -413,6 +413,7 @@ func NewZstdWriter(w io.Writer, meta Meta) (Writer, error) {
 	}
 	bw, err := NewBinaryWriter(enc, meta)
 	if err != nil {
+		enc.Close()
 		return nil, err
 	}
 	return &zstdWriter{bw, enc}, nil
