@@ -23,7 +23,7 @@ func badBinaries(t testing.TB) map[string][]byte {
 	return map[string][]byte{
 		"bad_checksum.lmt":   mod(func(b []byte) { b[len(b)-2] ^= 0x01 }),
 		"truncated.lmt":      good[:len(good)-3],
-		"future_version.lmt": mod(func(b []byte) { b[8] = 2; fixCRC(b) }),
+		"future_version.lmt": mod(func(b []byte) { b[8] = BinaryVersion + 1; fixCRC(b) }),
 		"wrong_count.lmt":    mod(func(b []byte) { binary.LittleEndian.PutUint64(b[16:], 9); fixCRC(b) }),
 		"unknown_op.lmt":     craft(1, 2, emptyMeta, []byte{byte(OpEnable), 30}),
 		"time_back.lmt":      copyTo(t, []byte("10 0 1 enable\n5 0 1 disable\n"), "t", FormatBinary),

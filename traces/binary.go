@@ -26,8 +26,9 @@ const BinaryMagic = "\x8aLMT\r\n\x1a\n"
 
 // BinaryVersion is the version of the binary format this package writes, and
 // the newest it reads. Versions only append: a reader of version N reads every
-// version up to N.
-const BinaryVersion = 1
+// version up to N. Version 2 predicts addresses, mm and shift per op (not per
+// kind of address) and keeps each op's last extra string.
+const BinaryVersion = 2
 
 // binaryHeaderLen is the size of the fixed header.
 const binaryHeaderLen = 32
@@ -62,13 +63,17 @@ const (
 	ext2AbsTime = 0x02 // B: the time varint is absolute, not a delta
 )
 
-// Address kinds: each has its own predicted next address per CPU.
+// Address kinds; version 1 predicts the next address per kind and CPU.
 const (
 	kindNone   = -1
 	kindUpdate = 0
 	kindAccess = 1
 	kindTLB    = 2
 )
+
+// numSlots is the size of the per-CPU prediction arrays (a power of two, for
+// masked indexes); version 2 uses one slot per op with an address (7).
+const numSlots = 8
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -82,16 +87,23 @@ type opInfo struct {
 	site   bool  // the op has a site (or name) key
 	hasArg bool  // an arg varint always follows
 	valid  bool
-	ext    uint8  // extension bits allowed
-	ext2   uint8  // second extension bits allowed
-	flags  uint8  // Event.Flags bits the op has keys for
-	step   uint64 // bytes covered by the default nr and shift: the predicted address advance
+	ext    uint8 // extension bits allowed
+	ext2   uint8 // second extension bits allowed
+	flags  uint8 // Event.Flags bits the op has keys for
+	slot   uint8 // prediction slot of the address and shift (< numSlots)
+	mmSlot uint8 // prediction slot of mm
+	sticky bool  // version 2: shift and extra are predicted from the op's last
 	hasMM  bool
 	hasNr  bool
 	def    Event // Defaults(op)
 }
 
-var opInfos = func() (t [headOp + 1]opInfo) {
+// opInfos holds the op table of each binary version (index 0 unused).
+var opInfos = [BinaryVersion + 1]*[headOp + 1]opInfo{nil, makeOpInfos(1), makeOpInfos(2)}
+
+func makeOpInfos(version int) *[headOp + 1]opInfo {
+	var t [headOp + 1]opInfo
+	addrOps := 0
 	for op := OpInvalid + 1; op < NumOps; op++ {
 		in := opInfo{def: Defaults(op), valid: true, kind: kindNone, ext: extCPU | extPID | extExtra | extExt2, ext2: ext2AbsTime}
 		for _, k := range Ops[op].Keys {
@@ -131,38 +143,68 @@ var opInfos = func() (t [headOp + 1]opInfo) {
 		if in.flags != 0 {
 			in.ext |= extFlags
 		}
-		in.step = nextAddr(0, in.def.Nr, in.def.Shift)
 		in.head = uint8(op) | headTime | headExt
 		if in.kind != kindNone {
 			in.head |= headAddr
+			if version == 1 {
+				in.slot, in.mmSlot = uint8(in.kind), 0
+			} else {
+				in.slot, in.mmSlot = uint8(addrOps), uint8(addrOps)
+				addrOps++
+			}
 		}
+		in.sticky = version >= 2
 		t[op] = in
 	}
-	return t
-}()
+	return &t
+}
+
+// initState returns the prediction state a CPU starts with in a version:
+// mm 1, and the default shift of the ops of each slot.
+func initState(infos *[headOp + 1]opInfo) cpuState {
+	c := cpuState{}
+	for i := range c.mm {
+		c.mm[i] = 1
+	}
+	for op := range infos {
+		if in := &infos[op]; in.valid && in.kind != kindNone {
+			c.shift[in.slot] = in.def.Shift
+			c.step[in.slot] = nextAddr(0, in.def.Nr, in.def.Shift)
+		}
+	}
+	return c
+}
 
 // cpuState is the per-CPU prediction state of the binary codec.
 type cpuState struct {
-	time uint64
-	next [3]uint64 // predicted address per kind
-	pid  uint32
-	mm   uint32
+	time  uint64
+	next  [numSlots]uint64 // predicted address per slot
+	mm    [numSlots]uint32 // last mm per slot (version 1: slot 0 only)
+	step  [numSlots]uint64 // address advance of the slot's default nr at its predicted shift
+	shift [numSlots]uint8  // predicted shift per slot
+	pid   uint32
 }
 
 // codecState is the prediction state shared, step for step, by the binary
 // writer and reader.
 type codecState struct {
-	cpus []cpuState
-	cpu  uint32 // CPU of the last event
-	site [headOp + 1]uint32
+	infos *[headOp + 1]opInfo // the op table of the trace's version
+	init  cpuState            // a CPU's state before its first event
+	cpus  []cpuState
+	cpu   uint32 // CPU of the last event
+	site  [headOp + 1]uint32
+	extra [headOp + 1]uint32 // version 2: each op's last extra string
+}
+
+func (s *codecState) setVersion(v int) {
+	s.infos = opInfos[v]
+	s.init = initState(s.infos)
 }
 
 // state returns the state of cpu (< MaxCPUs), growing the table if needed.
 func (s *codecState) state(cpu uint32) *cpuState {
-	if int(cpu) >= len(s.cpus) {
-		for int(cpu) >= len(s.cpus) {
-			s.cpus = append(s.cpus, cpuState{mm: 1})
-		}
+	for int(cpu) >= len(s.cpus) {
+		s.cpus = append(s.cpus, s.init)
 	}
 	return &s.cpus[cpu]
 }
@@ -186,15 +228,23 @@ type BinaryWriter struct {
 	ids   map[string]uint32
 	count uint64
 	st    codecState
+	ver   int
 	err   error
 }
 
-// NewBinaryWriter returns a writer of the binary format to w.
+// NewBinaryWriter returns a writer of the binary format (BinaryVersion) to w.
 func NewBinaryWriter(w io.Writer, meta Meta) (*BinaryWriter, error) {
+	return newBinaryWriterVersion(w, meta, BinaryVersion)
+}
+
+// newBinaryWriterVersion writes an older version, for compatibility tests.
+func newBinaryWriterVersion(w io.Writer, meta Meta, version int) (*BinaryWriter, error) {
 	if err := checkMeta(meta); err != nil {
 		return nil, err
 	}
-	return &BinaryWriter{w: w, meta: meta, strs: []string{""}, ids: map[string]uint32{"": 0}}, nil
+	bw := &BinaryWriter{w: w, meta: meta, strs: []string{""}, ids: map[string]uint32{"": 0}, ver: version}
+	bw.st.setVersion(version)
+	return bw, nil
 }
 
 // AddString interns s and returns its index. Strings beyond the limits make
@@ -232,11 +282,11 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if e.Shift > 63 {
 		return fmt.Errorf("traces: write: shift %d out of range (max 63)", e.Shift)
 	}
-	in := &opInfos[e.Op]
+	st := &bw.st
+	in := &st.infos[e.Op]
 	if (in.site && e.Site >= uint32(len(bw.strs))) || e.Extra >= uint32(len(bw.strs)) {
 		return fmt.Errorf("traces: write: string index beyond table of %d", len(bw.strs))
 	}
-	st := &bw.st
 	c := st.state(e.CPU)
 	head := byte(e.Op)
 	var ext, ext2 byte
@@ -256,28 +306,28 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	}
 	var ad uint64
 	if in.kind != kindNone {
-		if e.Addr != c.next[in.kind] {
+		if e.Addr != c.next[in.slot] {
 			head |= headAddr
-			ad = zigzag(e.Addr - c.next[in.kind])
+			ad = zigzag(e.Addr - c.next[in.slot])
 		}
 	}
 	if in.hasNr && e.Nr != in.def.Nr {
 		ext |= extNr
 	}
-	if in.hasMM && e.MM != c.mm {
+	if in.hasMM && e.MM != c.mm[in.mmSlot] {
 		ext |= extMM
 	}
 	flags := e.Flags & in.flags
 	if flags != in.def.Flags {
 		ext |= extFlags
 	}
-	if in.ext2&ext2Shift != 0 && e.Shift != in.def.Shift {
+	if in.ext2&ext2Shift != 0 && e.Shift != c.shift[in.slot] {
 		ext2 |= ext2Shift
 	}
 	if in.site && e.Site != st.site[e.Op] {
 		ext |= extSite
 	}
-	if e.Extra != 0 {
+	if e.Extra != st.extra[e.Op] {
 		ext |= extExtra
 	}
 	if ext2 != 0 {
@@ -343,14 +393,21 @@ func (bw *BinaryWriter) Write(e *Event) error {
 		sh := in.def.Shift
 		if in.ext2&ext2Shift != 0 {
 			sh = e.Shift
+			if in.sticky {
+				c.shift[in.slot] = sh
+				c.step[in.slot] = nextAddr(0, in.def.Nr, sh)
+			}
 		}
-		c.next[in.kind] = nextAddr(e.Addr, nr, sh)
+		c.next[in.slot] = nextAddr(e.Addr, nr, sh)
 	}
 	if in.hasMM {
-		c.mm = e.MM
+		c.mm[in.mmSlot] = e.MM
 	}
 	if in.site {
 		st.site[e.Op] = e.Site
+	}
+	if in.sticky {
+		st.extra[e.Op] = e.Extra
 	}
 	return nil
 }
@@ -380,7 +437,7 @@ func (bw *BinaryWriter) Close() error {
 	}
 	var h [binaryHeaderLen]byte
 	copy(h[:], BinaryMagic)
-	binary.LittleEndian.PutUint16(h[8:], BinaryVersion)
+	binary.LittleEndian.PutUint16(h[8:], uint16(bw.ver))
 	binary.LittleEndian.PutUint64(h[16:], bw.count)
 	binary.LittleEndian.PutUint64(h[24:], uint64(len(pre)+len(bw.body)))
 	crc := crc32.Update(0, castagnoli, h[:])

@@ -134,3 +134,56 @@ func TestBinaryManyCPUs(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryVersion1 checks that version 1 files still read: every golden
+// trace written in version 1 reads back as the same events as in version 2,
+// and the checked-in version 1 file of all_ops (written by the version 1
+// writer; regenerate with -update) reads back to the golden text.
+func TestBinaryVersion1(t *testing.T) {
+	for _, f := range goldenTexts(t) {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := NewTextReader(bytes.NewReader(text), f)
+		var v1 bytes.Buffer
+		w, err := newBinaryWriterVersion(&v1, r.Meta(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Copy(w, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if v := v1.Bytes()[8]; v != 1 {
+			t.Fatalf("version %d written", v)
+		}
+		if got := copyTo(t, v1.Bytes(), f+".v1", FormatText); !bytes.Equal(got, text) {
+			t.Errorf("%s: text -> binary v1 -> text differs:\n%s", f, diffLines(string(text), string(got)))
+		}
+		v2 := copyTo(t, text, f, FormatBinary)
+		if v2[8] != BinaryVersion {
+			t.Fatalf("version %d written by default", v2[8])
+		}
+		if len(v2) > v1.Len() {
+			t.Logf("%s: version 2 is %d bytes, version 1 %d", f, len(v2), v1.Len())
+		}
+		if f == "testdata/all_ops.lmt.txt" {
+			path := "testdata/all_ops.v1.lmt"
+			if *update {
+				if err := os.WriteFile(path, v1.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			old, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := copyTo(t, old, path, FormatText); !bytes.Equal(got, text) {
+				t.Errorf("%s does not read back to %s", path, f)
+			}
+		}
+	}
+}

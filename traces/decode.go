@@ -125,9 +125,11 @@ func (r *BinaryReader) header(h []byte) error {
 	if len(h) < binaryHeaderLen {
 		return r.errorf(-1, "truncated header (%d of %d bytes)", len(h), binaryHeaderLen)
 	}
-	if v := binary.LittleEndian.Uint16(h[8:]); v == 0 || v > BinaryVersion {
+	v := binary.LittleEndian.Uint16(h[8:])
+	if v == 0 || v > BinaryVersion {
 		return r.errorf(-1, "unsupported format version %d (this lazybench reads 1 to %d)", v, BinaryVersion)
 	}
+	r.st.setVersion(int(v))
 	if f := binary.LittleEndian.Uint16(h[10:]); f != 0 {
 		return r.errorf(-1, "unknown header flags %#04x", f)
 	}
@@ -455,15 +457,15 @@ func (r *BinaryReader) recordError(code int, rec []byte) *Error {
 	case decOp:
 		return r.errorf(r.index, "unknown op %d", uint8(op))
 	case decHead:
-		return r.errorf(r.index, "%s: head bits %#02x not allowed for this op", op, w[0]&^opInfos[op&headOp].head)
+		return r.errorf(r.index, "%s: head bits %#02x not allowed for this op", op, w[0]&^r.st.infos[op&headOp].head)
 	case decTruncated:
 		return r.errorf(r.index, "%s: truncated record", op)
 	case decVarint:
 		return r.errorf(r.index, "%s: bad varint", op)
 	case decExt:
-		return r.errorf(r.index, "%s: extension bits %#02x not allowed for this op", op, w[1]&^opInfos[op&headOp].ext)
+		return r.errorf(r.index, "%s: extension bits %#02x not allowed for this op", op, w[1]&^r.st.infos[op&headOp].ext)
 	case decExt2:
-		return r.errorf(r.index, "%s: second extension bits %#02x not allowed for this op", op, w[2]&^opInfos[op&headOp].ext2)
+		return r.errorf(r.index, "%s: second extension bits %#02x not allowed for this op", op, w[2]&^r.st.infos[op&headOp].ext2)
 	case decAbsTime:
 		return r.errorf(r.index, "%s: absolute-time bit without a time", op)
 	case decCPU:
@@ -519,6 +521,7 @@ func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int) {
 	const m = recordWindow - 1
 	st := &r.st
+	infos := st.infos
 	cpu := st.cpu
 	if int(cpu) >= len(st.cpus) {
 		st.state(cpu)
@@ -531,7 +534,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		ev := &out[k]
 		h := w[0]
 		op := h & headOp
-		in := &opInfos[op]
+		in := &infos[op]
 		i = 1
 		// Fast path: no extension byte, or one that only changes the cpu
 		// to one below 128 and/or gives an extra string (recorded traces
@@ -569,8 +572,9 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			ev.PID = c.pid
 			ev.Op = Op(op)
 			ev.Flags = in.def.Flags
-			if kd := in.kind; kd != kindNone {
-				a := c.next[kd&3]
+			if in.kind != kindNone {
+				sl := in.slot & (numSlots - 1)
+				a := c.next[sl]
 				if h&headAddr != 0 {
 					var v uint64
 					if c0 := w[i&m]; c0 < 0x80 {
@@ -581,8 +585,8 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 					}
 					a += v>>1 ^ -(v & 1)
 				}
-				c.next[kd&3] = a + in.step
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm, in.def.Shift
+				c.next[sl] = a + c.step[sl]
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]
 			} else {
 				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
 			}
@@ -590,7 +594,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			if in.site {
 				ev.Site = st.site[op]
 			}
-			ev.Extra = 0
+			ev.Extra = st.extra[op]
 			if ext0&extExtra != 0 {
 				var v uint64
 				if c0 := w[i&m]; c0 < 0x80 {
@@ -599,11 +603,14 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 				} else {
 					v, i = varintSlow(w, i)
 				}
-				if v >= uint64(len(r.strs)) || v == 0 {
+				if v >= uint64(len(r.strs)) || (v == 0 && !in.sticky) {
 					code = decExtra
 					goto fail
 				}
 				ev.Extra = uint32(v)
+				if in.sticky {
+					st.extra[op] = uint32(v)
+				}
 			}
 			ev.Arg = 0
 			if in.hasArg {
@@ -659,7 +666,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 	nstr := uint64(len(r.strs))
 	h := w[0]
 	op := h & headOp
-	in := &opInfos[op]
+	in := &st.infos[op]
 	c := &st.cpus[cpu]
 	i = 1
 	if h&^in.head != 0 || h == 0 {
@@ -743,8 +750,9 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 		ev.Op = Op(op)
 		flags := in.def.Flags
 		if in.kind != kindNone {
-			kd := in.kind & 3
-			a := c.next[kd]
+			sl := in.slot & (numSlots - 1)
+			ms := in.mmSlot & (numSlots - 1)
+			a := c.next[sl]
 			if h&headAddr != 0 {
 				var v uint64
 				if c0 := w[i&m]; c0 < 0x80 {
@@ -756,7 +764,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 				a += v>>1 ^ -(v & 1)
 			}
 			nr := in.def.Nr
-			shift := in.def.Shift
+			shift := c.shift[sl]
 			if ext != 0 {
 				if ext&extNr != 0 {
 					var v uint64
@@ -784,7 +792,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 						code = decMM
 						return i, cpu, code
 					}
-					c.mm = uint32(v)
+					c.mm[ms] = uint32(v)
 				}
 				if ext&extFlags != 0 {
 					flags = w[i&m]
@@ -801,10 +809,14 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 						code = decShift
 						return i, cpu, code
 					}
+					if in.sticky {
+						c.shift[sl] = shift
+						c.step[sl] = nextAddr(0, in.def.Nr, shift)
+					}
 				}
 			}
-			c.next[kd] = nextAddr(a, nr, shift)
-			ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm, shift
+			c.next[sl] = nextAddr(a, nr, shift)
+			ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm[ms], shift
 		} else {
 			ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
 			if ext&extFlags != 0 {
@@ -835,7 +847,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 			}
 			ev.Site = st.site[op]
 		}
-		ev.Extra = 0
+		ev.Extra = st.extra[op]
 		if ext&extExtra != 0 {
 			var v uint64
 			if c0 := w[i&m]; c0 < 0x80 {
@@ -844,11 +856,14 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 			} else {
 				v, i = varintSlow(w, i)
 			}
-			if v >= nstr || v == 0 {
+			if v >= nstr || (v == 0 && !in.sticky) {
 				code = decExtra
 				return i, cpu, code
 			}
 			ev.Extra = uint32(v)
+			if in.sticky {
+				st.extra[op] = uint32(v)
+			}
 		}
 		ev.Arg = 0
 		if in.hasArg {

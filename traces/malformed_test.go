@@ -190,8 +190,8 @@ func TestBinaryMalformed(t *testing.T) {
 		want   string
 	}{
 		{"wrong magic", mod(func(b []byte) { b[1] = 'X' }), 0, "f: not a binary trace (bad magic)"},
-		{"future version", withCRC(func(b []byte) { b[8] = 2 }), 0, "f: unsupported format version 2 (this lazybench reads 1 to 1)"},
-		{"version zero", withCRC(func(b []byte) { b[8] = 0 }), 0, "f: unsupported format version 0 (this lazybench reads 1 to 1)"},
+		{"future version", withCRC(func(b []byte) { b[8] = 3 }), 0, "f: unsupported format version 3 (this lazybench reads 1 to 2)"},
+		{"version zero", withCRC(func(b []byte) { b[8] = 0 }), 0, "f: unsupported format version 0 (this lazybench reads 1 to 2)"},
 		{"header flags", withCRC(func(b []byte) { b[10] = 1 }), 0, "f: unknown header flags 0x0001"},
 		{"bad checksum", mod(func(b []byte) { b[12] ^= 1 }), 5, "f: checksum mismatch"},
 		{"corrupt time", mod(func(b []byte) { b[len(b)-1] ^= 0x01 }), 5, "f: checksum mismatch"},
