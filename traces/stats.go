@@ -37,6 +37,29 @@ type Stats struct {
 	Pauses     int64       `json:"pauses"`
 	Paused     int64       `json:"updates_while_paused"`
 	Switches   int64       `json:"switches"`
+	// BySection is one row per call site of the outermost enable (see
+	// SectionSite): how many sections it opened and their lengths.
+	BySection []SectionSite `json:"sections_by_site"`
+	// NestedBySite counts the enables made inside an open section (depth >= 1
+	// before them), by their own site ("-" for none).
+	NestedBySite []SiteCount `json:"nested_enables_by_site"`
+}
+
+// SectionSite summarises the sections opened at one call site: the site= of
+// the outermost enable or, if it has none, of the first update counted in the
+// section, else "-". Updates counts the update events of each section (those
+// in irq context or while paused are not counted, as in LenHist). P50 is the
+// type-7 percentile (linear interpolation between order statistics) over the
+// exact lengths.
+type SectionSite struct {
+	Site     string  `json:"site"`
+	Sections int64   `json:"sections"`
+	Nested   int64   `json:"nested"` // sections with an enable nested inside
+	Updates  int64   `json:"updates"`
+	Min      int64   `json:"updates_min"`
+	P50      float64 `json:"updates_p50"`
+	Mean     float64 `json:"updates_mean"`
+	Max      int64   `json:"updates_max"`
 }
 
 // OpCount is the number of events of one op.
@@ -70,6 +93,80 @@ type statTask struct {
 	maxDepth int
 	updates  int64
 	paused   int
+	site     uint32 // site of the open section (0: none yet)
+}
+
+// siteLens is the distribution of section lengths of one site: counts of
+// exact lengths, dense below denseLens, sparse above. The sparse map stays
+// small: k distinct lengths above denseLens need more than k*denseLens
+// updates, and distinct lengths L need L(L-1)/2 updates in all.
+type siteLens struct {
+	dense  []int64
+	sparse map[int64]int64
+	n, sum int64
+	nested int64
+	min    int64
+	max    int64
+}
+
+const denseLens = 1024
+
+func (l *siteLens) add(n int64) {
+	if l.n == 0 || n < l.min {
+		l.min = n
+	}
+	l.max = max(l.max, n)
+	l.n++
+	l.sum += n
+	if n < denseLens {
+		if int(n) >= len(l.dense) {
+			l.dense = append(l.dense, make([]int64, int(n)+1-len(l.dense))...)
+		}
+		l.dense[n]++
+		return
+	}
+	if l.sparse == nil {
+		l.sparse = map[int64]int64{}
+	}
+	l.sparse[n]++
+}
+
+// nth returns the k-th smallest length (0-based, k < l.n).
+func (l *siteLens) nth(k int64) int64 {
+	for v, c := range l.dense {
+		if k < c {
+			return int64(v)
+		}
+		k -= c
+	}
+	keys := make([]int64, 0, len(l.sparse))
+	for v := range l.sparse {
+		keys = append(keys, v)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	for _, v := range keys {
+		if c := l.sparse[v]; k < c {
+			return v
+		} else {
+			k -= c
+		}
+	}
+	return l.max
+}
+
+// percentile is the type-7 percentile (R's default, NumPy's "linear"): h =
+// (n-1)p, interpolating between the order statistics around h.
+func (l *siteLens) percentile(p float64) float64 {
+	if l.n == 0 {
+		return 0
+	}
+	h := float64(l.n-1) * p
+	lo := int64(h)
+	x := float64(l.nth(lo))
+	if lo+1 >= l.n {
+		return x
+	}
+	return x + (h-float64(lo))*(float64(l.nth(lo+1))-x)
 }
 
 // Collect reads r to the end and returns its statistics. name is the file
@@ -84,6 +181,8 @@ func Collect(r Reader, name string) (*Stats, error) {
 	irq := map[uint32]int{}
 	depthHist := map[int64]int64{}
 	lenHist := map[int64]int64{}
+	secBySite := map[uint32]*siteLens{}
+	nestedBySite := map[uint32]int64{}
 	for r.Next() {
 		e := r.Event()
 		s.Events++
@@ -100,6 +199,11 @@ func Collect(r Reader, name string) (*Stats, error) {
 		}
 		switch e.Op {
 		case OpEnable:
+			if t.depth == 0 {
+				t.site = e.Site
+			} else {
+				nestedBySite[e.Site]++
+			}
 			t.depth++
 			t.maxDepth = max(t.maxDepth, t.depth)
 		case OpDisable:
@@ -112,7 +216,16 @@ func Collect(r Reader, name string) (*Stats, error) {
 				s.Sections++
 				depthHist[int64(t.maxDepth)]++
 				lenHist[lenBucket(t.updates)]++
-				t.maxDepth, t.updates = 0, 0
+				l := secBySite[t.site]
+				if l == nil {
+					l = &siteLens{}
+					secBySite[t.site] = l
+				}
+				l.add(t.updates)
+				if t.maxDepth > 1 {
+					l.nested++
+				}
+				t.maxDepth, t.updates, t.site = 0, 0, 0
 			}
 		case OpPause:
 			s.Pauses++
@@ -141,6 +254,9 @@ func Collect(r Reader, name string) (*Stats, error) {
 			case t.depth > 0:
 				s.InSection++
 				t.updates++
+				if t.site == 0 {
+					t.site = e.Site
+				}
 			default:
 				s.Outside++
 			}
@@ -162,17 +278,33 @@ func Collect(r Reader, name string) (*Stats, error) {
 	s.ByCPU = sortedCounts(byCPU)
 	s.ByTask = sortedCounts(byTask)
 	strs := r.Strings()
-	for id, n := range bySite {
-		name := fmt.Sprintf("#%d", id)
-		if int(id) < len(strs) {
-			name = strs[id]
+	siteName := func(id uint32) string {
+		switch {
+		case id == 0:
+			return "-"
+		case int(id) < len(strs):
+			return strs[id]
 		}
-		s.BySite = append(s.BySite, SiteCount{name, n})
+		return fmt.Sprintf("#%d", id)
 	}
-	sort.Slice(s.BySite, func(i, j int) bool {
-		a, b := s.BySite[i], s.BySite[j]
-		if a.Events != b.Events {
-			return a.Events > b.Events
+	for id, n := range bySite {
+		s.BySite = append(s.BySite, SiteCount{siteName(id), n})
+	}
+	sortSiteCounts(s.BySite)
+	for id, n := range nestedBySite {
+		s.NestedBySite = append(s.NestedBySite, SiteCount{siteName(id), n})
+	}
+	sortSiteCounts(s.NestedBySite)
+	for id, l := range secBySite {
+		s.BySection = append(s.BySection, SectionSite{
+			Site: siteName(id), Sections: l.n, Nested: l.nested, Updates: l.sum,
+			Min: l.min, P50: l.percentile(0.5), Mean: float64(l.sum) / float64(l.n), Max: l.max,
+		})
+	}
+	sort.Slice(s.BySection, func(i, j int) bool {
+		a, b := s.BySection[i], s.BySection[j]
+		if a.Sections != b.Sections {
+			return a.Sections > b.Sections
 		}
 		return a.Site < b.Site
 	})
@@ -207,6 +339,17 @@ func sortedCounts(m map[uint32]int64) []NumCount {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// sortSiteCounts orders by count, most first, then by name.
+func sortSiteCounts(c []SiteCount) {
+	sort.Slice(c, func(i, j int) bool {
+		a, b := c[i], c[j]
+		if a.Events != b.Events {
+			return a.Events > b.Events
+		}
+		return a.Site < b.Site
+	})
 }
 
 func sortBuckets(b []Bucket) {
@@ -251,6 +394,17 @@ func (s *Stats) WriteTable(w io.Writer) error {
 	p("\nnesting depth\tsections\n")
 	for _, b := range s.DepthHist {
 		p("  %d\t%d\n", b.Min, b.Count)
+	}
+	p("\nsections by site\tsections\tnested\tupdates\tmin\tp50\tmean\tmax\n")
+	for _, c := range s.BySection {
+		p("  %s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\n", c.Site, c.Sections, c.Nested, c.Updates, c.Min,
+			strconv.FormatFloat(c.P50, 'f', -1, 64), strconv.FormatFloat(c.Mean, 'f', 1, 64), c.Max)
+	}
+	if len(s.NestedBySite) > 0 {
+		p("\nnested enables by site\tevents\n")
+		for _, c := range s.NestedBySite {
+			p("  %s\t%d\n", c.Site, c.Events)
+		}
 	}
 	p("\nupdates per section\tsections\n")
 	for _, b := range s.LenHist {

@@ -20,7 +20,7 @@ func runStat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("stat", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lazybench stat FILE [--json]")
+		fmt.Fprintln(stderr, "usage: lazybench stat FILE|corpus:NAME [--json]")
 		fs.PrintDefaults()
 	}
 	files, err := parseAnywhere(fs, args)
@@ -31,7 +31,11 @@ func runStat(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return usagef("stat: want one FILE, got %d", len(files))
 	}
-	r, c, err := traces.Open(files[0])
+	src, err := newTraceSource(files[0])
+	if err != nil {
+		return err
+	}
+	r, c, err := src.open()
 	if err != nil {
 		return err
 	}

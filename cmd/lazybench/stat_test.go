@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,44 @@ func TestStatUsage(t *testing.T) {
 	}
 	if _, errs, code := lbTrace("stat", "../../traces/testdata/bad/unknown_op.lmt.txt"); code != 1 || errs != "lazybench: ../../traces/testdata/bad/unknown_op.lmt.txt:3: unknown op \"frob\"\n" {
 		t.Errorf("bad file: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestStatCorpus reads a trace of the embedded corpus by name, and checks the
+// per-site section figures of fork (55 copy_pte_range sections; lengths counted
+// from the text form: min 6, type-7 median 40, max 320, 3690 updates).
+func TestStatCorpus(t *testing.T) {
+	out, errs, code := lbTrace("stat", "--json", "corpus:fork")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var s struct {
+		BySection []struct {
+			Site     string  `json:"site"`
+			Sections int64   `json:"sections"`
+			Updates  int64   `json:"updates"`
+			Min      int64   `json:"updates_min"`
+			P50      float64 `json:"updates_p50"`
+			Max      int64   `json:"updates_max"`
+		} `json:"sections_by_site"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.BySection) != 1 {
+		t.Fatalf("sections by site: %+v", s.BySection)
+	}
+	if c := s.BySection[0]; c.Site != "copy_pte_range" || c.Sections != 55 || c.Updates != 3690 || c.Min != 6 || c.P50 != 40 || c.Max != 320 {
+		t.Errorf("got %+v", c)
+	}
+	if _, errs, code := lbTrace("stat", "corpus:nope"); code != 1 || !strings.Contains(errs, `no trace named "nope"`) {
+		t.Errorf("unknown corpus trace: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestValidateCorpus(t *testing.T) {
+	out, errs, code := lbTrace("validate", "corpus:fork", "corpus:mremap")
+	if code != 0 || out != "corpus:fork: ok, 3851 events\ncorpus:mremap: ok, 4123 events\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

@@ -22,7 +22,7 @@ func init() {
 func runValidate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lazybench validate FILE...")
+		fmt.Fprintln(stderr, "usage: lazybench validate FILE|corpus:NAME...")
 		fmt.Fprintf(stderr, "Reports up to %d problems per file; exit status 1 if any file is bad.\n", traces.MaxProblems)
 	}
 	files, err := parseAnywhere(fs, args)
@@ -50,7 +50,11 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 }
 
 func validateFile(path string) (int64, error) {
-	r, c, err := traces.Open(path)
+	src, err := newTraceSource(path)
+	if err != nil {
+		return 0, err
+	}
+	r, c, err := src.open()
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,101 @@
+package traces
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestCollectSectionsBySite checks the per-site section figures against
+// counts by hand: the site of the outermost enable, else of the first update
+// in the section, else "-"; nested enables by their own site.
+func TestCollectSectionsBySite(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("lazymmu-trace v1\n")
+	tm := 0
+	ev := func(format string, args ...any) {
+		tm++
+		fmt.Fprintf(&b, "%d 0 1 "+format+"\n", append([]any{tm}, args...)...)
+	}
+	section := func(site string, n int, nested string) {
+		if site != "" {
+			ev("enable site=%s", site)
+		} else {
+			ev("enable")
+		}
+		if nested != "" {
+			ev("enable site=%s", nested)
+		}
+		for i := range n {
+			ev("set addr=0x%x site=upd_%s", 0x1000*(i+1), site)
+		}
+		if nested != "" {
+			ev("disable")
+		}
+		ev("disable")
+	}
+	// walk: lengths 1, 2, 3, 10 -> p50 = 2.5 (type 7), mean 4, one nested.
+	section("walk", 1, "")
+	section("walk", 3, "inner")
+	section("walk", 10, "")
+	section("walk", 2, "")
+	// big: lengths 0, 1500, 2000, 3000, 3000 (the sparse part) -> p50 2000.
+	section("big", 3000, "")
+	section("big", 0, "")
+	section("big", 2000, "")
+	section("big", 1500, "")
+	section("big", 3000, "")
+	// no site on the enable: the first update's site names it.
+	section("", 4, "")
+	// no site at all: "-".
+	ev("enable")
+	ev("disable")
+	ev("enable")
+	ev("enable")
+	ev("disable")
+	ev("disable")
+	r := NewTextReader(strings.NewReader(b.String()), "t")
+	s, err := Collect(r, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SectionSite{
+		{Site: "big", Sections: 5, Updates: 9500, Min: 0, P50: 2000, Mean: 1900, Max: 3000},
+		{Site: "walk", Sections: 4, Nested: 1, Updates: 16, Min: 1, P50: 2.5, Mean: 4, Max: 10},
+		{Site: "-", Sections: 2, Nested: 1, Updates: 0, Min: 0, P50: 0, Mean: 0, Max: 0},
+		{Site: "upd_", Sections: 1, Updates: 4, Min: 4, P50: 4, Mean: 4, Max: 4},
+	}
+	if fmt.Sprint(s.BySection) != fmt.Sprint(want) {
+		t.Errorf("sections by site:\n got %+v\nwant %+v", s.BySection, want)
+	}
+	wantNested := []SiteCount{{"-", 1}, {"inner", 1}}
+	if fmt.Sprint(s.NestedBySite) != fmt.Sprint(wantNested) {
+		t.Errorf("nested enables by site: got %+v, want %+v", s.NestedBySite, wantNested)
+	}
+	if s.Sections != 12 {
+		t.Errorf("sections %d, want 12", s.Sections)
+	}
+}
+
+func TestSiteLensPercentile(t *testing.T) {
+	for _, c := range []struct {
+		lens []int64
+		p    float64
+		want float64
+	}{
+		{[]int64{5}, 0.5, 5},
+		{[]int64{1, 2}, 0.5, 1.5},
+		{[]int64{4, 1, 3, 2}, 0.5, 2.5},
+		{[]int64{1, 2, 3, 4, 5}, 0.9, 4.6},
+		{[]int64{0, 5000, 1023, 1024}, 0.5, 1023.5},
+		{[]int64{7, 7, 7}, 0.5, 7},
+	} {
+		var l siteLens
+		for _, n := range c.lens {
+			l.add(n)
+		}
+		if got := l.percentile(c.p); got < c.want-1e-9 || got > c.want+1e-9 {
+			t.Errorf("%v p%v = %v, want %v", c.lens, c.p, got, c.want)
+		}
+	}
+}
