@@ -76,6 +76,20 @@ type Backend interface {
 	Reset()
 }
 
+// OwnerFlusher is implemented by backends that can drain one Pending owner
+// (a CPU's batch, or a task's pending flag) without draining the others.
+// The ideal strategy uses it for its on-demand flush; without it, FlushAll.
+type OwnerFlusher interface {
+	FlushOwner(c *Ctx, owner int) float64
+}
+
+// PreemptOff is implemented by backends whose enter disables preemption
+// (powerpc hash, sparc64, s390): a batch of theirs cannot cross a context
+// switch, so the ideal strategy flushes before one.
+type PreemptOff interface {
+	PreemptOffInSection() bool
+}
+
 // Counter names one of the backend's own operation counters (arch_ops).
 type Counter uint8
 

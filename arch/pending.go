@@ -97,6 +97,23 @@ func (p *Pending) Overlaps(mm uint32, addr uint64, nr uint32, shift uint8) bool 
 	return false
 }
 
+// OverlapOwner returns an owner with a deferred update of mm overlapping nr
+// pages of 1<<shift bytes at addr, or -1 if there is none.
+func (p *Pending) OverlapOwner(mm uint32, addr uint64, nr uint32, shift uint8) int {
+	if p.total == 0 {
+		return -1
+	}
+	s, e := span(addr, nr, shift)
+	for o, l := range p.lists {
+		for i := range l {
+			if l[i].mm == mm && l[i].start < e && s < l[i].end {
+				return o
+			}
+		}
+	}
+	return -1
+}
+
 // OverlapsOwner is Overlaps restricted to one owner's entries.
 func (p *Pending) OverlapsOwner(owner int, mm uint32, addr uint64, nr uint32, shift uint8) bool {
 	if owner < 0 || owner >= len(p.lists) {

@@ -27,21 +27,6 @@ type Config struct {
 	KeepDists bool
 }
 
-// SectionScopedArches names the backends whose batch belongs to one section
-// rather than to the CPU or task: s390's proposed lazy mode caches the one
-// page table the section's walker changes, set at the section's first update
-// (KERNEL.md 3, s390). A backend may also say so by implementing
-// interface{ SectionScoped() bool }.
-var SectionScopedArches = map[string]bool{"s390": true}
-
-// SectionScoped reports whether be's batch belongs to one section.
-func SectionScoped(be arch.Backend) bool {
-	if s, ok := be.(interface{ SectionScoped() bool }); ok {
-		return s.SectionScoped()
-	}
-	return SectionScopedArches[be.Name()]
-}
-
 // lookahead bounds how far the engine reads ahead for the next event of a CPU
 // when it checks whether an API call is followed by a mid=1 switch.
 const lookahead = 256
@@ -78,7 +63,10 @@ type Engine struct {
 	stats *arch.Stats
 	obs   Observer
 	ideal bool
-	rearm bool // ideal re-enters the arch's lazy mode at each outermost enable
+	// Under ideal: drain one Pending owner (nil: FlushAll), and whether the
+	// arch's enter disables preemption (flush before a switch).
+	flushOwner arch.OwnerFlusher
+	preemptOff bool
 
 	cpus  []cpuState
 	tasks []taskState
@@ -126,16 +114,25 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	cfg.Arch = be.Name()
+	ls := cfg.Strategy
+	if ls == lazymmu.Ideal {
+		// ideal runs the 7.0 generic layer and drops the flushes it does
+		// not need (see docs/replay.md, "ideal").
+		ls = lazymmu.Upstream
+	}
 	e := &Engine{
 		cfg:   cfg,
 		be:    be,
-		layer: newLayer(cfg.Strategy, be.Rules()),
+		layer: newLayer(ls, be.Rules()),
 		pend:  be.Pending(),
 		stats: be.Stats(),
 		obs:   cfg.Observer,
 		ideal: cfg.Strategy == lazymmu.Ideal,
-		rearm: SectionScoped(be),
 		pids:  make(map[uint32]int32),
+	}
+	e.flushOwner, _ = be.(arch.OwnerFlusher)
+	if p, ok := be.(arch.PreemptOff); ok {
+		e.preemptOff = p.PreemptOffInSection()
 	}
 	e.pend.OnDrain = e.onDrain
 	return e, nil
@@ -384,15 +381,9 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 		// The CPU's first event, or a task change without a switch event
 		// (recorded traces may miss sched_switch): the event's pid runs now.
 		if c.task >= 0 {
-			if e.ideal {
-				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
-			}
 			e.tasks[c.task].clock = c.cx.Now
 		}
 		e.switchIn(c, e.task(ev.PID))
-		if e.ideal {
-			e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
-		}
 		e.release(ev.CPU, c, c.task)
 	}
 	t := c.task
@@ -448,19 +439,17 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 	if !inIRQ && call == lazymmu.Enable {
 		if ts.depth == 0 {
 			ts.secStart = c.cx.Now
-			if e.ideal && e.rearm {
-				// The arch's batch belongs to a section (s390: the page
-				// table the section walks): ideal re-arms it as the
-				// kernel's outermost enable would, writing back the last.
-				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
-				e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
-			}
 		}
 		ts.depth++
 	}
 	cb, v := e.layer.Do(&ts.st, call, inIRQ)
+	if e.ideal && cb == lazymmu.CbFlush {
+		// A nested disable's flush: ideal flushes only where an access
+		// or the arch needs it.
+		cb = lazymmu.CbNone
+	}
 	if cb != lazymmu.CbNone {
-		if e.nextMidSwitch(ev.CPU) {
+		if !e.ideal && e.nextMidSwitch(ev.CPU) {
 			// Preempted between the counter update and the callback: the
 			// callback runs when the task next runs (KERNEL.md 3, Xen PV).
 			ts.held = cb
@@ -491,7 +480,20 @@ func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
 	}
 	if e.ideal {
 		ctx := e.ctx(c, e.layer.Active(&e.tasks[c.task].st, c.irq > 0))
-		e.cost(c, e.be.FlushAll(ctx))
+		if e.flushOwner == nil {
+			e.cost(c, e.be.FlushAll(ctx))
+		} else {
+			// Drain only the owners whose deferred updates the access
+			// needs; each drain ends that owner's batch as the arch does.
+			for o := e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0); o >= 0; o = e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0) {
+				n := e.pend.Total()
+				e.cost(c, e.flushOwner.FlushOwner(ctx, o))
+				if e.pend.Total() == n {
+					e.cost(c, e.be.FlushAll(ctx)) // the owner's drain did not help: never loop
+					break
+				}
+			}
+		}
 		e.oracleFlushes++
 		if e.obs != nil {
 			e.step.OracleFlush = true
@@ -514,22 +516,24 @@ func (e *Engine) doSwitch(ev *traces.Event, c *cpuState) {
 	next := e.task(uint32(ev.Arg))
 	nextPID := e.tasks[next].pid
 	outLazy, nextLazy := e.layer.Active(&e.tasks[out].st, inIRQ), e.layer.Active(&e.tasks[next].st, inIRQ)
-	if e.ideal {
-		// ideal keeps the arch in lazy mode while a task runs: it leaves
-		// before the switch (no arch lets a batch cross one: KERNEL.md 3)
-		// and enters again after it.
-		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbLeave, false))
-		outLazy, nextLazy = false, false
+	if e.ideal && outLazy && e.preemptOff {
+		// The arch's enter disabled preemption (KERNEL.md 3: powerpc,
+		// sparc64, s390): a kernel preempted here must first end the batch.
+		// Other arches do at the switch what they do for every strategy
+		// (arm64's __switch_to dsb, Xen's switch-out leave and switch-in
+		// enter). Having ended its batch, ideal is not preempted inside a
+		// section: the arch's preempted-in-section is not counted.
+		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbFlush, true))
 	}
 	ctx := e.ctx(c, outLazy)
 	ns, v := e.be.Switch(ctx, int(next), nextPID, nextLazy)
+	if e.ideal && e.preemptOff {
+		v &^= lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
+	}
 	e.cost(c, ns)
 	e.addViolations(v)
 	e.tasks[out].clock = c.cx.Now
 	e.switchIn(c, next)
-	if e.ideal {
-		e.addViolations(e.callbackLazy(ev.CPU, c, lazymmu.CbEnter, true))
-	}
 	e.release(ev.CPU, c, next)
 }
 

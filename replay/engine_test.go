@@ -122,20 +122,22 @@ func TestEngineCounts(t *testing.T) {
 		{"nested", lazymmu.Upstream, want{events: 10, updates: 3, batched: 3, enter: 1, leave: 1, flush: 1, hyper: 1, multi: 1, flushes: 2, sections: 1, modeled: 23, tasks: 1}},
 		{"nested", lazymmu.NoFlush, want{events: 10, updates: 3, batched: 3, enter: 1, leave: 1, multi: 1, flushes: 1, sections: 1, stale: 1, modeled: 13, tasks: 1}},
 		{"nested", lazymmu.None, want{events: 10, updates: 3, immediate: 3, hyper: 3, sections: 1, modeled: 30, tasks: 1}},
-		{"nested", lazymmu.Ideal, want{events: 10, updates: 3, batched: 3, enter: 1, hyper: 1, multi: 1, flushes: 2, sections: 1, modeled: 23, tasks: 1}},
+		// ideal drops the nested disable's flush; the access after it
+		// needs the inner update, so the oracle flushes there instead.
+		{"nested", lazymmu.Ideal, want{events: 10, updates: 3, batched: 3, enter: 1, leave: 1, hyper: 1, multi: 1, flushes: 2, sections: 1, modeled: 23, tasks: 1}},
 		{"mid", lazymmu.Upstream, want{events: 6, updates: 1, batched: 1, enter: 1, leave: 1, hyper: 1, flushes: 1, sections: 1, modeled: 11, tasks: 2,
 			violations: map[string]uint64{"nested-enter": 1}}},
 		{"preempt", lazymmu.Upstream, want{events: 7, updates: 3, batched: 2, immediate: 1, enter: 1, leave: 1, hyper: 3, flushes: 2, sections: 1, modeled: 32, tasks: 2}},
-		// ideal keeps the arch in lazy mode while a task runs and leaves it
-		// around each switch.
-		{"preempt", lazymmu.Ideal, want{events: 7, updates: 3, batched: 3, enter: 3, leave: 2, hyper: 3, flushes: 3, sections: 1, modeled: 33, tasks: 2}},
+		// ideal does at a switch what the arch does (the fake does nothing
+		// and does not disable preemption), so here it is upstream.
+		{"preempt", lazymmu.Ideal, want{events: 7, updates: 3, batched: 2, immediate: 1, enter: 1, leave: 1, hyper: 3, flushes: 2, sections: 1, modeled: 32, tasks: 2}},
 		{"irq", lazymmu.Upstream, want{events: 8, updates: 2, batched: 1, immediate: 1, enter: 1, leave: 1, hyper: 2, flushes: 1, sections: 1, modeled: 21, tasks: 1}},
 		{"unbalanced", lazymmu.Upstream, want{events: 8, updates: 4, batched: 2, immediate: 2, enter: 2, leave: 1, hyper: 2, multi: 1, flushes: 1, tlb: 1, modeled: 32, tasks: 3,
 			violations: map[string]uint64{"unbalanced-at-end": 2}}},
 		{"batch", lazymmu.Upstream, want{events: 9, updates: 6, batched: 6, enter: 1, leave: 1, multi: 2, flushes: 2, sections: 1, stale: 1, modeled: 26, tasks: 1}},
 		// ideal pays one flush more than upstream here: upstream leaves the
 		// access inside the section stale, ideal must not.
-		{"batch", lazymmu.Ideal, want{events: 9, updates: 6, batched: 6, enter: 1, hyper: 2, multi: 1, flushes: 3, sections: 1, modeled: 36, tasks: 1}},
+		{"batch", lazymmu.Ideal, want{events: 9, updates: 6, batched: 6, enter: 1, leave: 1, hyper: 2, multi: 1, flushes: 3, sections: 1, modeled: 36, tasks: 1}},
 	} {
 		t.Run(c.trace+"/"+c.s.String(), func(t *testing.T) {
 			r := run(t, c.s, traceTable[c.trace], nil)
@@ -212,9 +214,16 @@ func TestOracleNestedNoflush(t *testing.T) {
 	}
 }
 
-// ideal leaves no hazard and makes no more arch flush operations (drains of a
-// batch, plus updates done at once, each a flush of its own) than any
-// strategy that leaves no hazard either.
+// ideal leaves no hazard and makes no more drains, no more arch flush
+// operations (drains of a batch, plus updates done at once, each a flush of
+// its own) and no more modeled time than any strategy that leaves no hazard
+// either (none only on the operations: it never drains).
+//
+// The exceptions (docs/replay.md, "ideal", limits): flat's inner leave turns
+// batching off for the rest of the outer section (nested), and flat makes
+// the irq trace's outer update at once; each time ideal batches one update
+// alone, so its drain (hypercall) and the batch overhead cost one flush and
+// 1 ns more than flat's immediate update. The figures must match exactly.
 func TestIdealIsLowerBound(t *testing.T) {
 	for name, text := range traceTable {
 		ideal := run(t, lazymmu.Ideal, text, nil)
@@ -229,8 +238,32 @@ func TestIdealIsLowerBound(t *testing.T) {
 			if ideal.Flushes+ideal.Immediate > r.Flushes+r.Immediate {
 				t.Errorf("%s: ideal flushes %d > %s's %d (+%d immediate)", name, ideal.Flushes, s, r.Flushes, r.Immediate)
 			}
+			if s == lazymmu.None {
+				continue // it never drains: flushes 0 and no batch overhead by definition
+			}
+			if ex, ok := idealExceptions[name+"/"+s.String()]; ok {
+				// A batch of one that the other strategy does at once.
+				got := idealException{ideal.Flushes, r.Flushes, ideal.ModeledNs, r.ModeledNs}
+				if got != ex {
+					t.Errorf("%s/%s: exception figures %+v, table says %+v", name, s, got, ex)
+				}
+				continue
+			}
+			if ideal.Flushes > r.Flushes || ideal.ModeledNs > r.ModeledNs {
+				t.Errorf("%s: ideal flushes %d, modeled %g > %s's %d, %g", name, ideal.Flushes, ideal.ModeledNs, s, r.Flushes, r.ModeledNs)
+			}
 		}
 	}
+}
+
+type idealException struct {
+	idealFlushes, otherFlushes uint64
+	idealNs, otherNs           float64
+}
+
+var idealExceptions = map[string]idealException{
+	"nested/flat": {2, 1, 23, 22},
+	"irq/flat":    {1, 0, 21, 20},
 }
 
 func TestJSONKeys(t *testing.T) {

@@ -22,8 +22,8 @@ type Observer interface {
 
 // MaxStepCallbacks bounds the arch callbacks one event can cause: an API call's
 // own callback, one held back by a mid=1 context switch and released when the
-// task runs again, and under ideal a leave and an enter around a task change
-// plus a leave and an enter re-arming a section-scoped arch (s390).
+// task runs again, and under ideal a flush before a switch (arches whose
+// enter disables preemption); 4 leaves room.
 const MaxStepCallbacks = 4
 
 // HazardSet is a set of hazards, one bit each (HazardStale, HazardTLB).

@@ -165,3 +165,47 @@ func TestTemplateLoads(t *testing.T) {
 		t.Errorf("Values with override = %v", v)
 	}
 }
+
+// FlushOwner drains exactly the owner it names: two owners (CPUs 0 and 1,
+// tasks 0 and 1 on arm64) each defer one update in a section; draining owner
+// 1 leaves owner 0's update deferred and counts one flush.
+func TestFlushOwner(t *testing.T) {
+	for _, name := range arch.Names() {
+		b, err := arch.New(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		of, ok := b.(arch.OwnerFlusher)
+		if !ok {
+			if name != "x86" { // native x86 defers nothing
+				t.Errorf("%s defers updates but has no FlushOwner", name)
+			}
+			continue
+		}
+		for o := 0; o < 2; o++ {
+			c := &arch.Ctx{CPU: o, Task: o, PID: uint32(o + 1), Lazy: true}
+			b.Enter(c)
+			// A valid kernel set with an old valid entry, a user modify:
+			// one of them is deferred on every backend that defers.
+			b.Update(c, &traces.Event{Op: traces.OpSet, Addr: 0xffff000000001000 + uint64(o)<<21, Nr: 1, Flags: traces.FlagValid | traces.FlagWas})
+			b.Update(c, &traces.Event{Op: traces.OpModify, MM: 1, Addr: 0x1000 + uint64(o)<<21, Nr: 1, Flags: traces.FlagValid | traces.FlagWas})
+		}
+		p := b.Pending()
+		n0, n1 := p.Len(0), p.Len(1)
+		if n0 == 0 || n1 == 0 {
+			t.Errorf("%s: deferred %d and %d updates, want some on each owner", name, n0, n1)
+			continue
+		}
+		f := b.Stats().Flushes
+		of.FlushOwner(&arch.Ctx{CPU: 0, Task: 0, PID: 1, Lazy: true}, 1)
+		if p.Len(0) != n0 || p.Len(1) != 0 || b.Stats().Flushes != f+1 {
+			t.Errorf("%s: after FlushOwner(1) owners hold %d and %d (want %d and 0), flushes +%d (want +1)", name, p.Len(0), p.Len(1), n0, b.Stats().Flushes-f)
+		}
+		if o := p.OverlapOwner(1, 0x1000, 1, 12); o != 0 && p.OverlapOwner(0, 0xffff000000001000, 1, 12) != 0 {
+			t.Errorf("%s: OverlapOwner finds %d, want owner 0", name, o)
+		}
+		if o := p.OverlapOwner(1, 0x1000+1<<21, 1, 12); o != -1 {
+			t.Errorf("%s: OverlapOwner of a drained update = %d, want -1", name, o)
+		}
+	}
+}

@@ -234,6 +234,18 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 	return 0, 0
 }
 
+// FlushOwner makes only task owner's deferred writes take effect: one
+// barrier pair if its pending flag is set (the ideal strategy's on-demand
+// flush of the one task an access needs).
+func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
+	if owner < 0 || owner >= len(b.pending) || !b.pending[owner] {
+		return 0
+	}
+	cc := *c
+	cc.Task = owner
+	return b.flush(&cc)
+}
+
 // FlushAll makes every task's deferred writes take effect: one barrier pair
 // for each task whose pending flag is set.
 func (b *Backend) FlushAll(c *arch.Ctx) float64 {

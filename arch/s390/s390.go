@@ -304,6 +304,19 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 	return 0, 0
 }
 
+// FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand
+// flush of the one batch an access needs); it counts like the arch's flush.
+func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
+	if owner < 0 || owner >= len(b.cpus) {
+		return 0
+	}
+	return b.writeBack(&b.cpus[owner], owner, c.Now)
+}
+
+// PreemptOffInSection: enter disables preemption, so no batch may cross a
+// context switch (the ideal strategy flushes before one).
+func (b *Backend) PreemptOffInSection() bool { return true }
+
 // FlushAll writes back every CPU's cache.
 func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 	ns := 0.0

@@ -383,6 +383,15 @@ func (b *Backend) updatesFlag(task int) *bool {
 	return &b.updates[task]
 }
 
+// FlushOwner sends only CPU owner's multicall buffer (the ideal strategy's
+// on-demand flush of the one batch an access needs).
+func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
+	if owner < 0 || owner >= len(b.cpus) {
+		return 0
+	}
+	return b.mcFlush(owner, c.Now)
+}
+
 // FlushAll flushes every CPU's buffer (lazy modes unchanged).
 func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 	ns := 0.0
