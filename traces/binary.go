@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
+	"runtime"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -217,19 +219,70 @@ func nextAddr(addr uint64, nr uint32, shift uint8) uint64 {
 	return addr + uint64(nr)<<(shift&63)
 }
 
-// BinaryWriter writes the binary format. It keeps the encoded records in
-// memory and writes the whole trace at Close, because the header holds the
-// event count, the checksum and the string table (about 3 bytes per event).
+// BinaryWriter writes the binary format in bounded memory. The header and the
+// string table come before the records but are known only at the end (event
+// count, checksum, strings met), so the writer encodes records into a buffer
+// of at most spillAt bytes; when that fills, the buffer goes to a spool file
+// (unlinked at once where the system allows). Close writes the header and
+// the preamble, then copies the spool and the buffer after them. The CRC of
+// the records is kept as they are written and combined with the header's at
+// Close (crc32Combine), so the body is read back only once. Memory is the
+// buffer, the copy buffer, and the string table (bounded by MaxStrings).
 type BinaryWriter struct {
-	w     io.Writer
-	meta  Meta
-	body  []byte
-	strs  []string
-	ids   map[string]uint32
-	count uint64
-	st    codecState
-	ver   int
-	err   error
+	w        io.Writer
+	meta     Meta
+	body     []byte // records not yet spilled
+	spool    *os.File
+	spoolDir string // "" for os.TempDir
+	spoolLen int64  // bytes in spool
+	spoolCRC uint32 // CRC-32C of the spool's bytes
+	strs     []string
+	ids      map[string]uint32
+	count    uint64
+	st       codecState
+	ver      int
+	err      error
+}
+
+// spillAt is the size of BinaryWriter's record buffer: records beyond it go
+// to the spool file. A variable so tests can make it small.
+var spillAt = 1 << 20
+
+// SetSpoolDir sets the directory of the temporary file that holds the records
+// of a trace larger than the in-memory buffer until Close (default
+// os.TempDir(), which may be memory-backed). traces.WriteFile uses the output's
+// directory. Call it before the first Write.
+func (bw *BinaryWriter) SetSpoolDir(dir string) { bw.spoolDir = dir }
+
+// spill moves the buffered records to the spool file.
+func (bw *BinaryWriter) spill() error {
+	if bw.spool == nil {
+		f, err := os.CreateTemp(bw.spoolDir, ".lazybench-spool-*")
+		if err != nil {
+			return fmt.Errorf("traces: spool for binary trace records: %w", err)
+		}
+		if runtime.GOOS != "windows" {
+			// Unlinked now, the file goes away however the writer ends.
+			os.Remove(f.Name())
+		}
+		bw.spool = f
+	}
+	if _, err := bw.spool.Write(bw.body); err != nil {
+		return fmt.Errorf("traces: spool for binary trace records: %w", err)
+	}
+	bw.spoolCRC = crc32.Update(bw.spoolCRC, castagnoli, bw.body)
+	bw.spoolLen += int64(len(bw.body))
+	bw.body = bw.body[:0]
+	return nil
+}
+
+// dropSpool closes and removes the spool file, if any.
+func (bw *BinaryWriter) dropSpool() {
+	if bw.spool != nil {
+		bw.spool.Close()
+		os.Remove(bw.spool.Name()) // already gone where unlinking open files works
+		bw.spool = nil
+	}
 }
 
 // NewBinaryWriter returns a writer of the binary format (BinaryVersion) to w.
@@ -378,6 +431,13 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	}
 	bw.body = b
 	bw.count++
+	if len(b) >= spillAt {
+		if err := bw.spill(); err != nil {
+			bw.err = err
+			bw.dropSpool()
+			return err
+		}
+	}
 	// Update the prediction state exactly as the reader does.
 	st.cpu = e.CPU
 	c.time = e.Time
@@ -420,8 +480,10 @@ func appendString(b []byte, s string) []byte {
 // Close writes the whole trace to the underlying writer. It does not close it.
 func (bw *BinaryWriter) Close() error {
 	if bw.err != nil {
+		bw.dropSpool()
 		return bw.err
 	}
+	defer bw.dropSpool()
 	var pre []byte
 	m := bw.meta
 	pre = appendString(pre, m.Kernel)
@@ -439,19 +501,79 @@ func (bw *BinaryWriter) Close() error {
 	copy(h[:], BinaryMagic)
 	binary.LittleEndian.PutUint16(h[8:], uint16(bw.ver))
 	binary.LittleEndian.PutUint64(h[16:], bw.count)
-	binary.LittleEndian.PutUint64(h[24:], uint64(len(pre)+len(bw.body)))
+	binary.LittleEndian.PutUint64(h[24:], uint64(len(pre))+uint64(bw.spoolLen)+uint64(len(bw.body)))
 	crc := crc32.Update(0, castagnoli, h[:])
 	crc = crc32.Update(crc, castagnoli, pre)
+	crc = crc32Combine(crc, bw.spoolCRC, bw.spoolLen)
 	crc = crc32.Update(crc, castagnoli, bw.body)
 	binary.LittleEndian.PutUint32(h[12:], crc)
-	for _, p := range [][]byte{h[:], pre, bw.body} {
+	fail := func(err error) error {
+		bw.err = err
+		return err
+	}
+	for _, p := range [][]byte{h[:], pre} {
 		if _, err := bw.w.Write(p); err != nil {
-			bw.err = err
-			return err
+			return fail(err)
 		}
+	}
+	if bw.spool != nil {
+		if _, err := bw.spool.Seek(0, io.SeekStart); err != nil {
+			return fail(fmt.Errorf("traces: spool for binary trace records: %w", err))
+		}
+		n, err := io.Copy(bw.w, io.LimitReader(bw.spool, bw.spoolLen))
+		if err != nil {
+			return fail(err)
+		}
+		if n != bw.spoolLen {
+			return fail(fmt.Errorf("traces: spool for binary trace records: read %d of %d bytes", n, bw.spoolLen))
+		}
+	}
+	if _, err := bw.w.Write(bw.body); err != nil {
+		return fail(err)
 	}
 	bw.err = errClosed
 	return nil
+}
+
+// crc32Combine returns the CRC-32C of A followed by B from crcA = CRC(A),
+// crcB = CRC(B) and len(B) (zlib's crc32_combine: crcA times x^(8 lenB)
+// modulo the polynomial, plus crcB; the pre- and post-conditioning cancel).
+func crc32Combine(crcA, crcB uint32, lenB int64) uint32 {
+	if lenB <= 0 {
+		return crcA
+	}
+	// p = x^(8 lenB) mod P, by squaring: x2n holds x^(2^k) for bit k of
+	// 8 lenB, starting at x^8 (bit 3).
+	p := uint32(1) << 31   // x^0 in the reflected representation
+	x2n := uint32(1) << 30 // x^1
+	for range 3 {
+		x2n = crcMulModP(x2n, x2n)
+	}
+	for n := uint64(lenB); n != 0; n >>= 1 {
+		if n&1 != 0 {
+			p = crcMulModP(x2n, p)
+		}
+		x2n = crcMulModP(x2n, x2n)
+	}
+	return crcMulModP(p, crcA) ^ crcB
+}
+
+// crcMulModP multiplies a and b, polynomials over GF(2) in CRC-32C's
+// reflected representation, modulo the Castagnoli polynomial.
+func crcMulModP(a, b uint32) uint32 {
+	const poly = 0x82f63b78 // reflected Castagnoli
+	var p uint32
+	for m := uint32(1) << 31; m != 0; m >>= 1 {
+		if a&m != 0 {
+			p ^= b
+		}
+		if b&1 != 0 {
+			b = b>>1 ^ poly
+		} else {
+			b >>= 1
+		}
+	}
+	return p
 }
 
 var errClosed = fmt.Errorf("traces: writer closed")

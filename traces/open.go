@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/lazybench/lazybench/internal/atomicfile"
@@ -64,8 +65,9 @@ func FormatFromName(path string) Format {
 }
 
 // NewWriter returns a writer of format f to w, with the given metadata. Close
-// the returned writer to finish the trace (the binary format writes everything
-// at Close); it does not close w.
+// the returned writer to finish the trace (the binary format writes its header,
+// preamble and records at Close, spooling large bodies to a temporary file);
+// it does not close w.
 func NewWriter(w io.Writer, f Format, meta Meta) (Writer, error) {
 	switch f {
 	case FormatText:
@@ -99,6 +101,11 @@ func WriteFile(path string, f Format, meta Meta, fill func(w Writer) error) erro
 		w, err := NewWriter(out, f, meta)
 		if err != nil {
 			return err
+		}
+		if sw, ok := w.(interface{ SetSpoolDir(string) }); ok {
+			// Large binary traces spool their records next to the output
+			// (os.TempDir may be in memory).
+			sw.SetSpoolDir(filepath.Dir(path))
 		}
 		if err := fill(w); err != nil {
 			return err
