@@ -254,9 +254,17 @@ func (r *sliceReader) Next() bool {
 	return true
 }
 func (r *sliceReader) Event() *traces.Event { return &r.ev[r.i-1] }
-func (r *sliceReader) Err() error           { return nil }
-func (r *sliceReader) Meta() traces.Meta    { return traces.Meta{} }
-func (r *sliceReader) Strings() []string    { return []string{""} }
+
+// Block hands out the rest of the events at once (replay.BlockReader): the
+// engine reads them in place, as it does a binary reader's blocks.
+func (r *sliceReader) Block() []traces.Event {
+	b := r.ev[r.i:]
+	r.i = len(r.ev)
+	return b
+}
+func (r *sliceReader) Err() error        { return nil }
+func (r *sliceReader) Meta() traces.Meta { return traces.Meta{} }
+func (r *sliceReader) Strings() []string { return []string{""} }
 
 // BenchmarkDecode decodes BenchmarkEngine's trace without replaying it.
 func BenchmarkDecode(b *testing.B) {

@@ -111,12 +111,19 @@ func (d *Dist) Quantiles() Quantiles {
 	if d.sorted || len(d.samples) < 64 {
 		return Quantiles{P50: d.Percentile(0.5), P90: d.Percentile(0.9), P99: d.Percentile(0.99), Max: d.Max()}
 	}
+	// Select the order statistics left to right, each in what lies right
+	// of the last: after selectNth(s, i), s[i+1:] holds exactly the larger
+	// ones, so the next selection (and the min that gives the next order
+	// statistic) only looks there. Order statistics do not depend on how
+	// they are found: the values are those of a full sort.
 	s := d.samples
+	from := 0 // every element left of from is no larger than any right of it
 	q := func(p float64) float64 {
 		h := float64(len(s)-1) * p
 		lo := math.Floor(h)
 		i := int(lo)
-		a := selectNth(s, i)
+		a := selectNth(s[from:], i-from)
+		from = i
 		if i >= len(s)-1 || h == lo {
 			return a
 		}
@@ -124,11 +131,10 @@ func (d *Dist) Quantiles() Quantiles {
 		b := slices.Min(s[i+1:])
 		return a + (h-lo)*(b-a)
 	}
-	// Each selection is correct whatever order the previous one left.
 	r := Quantiles{Max: d.max}
-	r.P99 = q(0.99)
-	r.P90 = q(0.9)
 	r.P50 = q(0.5)
+	r.P90 = q(0.9)
+	r.P99 = q(0.99)
 	return r
 }
 

@@ -43,6 +43,7 @@ type cpuState struct {
 
 type taskState struct {
 	st       lazymmu.State
+	active   bool // Layer.Active(&st, false), kept current after every Do
 	pid      uint32
 	clock    float64 // the task's modeled time when it last ran
 	secStart float64 // CPU clock at its outermost enable
@@ -72,13 +73,15 @@ type Engine struct {
 	tasks []taskState
 	pids  map[uint32]int32
 
-	r     traces.Reader
-	br    *traces.BinaryReader // r, when it is one
-	eof   bool
-	ring  [lookahead]traces.Event
-	rhead int
-	rlen  int
-	cur   traces.Event
+	// The input: events are replayed from win (a block the reader hands
+	// out, or own), win[wi] being the next one.
+	r   traces.Reader
+	blk BlockReader // r, when it hands out blocks
+	win []traces.Event
+	wi  int
+	own []traces.Event // the engine's buffer: a reader without blocks, or a lookahead past a block's end
+	eof bool
+	cur traces.Event
 
 	events        uint64
 	updates       uint64
@@ -172,7 +175,8 @@ func (e *Engine) reset() {
 	e.cpus = e.cpus[:0] // cpu() rebuilds each entry
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
-	e.r, e.br, e.eof, e.rhead, e.rlen = nil, nil, false, 0, 0
+	e.r, e.blk, e.win, e.wi, e.eof = nil, nil, nil, 0, false
+	e.own = e.own[:0]
 	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
 	e.modeled, e.work = 0, 0
 	e.callbacks = Callbacks{}
@@ -183,55 +187,86 @@ func (e *Engine) reset() {
 	e.end = EndInfo{}
 }
 
-// next returns the next input event, from the lookahead ring first.
-func (e *Engine) next() *traces.Event {
-	if e.rlen > 0 {
-		e.cur = e.ring[e.rhead]
-		e.rhead = (e.rhead + 1) % lookahead
-		e.rlen--
-		return &e.cur
-	}
-	if e.eof {
-		return nil
-	}
-	if br := e.br; br != nil {
-		// The common case, a binary trace: direct calls, no interface dispatch.
-		if !br.Next() {
-			e.eof = true
-			return nil
-		}
-		return br.Event()
-	}
-	if !e.r.Next() {
-		e.eof = true
-		return nil
-	}
-	return e.r.Event()
+// BlockReader is a traces.Reader that can also hand out its events a block
+// at a time (traces.BinaryReader): the engine then reads them in place. The
+// slice is valid until the next call; nil means the end (or an error, see
+// Err). Next and Event are not used once Block has been.
+type BlockReader interface {
+	Block() []traces.Event
 }
 
-// nextMidSwitch reports whether the next event on cpu is a switch with mid=1,
-// reading ahead at most lookahead events. ev is the event being applied; it
-// is copied first if it lives in the reader.
-func (e *Engine) nextMidSwitch(cpu uint32) bool {
-	for i := 0; i < e.rlen; i++ {
-		x := &e.ring[(e.rhead+i)%lookahead]
-		if x.CPU == cpu {
-			return x.Op == traces.OpSwitch && x.Flags&traces.FlagMid != 0
-		}
+// ownChunk is how many events the engine copies at a time from a reader
+// that has no blocks.
+const ownChunk = 256
+
+// fill makes win the next events; false at the end of the input.
+func (e *Engine) fill() bool {
+	if e.eof {
+		return false
 	}
-	for e.rlen < lookahead && !e.eof {
-		if !e.r.Next() {
+	if e.blk != nil {
+		b := e.blk.Block()
+		if len(b) == 0 {
 			e.eof = true
 			return false
 		}
-		x := &e.ring[(e.rhead+e.rlen)%lookahead]
-		*x = *e.r.Event()
-		e.rlen++
-		if x.CPU == cpu {
-			return x.Op == traces.OpSwitch && x.Flags&traces.FlagMid != 0
+		e.win, e.wi = b, 0
+		return true
+	}
+	e.own = e.own[:0]
+	if !e.readOwn() {
+		return false
+	}
+	e.win, e.wi = e.own, 0
+	return true
+}
+
+// readOwn appends up to ownChunk events of a reader without blocks to own
+// (a block, with one) and reports whether it got any.
+func (e *Engine) readOwn() bool {
+	if e.blk != nil {
+		b := e.blk.Block()
+		if len(b) == 0 {
+			e.eof = true
+			return false
+		}
+		e.own = append(e.own, b...)
+		return true
+	}
+	n := len(e.own)
+	for len(e.own)-n < ownChunk {
+		if !e.r.Next() {
+			e.eof = true
+			break
+		}
+		e.own = append(e.own, *e.r.Event())
+	}
+	return len(e.own) > n
+}
+
+// nextMidSwitch reports whether the next event on cpu is a switch with mid=1,
+// reading ahead at most lookahead events. The event being applied must not
+// live in win (it is in e.cur): reading ahead past win's end replaces win.
+func (e *Engine) nextMidSwitch(cpu uint32) bool {
+	n := 0
+	for {
+		for ; n < lookahead && e.wi+n < len(e.win); n++ {
+			if x := &e.win[e.wi+n]; x.CPU == cpu {
+				return x.Op == traces.OpSwitch && x.Flags&traces.FlagMid != 0
+			}
+		}
+		if n >= lookahead || e.eof {
+			return false
+		}
+		// win ends first: keep its rest in own, and append what follows.
+		e.own = append(e.own[:0], e.win[e.wi:]...)
+		e.win, e.wi = e.own, 0
+		more := e.readOwn()
+		e.win = e.own
+		if !more {
+			return false
 		}
 	}
-	return false
 }
 
 // task returns the dense index of pid, adding a task in State zero if new.
@@ -241,7 +276,9 @@ func (e *Engine) task(pid uint32) int32 {
 	}
 	t := int32(len(e.tasks))
 	e.pids[pid] = t
-	e.tasks = append(e.tasks, taskState{pid: pid})
+	ts := taskState{pid: pid}
+	ts.active = e.layer.Active(&ts.st, false)
+	e.tasks = append(e.tasks, ts)
 	return t
 }
 
@@ -250,28 +287,42 @@ func (e *Engine) task(pid uint32) int32 {
 func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.reset()
 	e.r = r
-	e.br, _ = r.(*traces.BinaryReader)
+	e.blk, _ = r.(BlockReader)
 	var idx int64
-	for {
-		ev := e.next()
-		if ev == nil {
-			break
-		}
-		if ev.CPU >= traces.MaxCPUs {
-			return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
-		}
-		if ev.Op.IsAPI() {
-			// The lookahead for a mid=1 switch may advance the reader:
-			// keep this event in e.cur.
-			if ev != &e.cur {
+	fast := e.obs == nil
+	for e.fill() {
+		for e.wi < len(e.win) {
+			ev := &e.win[e.wi]
+			e.wi++
+			if ev.Op.IsUpdate() && fast && int(ev.CPU) < len(e.cpus) {
+				// The common case, an update by the CPU's current task
+				// without an observer: what apply does, without its call.
+				if c := &e.cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
+					c.cx.Lazy = c.irq == 0 && e.tasks[c.task].active
+					ns := e.be.Update(&c.cx, ev)
+					c.cx.Now += ns
+					e.modeled += ns
+					e.events++
+					e.updates++
+					idx++
+					continue
+				}
+			}
+			if ev.CPU >= traces.MaxCPUs {
+				e.r, e.blk, e.win = nil, nil, nil
+				return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
+			}
+			if ev.Op.IsAPI() {
+				// The lookahead for a mid=1 switch may replace win:
+				// keep this event in e.cur.
 				e.cur = *ev
 				ev = &e.cur
 			}
+			e.apply(idx, ev)
+			idx++
 		}
-		e.apply(idx, ev)
-		idx++
 	}
-	e.r, e.br = nil, nil
+	e.r, e.blk, e.win = nil, nil, nil
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
@@ -327,7 +378,7 @@ func (e *Engine) cost(c *cpuState, ns float64) {
 // callback makes the arch callback cb for task t current on CPU n and
 // returns the violations the backend reported (not yet counted).
 func (e *Engine) callback(n uint32, c *cpuState, t int32, cb lazymmu.Callback) lazymmu.ViolationSet {
-	return e.callbackLazy(n, c, cb, e.layer.Active(&e.tasks[t].st, c.irq > 0))
+	return e.callbackLazy(n, c, cb, c.irq == 0 && e.tasks[t].active)
 }
 
 // callbackLazy makes the arch callback cb on CPU n with Ctx.Lazy = lazy.
@@ -390,7 +441,7 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 
 	switch op := ev.Op; {
 	case op.IsUpdate():
-		ctx := e.ctx(c, e.layer.Active(&e.tasks[t].st, c.irq > 0))
+		ctx := e.ctx(c, c.irq == 0 && e.tasks[t].active)
 		e.cost(c, e.be.Update(ctx, ev))
 		e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
 	case op.IsAPI():
@@ -424,7 +475,7 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 			s.InIRQ = c.irq > 1
 		}
 		ts := &e.tasks[c.task]
-		s.Active = e.layer.Active(&ts.st, c.irq > 0)
+		s.Active = c.irq == 0 && ts.active
 		s.Enable, s.Pause, s.Depth = ts.st.Enable(), ts.st.Pause(), int(ts.depth)
 		s.Clock = c.cx.Now
 		s.Pending = e.pend.Total()
@@ -443,6 +494,7 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 		ts.depth++
 	}
 	cb, v := e.layer.Do(&ts.st, call, inIRQ)
+	ts.active = e.layer.Active(&ts.st, false)
 	if e.ideal && cb == lazymmu.CbFlush {
 		// A nested disable's flush: ideal flushes only where an access
 		// or the arch needs it.
@@ -479,7 +531,7 @@ func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
 		return
 	}
 	if e.ideal {
-		ctx := e.ctx(c, e.layer.Active(&e.tasks[c.task].st, c.irq > 0))
+		ctx := e.ctx(c, c.irq == 0 && e.tasks[c.task].active)
 		if e.flushOwner == nil {
 			e.cost(c, e.be.FlushAll(ctx))
 		} else {
@@ -515,7 +567,7 @@ func (e *Engine) doSwitch(ev *traces.Event, c *cpuState) {
 	inIRQ := c.irq > 0
 	next := e.task(uint32(ev.Arg))
 	nextPID := e.tasks[next].pid
-	outLazy, nextLazy := e.layer.Active(&e.tasks[out].st, inIRQ), e.layer.Active(&e.tasks[next].st, inIRQ)
+	outLazy, nextLazy := !inIRQ && e.tasks[out].active, !inIRQ && e.tasks[next].active
 	if e.ideal && outLazy && e.preemptOff {
 		// The arch's enter disabled preemption (KERNEL.md 3: powerpc,
 		// sparc64, s390): a kernel preempted here must first end the batch.

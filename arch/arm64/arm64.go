@@ -189,12 +189,12 @@ func (b *Backend) Flush(c *arch.Ctx) float64 {
 // ptep_modify_prot_commit (set_pte_at). ptep_get_and_clear (xchg) and
 // ptep_set_wrprotect (cmpxchg loop) issue no barrier pair.
 func needsBarrier(e *traces.Event) bool {
-	switch e.Op {
-	case traces.OpSet, traces.OpClear, traces.OpModify:
-		return e.Kernel() && e.Valid()
-	}
-	return false
+	return barrierOp[uint8(e.Op)] && e.MM == 0 && e.Flags&traces.FlagValid != 0
 }
+
+// barrierOp marks the ops of needsBarrier (a table of every uint8, so the
+// lookup needs no bounds check).
+var barrierOp = [256]bool{traces.OpSet: true, traces.OpClear: true, traces.OpModify: true}
 
 // Update is one PTE update. A set of nr pages is one set_ptes call: nr
 // stores and one queue_pte_barriers at the end (__set_ptes_anysz).
