@@ -53,6 +53,16 @@ func (d *Dist) Add(v float64) {
 	}
 }
 
+// addDeferred adds a deferral time; a drain by another CPU whose clock is
+// behind gives a negative one, which counts 0 (no deferral). It is the
+// engine's Pending.OnDrain.
+func (d *Dist) addDeferred(ns float64) {
+	if ns < 0 {
+		ns = 0
+	}
+	d.Add(ns)
+}
+
 // Reset empties d, keeping its capacity.
 func (d *Dist) Reset() { *d = Dist{samples: d.samples[:0]} }
 

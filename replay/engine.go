@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/arch/arm64"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
 )
@@ -68,6 +69,12 @@ type Engine struct {
 	// arch's enter disables preemption (flush before a switch).
 	flushOwner arch.OwnerFlusher
 	preemptOff bool
+	// arm64 is be when it is the arm64 backend: the update fast path calls
+	// it directly (the benchmark's arch; an interface call costs as much
+	// as the rest of the path).
+	arm64 *arm64.Backend
+	// onDrain is Pending.OnDrain: deferred.addDeferred.
+	onDrain func(float64)
 
 	cpus  []cpuState
 	tasks []taskState
@@ -134,9 +141,11 @@ func New(cfg Config) (*Engine, error) {
 		pids:  make(map[uint32]int32),
 	}
 	e.flushOwner, _ = be.(arch.OwnerFlusher)
+	e.arm64, _ = be.(*arm64.Backend)
 	if p, ok := be.(arch.PreemptOff); ok {
 		e.preemptOff = p.PreemptOffInSection()
 	}
+	e.onDrain = e.deferred.addDeferred // bound once: a method value allocates
 	e.pend.OnDrain = e.onDrain
 	return e, nil
 }
@@ -158,13 +167,6 @@ func (e *Engine) SetTrace(name string) { e.cfg.Trace = name }
 
 // SetObserver replaces the observer (nil for none).
 func (e *Engine) SetObserver(o Observer) { e.obs = o; e.cfg.Observer = o }
-
-func (e *Engine) onDrain(ns float64) {
-	if ns < 0 {
-		ns = 0 // drained from another CPU whose clock is behind: no deferral
-	}
-	e.deferred.Add(ns)
-}
 
 // reset returns the engine to its state before any event.
 func (e *Engine) reset() {
@@ -299,7 +301,12 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 				// without an observer: what apply does, without its call.
 				if c := &e.cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
 					c.cx.Lazy = c.irq == 0 && e.tasks[c.task].active
-					ns := e.be.Update(&c.cx, ev)
+					var ns float64
+					if e.arm64 != nil {
+						ns = e.arm64.Update(&c.cx, ev)
+					} else {
+						ns = e.be.Update(&c.cx, ev)
+					}
 					c.cx.Now += ns
 					e.modeled += ns
 					e.events++
