@@ -23,6 +23,10 @@ type Dist struct {
 	max     float64
 	rng     uint64
 	sorted  bool
+	// hist and scratch are Quantiles' working memory for large sample
+	// sets, kept across Reset.
+	hist    *[1 << 16]uint32
+	scratch []float64
 }
 
 // Add records one sample.
@@ -64,7 +68,7 @@ func (d *Dist) addDeferred(ns float64) {
 }
 
 // Reset empties d, keeping its capacity.
-func (d *Dist) Reset() { *d = Dist{samples: d.samples[:0]} }
+func (d *Dist) Reset() { *d = Dist{samples: d.samples[:0], hist: d.hist, scratch: d.scratch[:0]} }
 
 // Count returns the number of samples added.
 func (d *Dist) Count() uint64 { return d.n }
@@ -127,6 +131,9 @@ func (d *Dist) Quantiles() Quantiles {
 	// statistic) only looks there. Order statistics do not depend on how
 	// they are found: the values are those of a full sort.
 	s := d.samples
+	if len(s) >= radixMin {
+		return d.radixQuantiles()
+	}
 	from := 0 // every element left of from is no larger than any right of it
 	q := func(p float64) float64 {
 		h := float64(len(s)-1) * p
@@ -145,6 +152,82 @@ func (d *Dist) Quantiles() Quantiles {
 	r.P50 = q(0.5)
 	r.P90 = q(0.9)
 	r.P99 = q(0.99)
+	return r
+}
+
+// radixMin is the sample count from which Quantiles buckets the samples by
+// their top 16 key bits first (two linear passes) and selects only inside
+// the buckets that hold the wanted order statistics.
+const radixMin = 1 << 14
+
+// sortKey maps a float64 to a uint64 with the same order (negative values
+// below positive ones).
+func sortKey(v float64) uint64 {
+	b := math.Float64bits(v)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// radixQuantiles is Quantiles for a large unsorted sample set: one pass
+// counts the samples per bucket of the top 16 bits of sortKey, which names
+// the bucket of each wanted order statistic (ranks i and i+1 for p50, p90,
+// p99) and its rank inside; each such bucket is gathered and selected in.
+// The values are the same order statistics as a full sort gives.
+func (d *Dist) radixQuantiles() Quantiles {
+	s := d.samples
+	if d.hist == nil {
+		d.hist = new([1 << 16]uint32)
+	}
+	h := d.hist
+	clear(h[:])
+	for _, v := range s {
+		h[sortKey(v)>>48]++
+	}
+	ps := [3]float64{0.5, 0.9, 0.99}
+	var ranks [6]int // ascending: lo and lo+1 of each p
+	var frac [3]float64
+	for j, p := range ps {
+		x := float64(len(s)-1) * p
+		lo := math.Floor(x)
+		ranks[2*j] = int(lo)
+		ranks[2*j+1] = min(int(lo)+1, len(s)-1)
+		frac[j] = x - lo
+	}
+	var stat [6]float64
+	j := 0
+	below := 0 // samples in the buckets before b
+	for b := 0; b < len(h) && j < len(ranks); b++ {
+		n := int(h[b])
+		if ranks[j] >= below+n {
+			below += n
+			continue
+		}
+		// Bucket b holds ranks[j] and maybe the next ones.
+		g := d.scratch[:0]
+		for _, v := range s {
+			if int(sortKey(v)>>48) == b {
+				g = append(g, v)
+			}
+		}
+		d.scratch = g
+		for j < len(ranks) && ranks[j] < below+n {
+			stat[j] = selectNth(g, ranks[j]-below)
+			j++
+		}
+		below += n
+	}
+	r := Quantiles{Max: d.max}
+	out := [3]*float64{&r.P50, &r.P90, &r.P99}
+	for k := range ps {
+		a, b := stat[2*k], stat[2*k+1]
+		if frac[k] == 0 {
+			*out[k] = a
+		} else {
+			*out[k] = a + frac[k]*(b-a)
+		}
+	}
 	return r
 }
 

@@ -35,8 +35,9 @@ func TestDistQuantilesAndReservoir(t *testing.T) {
 	}
 }
 
-// Quantiles by selection equal Percentile by sorting, on data with ties,
-// sorted and reversed runs, and random values.
+// Quantiles by selection (and, from radixMin samples, by buckets first)
+// equal Percentile by sorting, on data with ties, sorted and reversed runs,
+// random values, both signs over many binades, and one repeated value.
 func TestQuantilesSelectionMatchesSort(t *testing.T) {
 	var x uint64 = 1
 	rnd := func() float64 {
@@ -45,8 +46,8 @@ func TestQuantilesSelectionMatchesSort(t *testing.T) {
 		x ^= x << 17
 		return float64(x % 1000)
 	}
-	for _, n := range []int{63, 64, 65, 100, 1000, 4097} {
-		for kind := 0; kind < 4; kind++ {
+	for _, n := range []int{63, 64, 65, 100, 1000, 4097, radixMin - 1, radixMin, radixMin + 1, 70001} {
+		for kind := 0; kind < 6; kind++ {
 			var a, b Dist
 			for i := 0; i < n; i++ {
 				v := rnd()
@@ -57,6 +58,10 @@ func TestQuantilesSelectionMatchesSort(t *testing.T) {
 					v = float64(n - i)
 				case 3:
 					v = float64(i % 3)
+				case 4: // negative and positive, many binades
+					v = (v - 500) * float64(int(1)<<(i%40)) * 1e-6
+				case 5:
+					v = 42
 				}
 				a.Add(v)
 				b.Add(v)
