@@ -40,6 +40,7 @@ type cpuState struct {
 	cx   arch.Ctx
 	task int32 // dense task index, -1 before the CPU's first event
 	irq  int32 // interrupt nesting depth
+	lazy bool  // irq == 0 && tasks[task].active: Ctx.Lazy of an update (refresh)
 }
 
 type taskState struct {
@@ -300,7 +301,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 				// The common case, an update by the CPU's current task
 				// without an observer: what apply does, without its call.
 				if c := &e.cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
-					c.cx.Lazy = c.irq == 0 && e.tasks[c.task].active
+					c.cx.Lazy = c.lazy
 					var ns float64
 					if e.arm64 != nil {
 						ns = e.arm64.Update(&c.cx, ev)
@@ -309,7 +310,6 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 					}
 					c.cx.Now += ns
 					e.modeled += ns
-					e.events++
 					e.updates++
 					idx++
 					continue
@@ -330,6 +330,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		}
 	}
 	e.r, e.blk, e.win = nil, nil, nil
+	e.events = uint64(idx)
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
@@ -348,6 +349,7 @@ func (e *Engine) cpu(n uint32) *cpuState {
 func (e *Engine) switchIn(c *cpuState, t int32) {
 	ts := &e.tasks[t]
 	c.task, c.cx.Task, c.cx.PID = t, int(t), ts.pid
+	c.lazy = c.irq == 0 && ts.active
 	if ts.clock > c.cx.Now {
 		c.cx.Now = ts.clock
 	}
@@ -393,15 +395,27 @@ func (e *Engine) callbackLazy(n uint32, c *cpuState, cb lazymmu.Callback, lazy b
 	ctx := e.ctx(c, lazy)
 	var ns float64
 	var v lazymmu.ViolationSet
-	switch cb {
+	switch a := e.arm64; cb {
 	case lazymmu.CbEnter:
-		ns, v = e.be.Enter(ctx)
+		if a != nil {
+			ns, v = a.Enter(ctx)
+		} else {
+			ns, v = e.be.Enter(ctx)
+		}
 		e.callbacks.Enter++
 	case lazymmu.CbLeave:
-		ns, v = e.be.Leave(ctx)
+		if a != nil {
+			ns, v = a.Leave(ctx)
+		} else {
+			ns, v = e.be.Leave(ctx)
+		}
 		e.callbacks.Leave++
 	case lazymmu.CbFlush:
-		ns = e.be.Flush(ctx)
+		if a != nil {
+			ns = a.Flush(ctx)
+		} else {
+			ns = e.be.Flush(ctx)
+		}
 		e.callbacks.Flush++
 	default:
 		return 0
@@ -430,7 +444,6 @@ var apiCall = [traces.NumOps]lazymmu.Call{
 }
 
 func (e *Engine) apply(idx int64, ev *traces.Event) {
-	e.events++
 	if e.obs != nil {
 		e.step = StepInfo{}
 	}
@@ -448,7 +461,7 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 
 	switch op := ev.Op; {
 	case op.IsUpdate():
-		ctx := e.ctx(c, c.irq == 0 && e.tasks[t].active)
+		ctx := e.ctx(c, c.lazy)
 		e.cost(c, e.be.Update(ctx, ev))
 		e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
 	case op.IsAPI():
@@ -463,11 +476,13 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 	case op == traces.OpIRQEnter:
 		c.irq++
 		c.cx.InIRQ = true
+		c.lazy = false
 	case op == traces.OpIRQExit:
 		if c.irq > 0 {
 			c.irq--
 		}
 		c.cx.InIRQ = c.irq > 0
+		c.lazy = c.irq == 0 && e.tasks[c.task].active
 	case op == traces.OpWork:
 		c.cx.Now += float64(ev.Arg)
 		e.work += float64(ev.Arg)
@@ -501,7 +516,16 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 		ts.depth++
 	}
 	cb, v := e.layer.Do(&ts.st, call, inIRQ)
-	ts.active = e.layer.Active(&ts.st, false)
+	if a := e.layer.Active(&ts.st, false); a != ts.active {
+		ts.active = a
+		// Every CPU the task is current on (one, unless a recorded trace
+		// shows a pid on two CPUs without a switch).
+		for i := range e.cpus {
+			if x := &e.cpus[i]; x.task == t {
+				x.lazy = x.irq == 0 && a
+			}
+		}
+	}
 	if e.ideal && cb == lazymmu.CbFlush {
 		// A nested disable's flush: ideal flushes only where an access
 		// or the arch needs it.
