@@ -292,42 +292,24 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.r = r
 	e.blk, _ = r.(BlockReader)
 	var idx int64
-	fast := e.obs == nil
-	for e.fill() {
-		for e.wi < len(e.win) {
-			ev := &e.win[e.wi]
-			e.wi++
-			if ev.Op.IsUpdate() && fast && int(ev.CPU) < len(e.cpus) {
-				// The common case, an update by the CPU's current task
-				// without an observer: what apply does, without its call.
-				if c := &e.cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
-					c.cx.Lazy = c.lazy
-					var ns float64
-					if e.arm64 != nil {
-						ns = e.arm64.Update(&c.cx, ev)
-					} else {
-						ns = e.be.Update(&c.cx, ev)
-					}
-					c.cx.Now += ns
-					e.modeled += ns
-					e.updates++
-					idx++
-					continue
-				}
-			}
-			if ev.CPU >= traces.MaxCPUs {
-				e.r, e.blk, e.win = nil, nil, nil
-				return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
-			}
-			if ev.Op.IsAPI() {
-				// The lookahead for a mid=1 switch may replace win:
-				// keep this event in e.cur.
-				e.cur = *ev
-				ev = &e.cur
-			}
-			e.apply(idx, ev)
-			idx++
+	if e.obs == nil {
+		idx = e.runFast(idx)
+	}
+	for e.wi < len(e.win) || e.fill() {
+		ev := &e.win[e.wi]
+		e.wi++
+		if ev.CPU >= traces.MaxCPUs {
+			e.r, e.blk, e.win = nil, nil, nil
+			return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
 		}
+		if ev.Op.IsAPI() {
+			// The lookahead for a mid=1 switch may replace win:
+			// keep this event in e.cur.
+			e.cur = *ev
+			ev = &e.cur
+		}
+		e.apply(idx, ev)
+		idx++
 	}
 	e.r, e.blk, e.win = nil, nil, nil
 	e.events = uint64(idx)
@@ -336,6 +318,63 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	}
 	e.finish(idx)
 	return e.result(), nil
+}
+
+// runFast is Run's loop without an observer. An update by the CPU's
+// current task is done here, in local variables (what apply does, without
+// its call; arm64's Update called directly, the benchmark's arch: a generic
+// loop would still dispatch through its dictionary); any other event goes
+// to apply, with the loop state written back first. It returns at the end of the input, or at the first event it
+// does not handle that needs Run's checks (a cpu out of range), with
+// e.win[e.wi] that event. The modeled clock is summed in the same order as
+// apply sums it.
+func (e *Engine) runFast(idx int64) int64 {
+	modeled, updates := e.modeled, e.updates
+	a, be := e.arm64, e.be
+	for e.fill() {
+		win, i := e.win, e.wi
+		for i < len(win) {
+			ev := &win[i]
+			if ev.Op.IsUpdate() && int(ev.CPU) < len(e.cpus) {
+				if c := &e.cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
+					c.cx.Lazy = c.lazy
+					var ns float64
+					if a != nil {
+						ns = a.Update(&c.cx, ev)
+					} else {
+						ns = be.Update(&c.cx, ev)
+					}
+					c.cx.Now += ns
+					modeled += ns
+					updates++
+					idx++
+					i++
+					continue
+				}
+			}
+			if ev.CPU >= traces.MaxCPUs {
+				e.wi = i
+				e.modeled, e.updates = modeled, updates
+				return idx
+			}
+			i++
+			e.wi = i
+			if ev.Op.IsAPI() {
+				// The lookahead for a mid=1 switch may replace win:
+				// keep this event in e.cur.
+				e.cur = *ev
+				ev = &e.cur
+			}
+			e.modeled, e.updates = modeled, updates
+			e.apply(idx, ev)
+			modeled, updates = e.modeled, e.updates
+			idx++
+			win, i = e.win, e.wi
+		}
+		e.wi = i
+	}
+	e.modeled, e.updates = modeled, updates
+	return idx
 }
 
 func (e *Engine) cpu(n uint32) *cpuState {
