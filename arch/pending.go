@@ -10,15 +10,26 @@ package arch
 // allocates nothing.
 type Pending struct {
 	lists [][]pendingEntry
+	times [][]float64 // per owner, the time each entry of lists was deferred
 	total int
 	// OnDrain, if set, is called with the deferral time (ns) of every entry that
 	// a drain makes take effect.
 	OnDrain func(deferredNs float64)
+	// Sink, if set, is given each drain's entries at once instead (one call
+	// per drain rather than one per entry).
+	Sink DrainSink
+}
+
+// DrainSink receives the entries of one drain: they took effect at now and
+// had been deferred at the times in starts (the deferral times are now minus
+// each start, in the order the entries were added). starts is only valid
+// during the call.
+type DrainSink interface {
+	Drained(now float64, starts []float64)
 }
 
 type pendingEntry struct {
 	start, end uint64 // byte range [start, end)
-	t          float64
 	mm         uint32
 }
 
@@ -37,9 +48,11 @@ func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
 func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
 	for owner >= len(p.lists) {
 		p.lists = append(p.lists, nil)
+		p.times = append(p.times, nil)
 	}
 	s, e := span(addr, nr, shift)
-	p.lists[owner] = append(p.lists[owner], pendingEntry{start: s, end: e, t: now, mm: mm})
+	p.lists[owner] = append(p.lists[owner], pendingEntry{start: s, end: e, mm: mm})
+	p.times[owner] = append(p.times[owner], now)
 	p.total++
 }
 
@@ -60,13 +73,19 @@ func (p *Pending) Drain(owner int, now float64) int {
 	if owner < 0 || owner >= len(p.lists) {
 		return 0
 	}
-	l := p.lists[owner]
-	if p.OnDrain != nil {
-		for i := range l {
-			p.OnDrain(now - l[i].t)
+	l, ts := p.lists[owner], p.times[owner]
+	if len(l) == 0 {
+		return 0
+	}
+	if p.Sink != nil {
+		p.Sink.Drained(now, ts)
+	} else if p.OnDrain != nil {
+		for _, t := range ts {
+			p.OnDrain(now - t)
 		}
 	}
 	p.lists[owner] = l[:0]
+	p.times[owner] = ts[:0]
 	p.total -= len(l)
 	return len(l)
 }
@@ -129,10 +148,11 @@ func (p *Pending) OverlapsOwner(owner int, mm uint32, addr uint64, nr uint32, sh
 	return false
 }
 
-// Reset empties the set, keeping its capacity and OnDrain.
+// Reset empties the set, keeping its capacity, OnDrain and Sink.
 func (p *Pending) Reset() {
 	for o := range p.lists {
 		p.lists[o] = p.lists[o][:0]
+		p.times[o] = p.times[o][:0]
 	}
 	p.total = 0
 }

@@ -34,3 +34,32 @@ func TestBaseDrainRecordsBatches(t *testing.T) {
 		t.Error("ResetBase")
 	}
 }
+
+type sinkRec struct{ got []float64 }
+
+func (s *sinkRec) Drained(now float64, starts []float64) {
+	for _, t := range starts {
+		s.got = append(s.got, now-t)
+	}
+}
+
+// A Sink gets each drain's entries in one call, in the order they were
+// added, instead of OnDrain; an empty drain does not call it.
+func TestPendingSink(t *testing.T) {
+	var p Pending
+	s := &sinkRec{}
+	p.Sink = s
+	p.OnDrain = func(float64) { t.Error("OnDrain called while a Sink is set") }
+	p.Add(2, 0, 0x1000, 1, 12, 10)
+	p.Add(2, 0, 0x2000, 1, 12, 25)
+	p.Add(0, 0, 0x3000, 1, 12, 5)
+	if n := p.Drain(2, 30); n != 2 || len(s.got) != 2 || s.got[0] != 20 || s.got[1] != 5 {
+		t.Errorf("Drain = %d, sink got %v, want 2 and [20 5]", n, s.got)
+	}
+	if p.Drain(1, 40) != 0 || p.Drain(2, 40) != 0 || len(s.got) != 2 {
+		t.Errorf("empty drains reached the sink: %v", s.got)
+	}
+	if p.Total() != 1 || p.DrainAll(50) != 1 || s.got[2] != 45 {
+		t.Errorf("DrainAll: total %d, sink %v", p.Total(), s.got)
+	}
+}

@@ -57,14 +57,35 @@ func (d *Dist) Add(v float64) {
 	}
 }
 
-// addDeferred adds a deferral time; a drain by another CPU whose clock is
-// behind gives a negative one, which counts 0 (no deferral). It is the
-// engine's Pending.OnDrain.
-func (d *Dist) addDeferred(ns float64) {
-	if ns < 0 {
-		ns = 0
+// deferredSink is the engine's arch.Pending sink: each drained update's
+// deferral time goes to the Dist.
+type deferredSink struct{ d *Dist }
+
+// Drained adds now minus each start; a drain by another CPU whose clock is
+// behind gives a negative time, which counts 0 (no deferral). The same
+// samples, in the same order, as one Add each.
+func (s deferredSink) Drained(now float64, starts []float64) {
+	d := s.d
+	for _, t := range starts {
+		v := now - t
+		if v < 0 {
+			v = 0
+		}
+		if d.n == 0 || len(d.samples) >= MaxExact {
+			d.Add(v)
+			continue
+		}
+		if v < d.min {
+			d.min = v
+		}
+		if v > d.max {
+			d.max = v
+		}
+		d.n++
+		d.sum += v
+		d.samples = append(d.samples, v)
 	}
-	d.Add(ns)
+	d.sorted = false
 }
 
 // Reset empties d, keeping its capacity.

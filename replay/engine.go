@@ -74,8 +74,8 @@ type Engine struct {
 	// it directly (the benchmark's arch; an interface call costs as much
 	// as the rest of the path).
 	arm64 *arm64.Backend
-	// onDrain is Pending.OnDrain: deferred.addDeferred.
-	onDrain func(float64)
+	// sink is Pending.Sink: it adds to deferred.
+	sink arch.DrainSink
 
 	cpus  []cpuState
 	tasks []taskState
@@ -146,8 +146,8 @@ func New(cfg Config) (*Engine, error) {
 	if p, ok := be.(arch.PreemptOff); ok {
 		e.preemptOff = p.PreemptOffInSection()
 	}
-	e.onDrain = e.deferred.addDeferred // bound once: a method value allocates
-	e.pend.OnDrain = e.onDrain
+	e.sink = deferredSink{&e.deferred} // made once: the conversion allocates
+	e.pend.Sink = e.sink
 	return e, nil
 }
 
@@ -174,7 +174,7 @@ func (e *Engine) reset() {
 	e.be.Reset()
 	e.pend = e.be.Pending()
 	e.stats = e.be.Stats()
-	e.pend.OnDrain = e.onDrain
+	e.pend.Sink = e.sink
 	e.cpus = e.cpus[:0] // cpu() rebuilds each entry
 	e.tasks = e.tasks[:0]
 	clear(e.pids)

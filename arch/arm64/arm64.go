@@ -71,7 +71,8 @@ type Backend struct {
 	lazy    []bool // per task: TIF_LAZY_MMU (6.16-6.19 only)
 
 	// The counts each parameter multiplies (Terms).
-	ptes, deferred, atomics float64
+	// Integers: cheaper to count, and exactly the float sums they replace.
+	ptes, deferred, atomics uint64
 }
 
 // New returns an arm64 backend with parameter values v (every param and
@@ -199,9 +200,9 @@ var barrierOp = [256]bool{traces.OpSet: true, traces.OpClear: true, traces.OpMod
 // Update is one PTE update. A set of nr pages is one set_ptes call: nr
 // stores and one queue_pte_barriers at the end (__set_ptes_anysz).
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	nr := float64(max(e.Nr, 1))
-	b.ptes += nr
-	ns := nr * b.cost[pPTEWrite]
+	n := max(e.Nr, 1)
+	b.ptes += uint64(n)
+	ns := float64(n) * b.cost[pPTEWrite]
 	if !needsBarrier(e) {
 		b.St.Immediate++
 		return ns
@@ -266,7 +267,7 @@ func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 
 // Terms returns the counts each parameter multiplies, in Params order.
 func (b *Backend) Terms(dst []float64) []float64 {
-	return append(dst, b.ptes, float64(b.St.Ops[arch.Barriers]), b.deferred, b.atomics)
+	return append(dst, float64(b.ptes), float64(b.St.Ops[arch.Barriers]), float64(b.deferred), float64(b.atomics))
 }
 
 // Reset clears all state and counters, keeping costs.
