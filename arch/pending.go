@@ -46,14 +46,23 @@ func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
 // Add records an update of nr pages of 1<<shift bytes at addr in mm, deferred
 // by owner at modeled time now.
 func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
-	for owner >= len(p.lists) {
-		p.lists = append(p.lists, nil)
-		p.times = append(p.times, nil)
+	if owner >= len(p.lists) {
+		p.grow(owner)
 	}
 	s, e := span(addr, nr, shift)
 	p.lists[owner] = append(p.lists[owner], pendingEntry{start: s, end: e, mm: mm})
 	p.times[owner] = append(p.times[owner], now)
 	p.total++
+}
+
+// grow makes room for owner (out of Add, which stays small enough to inline).
+//
+//go:noinline
+func (p *Pending) grow(owner int) {
+	for owner >= len(p.lists) {
+		p.lists = append(p.lists, nil)
+		p.times = append(p.times, nil)
+	}
 }
 
 // Len returns the number of entries owner has deferred.
