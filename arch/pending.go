@@ -9,8 +9,7 @@ package arch
 // Entries are kept one per update; slices are reused, so a steady-state replay
 // allocates nothing.
 type Pending struct {
-	lists [][]pendingEntry
-	times [][]float64 // per owner, the time each entry of lists was deferred
+	lists [][]PendingEntry
 	total int
 	// OnDrain, if set, is called with the deferral time (ns) of every entry that
 	// a drain makes take effect.
@@ -20,16 +19,17 @@ type Pending struct {
 	Sink DrainSink
 }
 
-// DrainSink receives the entries of one drain: they took effect at now and
-// had been deferred at the times in starts (the deferral times are now minus
-// each start, in the order the entries were added). starts is only valid
-// during the call.
+// DrainSink receives the entries of one drain: they took effect at now
+// (each one's deferral time is now minus its T; they come in the order they
+// were added). The slice is only valid during the call.
 type DrainSink interface {
-	Drained(now float64, starts []float64)
+	Drained(now float64, entries []PendingEntry)
 }
 
-type pendingEntry struct {
-	start, end uint64 // byte range [start, end)
+// PendingEntry is one deferred update.
+type PendingEntry struct {
+	start, end uint64  // byte range [start, end)
+	T          float64 // modeled time it was deferred
 	mm         uint32
 }
 
@@ -50,18 +50,16 @@ func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8,
 		p.grow(owner)
 	}
 	s, e := span(addr, nr, shift)
-	p.lists[owner] = append(p.lists[owner], pendingEntry{start: s, end: e, mm: mm})
-	p.times[owner] = append(p.times[owner], now)
+	p.lists[owner] = append(p.lists[owner], PendingEntry{start: s, end: e, T: now, mm: mm})
 	p.total++
 }
 
-// grow makes room for owner (out of Add, which stays small enough to inline).
+// grow makes room for owner (out of Add's common path).
 //
 //go:noinline
 func (p *Pending) grow(owner int) {
 	for owner >= len(p.lists) {
 		p.lists = append(p.lists, nil)
-		p.times = append(p.times, nil)
 	}
 }
 
@@ -82,19 +80,18 @@ func (p *Pending) Drain(owner int, now float64) int {
 	if owner < 0 || owner >= len(p.lists) {
 		return 0
 	}
-	l, ts := p.lists[owner], p.times[owner]
+	l := p.lists[owner]
 	if len(l) == 0 {
 		return 0
 	}
 	if p.Sink != nil {
-		p.Sink.Drained(now, ts)
+		p.Sink.Drained(now, l)
 	} else if p.OnDrain != nil {
-		for _, t := range ts {
-			p.OnDrain(now - t)
+		for i := range l {
+			p.OnDrain(now - l[i].T)
 		}
 	}
 	p.lists[owner] = l[:0]
-	p.times[owner] = ts[:0]
 	p.total -= len(l)
 	return len(l)
 }
@@ -161,7 +158,6 @@ func (p *Pending) OverlapsOwner(owner int, mm uint32, addr uint64, nr uint32, sh
 func (p *Pending) Reset() {
 	for o := range p.lists {
 		p.lists[o] = p.lists[o][:0]
-		p.times[o] = p.times[o][:0]
 	}
 	p.total = 0
 }

@@ -37,9 +37,9 @@ func TestBaseDrainRecordsBatches(t *testing.T) {
 
 type sinkRec struct{ got []float64 }
 
-func (s *sinkRec) Drained(now float64, starts []float64) {
-	for _, t := range starts {
-		s.got = append(s.got, now-t)
+func (s *sinkRec) Drained(now float64, entries []PendingEntry) {
+	for _, e := range entries {
+		s.got = append(s.got, now-e.T)
 	}
 }
 

@@ -288,6 +288,29 @@ func BenchmarkDecode(b *testing.B) {
 	reportRate(b, events, start, cpu0)
 }
 
+// BenchmarkDecodeBlock decodes BenchmarkEngine's trace through the Block
+// API, as the engine reads it: the decoder's share of BenchmarkEngine.
+func BenchmarkDecodeBlock(b *testing.B) {
+	data := engineTrace(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var events uint64
+	start, cpu0 := time.Now(), cpuTime()
+	for b.Loop() {
+		r, err := traces.NewBinaryBytesReader(data, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for blk := r.Block(); blk != nil; blk = r.Block() {
+			events += uint64(len(blk))
+		}
+		if err := r.Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRate(b, events, start, cpu0)
+}
+
 // cpuTime returns the CPU time (user + system) the process has used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

@@ -2,6 +2,8 @@ package replay
 
 import (
 	"math"
+
+	"github.com/lazybench/lazybench/arch"
 	"math/bits"
 	"slices"
 	"sort"
@@ -61,13 +63,13 @@ func (d *Dist) Add(v float64) {
 // deferral time goes to the Dist.
 type deferredSink struct{ d *Dist }
 
-// Drained adds now minus each start; a drain by another CPU whose clock is
+// Drained adds now minus each entry's T; a drain by another CPU whose clock is
 // behind gives a negative time, which counts 0 (no deferral). The same
 // samples, in the same order, as one Add each.
-func (s deferredSink) Drained(now float64, starts []float64) {
+func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d := s.d
-	for _, t := range starts {
-		v := now - t
+	for i := range entries {
+		v := now - entries[i].T
 		if v < 0 {
 			v = 0
 		}

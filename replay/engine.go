@@ -331,12 +331,13 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 func (e *Engine) runFast(idx int64) int64 {
 	modeled, updates := e.modeled, e.updates
 	a, be := e.arm64, e.be
+	cpus := e.cpus // apply may grow it: reloaded after each call
 	for e.fill() {
 		win, i := e.win, e.wi
 		for i < len(win) {
 			ev := &win[i]
-			if ev.Op.IsUpdate() && int(ev.CPU) < len(e.cpus) {
-				if c := &e.cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
+			if ev.Op.IsUpdate() && int(ev.CPU) < len(cpus) {
+				if c := &cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
 					c.cx.Lazy = c.lazy
 					var ns float64
 					if a != nil {
@@ -369,7 +370,7 @@ func (e *Engine) runFast(idx int64) int64 {
 			e.apply(idx, ev)
 			modeled, updates = e.modeled, e.updates
 			idx++
-			win, i = e.win, e.wi
+			win, i, cpus = e.win, e.wi, e.cpus
 		}
 		e.wi = i
 	}
