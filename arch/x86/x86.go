@@ -67,10 +67,6 @@ func (b *Backend) Name() string { return Name }
 // Rules: the native hooks are paravirt_nop; nothing can crash.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
 
-// MainCounter: native x86 has no arch_ops; charts use the update count, and
-// Barriers (always 0) stands in.
-func (b *Backend) MainCounter() arch.Counter { return arch.Barriers }
-
 // Enter is a no-op.
 func (b *Backend) Enter(*arch.Ctx) (float64, lazymmu.ViolationSet) { return 0, 0 }
 
