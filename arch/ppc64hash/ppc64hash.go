@@ -57,7 +57,6 @@ const (
 	pTlbie
 	pSync
 	pHook
-	numParams
 )
 
 // Options are the backend's non-cost knobs (0 or 1).
@@ -92,48 +91,21 @@ type cpu struct {
 // Backend is the ppc64-hash model. Create it with New.
 type Backend struct {
 	arch.Base
-	p                    [numParams]float64 // parameter values, in Params order
-	terms                [numParams]float64 // the count each parameter multiplied since Reset
+	arch.Model           // parameter values and the count each multiplied since Reset (Terms)
 	powernv, bulk, seg1T bool
-	cpus                 []cpu
+	cpus                 arch.PerCPU[cpu]
 }
 
 // New builds a backend from a parameter map (arch.Info.Values); missing
 // parameters take their defaults.
 func New(v map[string]float64) *Backend {
-	b := &Backend{powernv: option(v, "powernv"), bulk: option(v, "bulk_remove"), seg1T: option(v, "seg_1t")}
-	for i, p := range Params {
-		b.p[i] = p.Default
-		if x, ok := v[p.Name]; ok {
-			b.p[i] = x
-		}
+	return &Backend{
+		Model:   arch.NewModel(Params, v),
+		powernv: arch.Option(v, "powernv", Options),
+		bulk:    arch.Option(v, "bulk_remove", Options),
+		seg1T:   arch.Option(v, "seg_1t", Options),
 	}
-	return b
 }
-
-// option returns option name from v, or its default.
-func option(v map[string]float64, name string) bool {
-	if x, ok := v[name]; ok {
-		return x != 0
-	}
-	for _, o := range Options {
-		if o.Name == name {
-			return o.Default != 0
-		}
-	}
-	return false
-}
-
-// c charges n times parameter i.
-func (b *Backend) c(i int, n float64) float64 {
-	b.terms[i] += n
-	return n * b.p[i]
-}
-
-// Terms appends the count each parameter multiplied since Reset, in Params
-// order (arch.Linear): the modeled time is their dot product with the
-// parameter values.
-func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.terms[:]...) }
 
 // Name returns "ppc64-hash".
 func (b *Backend) Name() string { return Name }
@@ -149,30 +121,23 @@ func (b *Backend) MainCounter() arch.Counter {
 	return arch.HCalls
 }
 
-func (b *Backend) cpu(i int) *cpu {
-	for i >= len(b.cpus) {
-		b.cpus = append(b.cpus, cpu{})
-	}
-	return &b.cpus[i]
-}
-
 // Enter is arch_enter_lazy_mmu_mode: preempt_disable() and mark the batch
 // active.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	if s.preempt == 0 {
 		s.owner = c.Task
 	}
 	s.preempt++
 	s.active = true
-	return b.c(pHook, 1), 0
+	return b.Charge(pHook, 1), 0
 }
 
 // Leave is arch_leave_lazy_mmu_mode: drain the batch, mark it inactive,
 // preempt_enable().
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
-	ns := b.c(pHook, 1) + b.drain(s, c.CPU, c.Now)
+	s := b.cpus.Get(c.CPU)
+	ns := b.Charge(pHook, 1) + b.drain(s, c.CPU, c.Now)
 	s.active = false
 	if s.preempt > 0 {
 		s.preempt--
@@ -182,7 +147,7 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 
 // Flush is arch_flush_lazy_mmu_mode: drain the batch if it holds anything.
 func (b *Backend) Flush(c *arch.Ctx) float64 {
-	return b.drain(b.cpu(c.CPU), c.CPU, c.Now)
+	return b.drain(b.cpus.Get(c.CPU), c.CPU, c.Now)
 }
 
 // needsFlush reports whether an update makes hpte_need_flush run: every
@@ -208,7 +173,7 @@ func (b *Backend) segSize(mm uint32, addr uint64) uint8 {
 // Update is one PTE update: hpte_need_flush for each of its pages when the
 // old entry had an HPTE.
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.c(pUpdate, 1)
+	ns := b.Charge(pUpdate, 1)
 	if !needsFlush(e) {
 		b.St.Immediate++
 		return ns
@@ -218,7 +183,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	if shift == 0 {
 		shift = 12
 	}
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	if !b.batching(c, s) {
 		b.St.Immediate++
 		for i := uint32(0); i < nr; i++ {
@@ -237,7 +202,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 			s.mm, s.shift, s.ssize = e.MM, shift, ss
 		}
 		s.n++
-		ns += b.c(pBatch, 1)
+		ns += b.Charge(pBatch, 1)
 		b.Pend.Add(c.CPU, e.MM, addr, 1, shift, c.Now+ns)
 		if s.n >= BatchNR {
 			ns += b.drain(s, c.CPU, c.Now+ns)
@@ -266,10 +231,10 @@ func (b *Backend) flushOne() float64 {
 	b.Count(arch.HPTEFlushes, 1)
 	if b.powernv {
 		b.Count(arch.TLBFlushes, 1)
-		return b.c(pHpte, 1) + b.c(pTlbie, 1) + b.c(pSync, 1)
+		return b.Charge(pHpte, 1) + b.Charge(pTlbie, 1) + b.Charge(pSync, 1)
 	}
 	b.Count(arch.HCalls, 1)
-	return b.c(pHcall, 1) + b.c(pHpte, 1)
+	return b.Charge(pHcall, 1) + b.Charge(pHpte, 1)
 }
 
 // flushRange is flush_hash_range for n > 1 HPTEs.
@@ -279,14 +244,14 @@ func (b *Backend) flushRange(n int) float64 {
 		// native_flush_hash_range: a tlbie per entry, then one
 		// eieio; tlbsync; ptesync for the run.
 		b.Count(arch.TLBFlushes, uint64(n))
-		return b.c(pHpte, float64(n)) + b.c(pTlbie, float64(n)) + b.c(pSync, 1)
+		return b.Charge(pHpte, float64(n)) + b.Charge(pTlbie, float64(n)) + b.Charge(pSync, 1)
 	}
 	calls := n // one H_REMOVE per HPTE without FW_FEATURE_BULK_REMOVE
 	if b.bulk {
 		calls = (n + BulkRemoveNR - 1) / BulkRemoveNR
 	}
 	b.Count(arch.HCalls, uint64(calls))
-	return b.c(pHcall, float64(calls)) + b.c(pHpte, float64(n))
+	return b.Charge(pHcall, float64(calls)) + b.Charge(pHpte, float64(n))
 }
 
 // drain is __flush_tlb_pending on CPU owner, whose state is s, at time now
@@ -311,7 +276,7 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 // nothing (the batch stays with the CPU, as the kernel no longer flushes it
 // in __switch_to). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if s := b.cpu(c.CPU); s.preempt > 0 && s.owner == c.Task {
+	if s := b.cpus.Get(c.CPU); s.preempt > 0 && s.owner == c.Task {
 		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
 	}
 	return 0, 0
@@ -320,10 +285,7 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 // FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand
 // flush of the one batch an access needs); it counts like the arch's flush.
 func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
-	if owner < 0 || owner >= len(b.cpus) {
-		return 0
-	}
-	return b.drain(&b.cpus[owner], owner, c.Now)
+	return b.cpus.DrainOne(owner, c.Now, b.drain)
 }
 
 // PreemptOffInSection: enter disables preemption, so no batch may cross a
@@ -332,20 +294,14 @@ func (b *Backend) PreemptOffInSection() bool { return true }
 
 // FlushAll drains every CPU's batch.
 func (b *Backend) FlushAll(c *arch.Ctx) float64 {
-	ns := 0.0
-	for i := range b.cpus {
-		ns += b.drain(&b.cpus[i], i, c.Now+ns)
-	}
-	return ns
+	return b.cpus.DrainAll(c.Now, b.drain)
 }
 
 // Reset returns the backend to its initial state, keeping costs and capacity.
 func (b *Backend) Reset() {
 	b.ResetBase()
-	b.terms = [numParams]float64{}
-	for i := range b.cpus {
-		b.cpus[i] = cpu{}
-	}
+	b.ResetTerms()
+	clear(b.cpus)
 }
 
 var (

@@ -42,7 +42,6 @@ const (
 	pIPTE
 	pIPTEEntry
 	pHook
-	numParams
 )
 
 // Options are the backend's non-cost knobs (0 or 1).
@@ -87,48 +86,20 @@ type cpu struct {
 // Backend is the s390 model. Create it with New.
 type Backend struct {
 	arch.Base
-	p                      [numParams]float64 // parameter values, in Params order
-	terms                  [numParams]float64 // the count each parameter multiplied since Reset
+	arch.Model             // parameter values and the count each multiplied since Reset (Terms)
 	retarget, singleAttach bool
-	cpus                   []cpu
+	cpus                   arch.PerCPU[cpu]
 }
 
 // New builds a backend from a parameter map (arch.Info.Values); missing
 // parameters and options take their defaults.
 func New(v map[string]float64) *Backend {
-	b := &Backend{retarget: option(v, "retarget"), singleAttach: option(v, "single_attach")}
-	for i, p := range Params {
-		b.p[i] = p.Default
-		if x, ok := v[p.Name]; ok {
-			b.p[i] = x
-		}
+	return &Backend{
+		Model:        arch.NewModel(Params, v),
+		retarget:     arch.Option(v, "retarget", Options),
+		singleAttach: arch.Option(v, "single_attach", Options),
 	}
-	return b
 }
-
-// option returns option name from v, or its default.
-func option(v map[string]float64, name string) bool {
-	if x, ok := v[name]; ok {
-		return x != 0
-	}
-	for _, o := range Options {
-		if o.Name == name {
-			return o.Default != 0
-		}
-	}
-	return false
-}
-
-// c charges n times parameter i.
-func (b *Backend) c(i int, n float64) float64 {
-	b.terms[i] += n
-	return n * b.p[i]
-}
-
-// Terms appends the count each parameter multiplied since Reset, in Params
-// order (arch.Linear): the modeled time is their dot product with the
-// parameter values.
-func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.terms[:]...) }
 
 // Name returns "s390".
 func (b *Backend) Name() string { return Name }
@@ -140,21 +111,14 @@ func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
 // quiesce) unless single_attach is set.
 func (b *Backend) MainCounter() arch.Counter { return arch.IPTEs }
 
-func (b *Backend) cpu(i int) *cpu {
-	for i >= len(b.cpus) {
-		b.cpus = append(b.cpus, cpu{})
-	}
-	return &b.cpus[i]
-}
-
 // Enter is arch_enter_lazy_mmu_mode_with_ptes (every section is modeled as
 // range-aware; the trace does not say which enable was used): get_cpu_var
 // (preemption off), lazy_mmu_count++, and the range is set to the table of
 // the section's first update. A second enter while a range is cached (only
 // under unguarded nesting) writes the cache back first.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
-	ns := b.c(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
+	s := b.cpus.Get(c.CPU)
+	ns := b.Charge(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange = false
 	s.armed = true
 	if s.count == 0 {
@@ -167,8 +131,8 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 // Leave is arch_leave_lazy_mmu_mode: write the cache back with range IPTEs,
 // forget the range, lazy_mmu_count--, put_cpu_var.
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
-	ns := b.c(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
+	s := b.cpus.Get(c.CPU)
+	ns := b.Charge(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange, s.armed = false, false
 	if s.count > 0 {
 		s.count--
@@ -178,7 +142,7 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 
 // Flush is arch_flush_lazy_mmu_mode: write back and keep the same range.
 func (b *Backend) Flush(c *arch.Ctx) float64 {
-	return b.writeBack(b.cpu(c.CPU), c.CPU, c.Now)
+	return b.writeBack(b.cpus.Get(c.CPU), c.CPU, c.Now)
 }
 
 // directIPTE reports whether an update made outside the cache issues an
@@ -203,13 +167,13 @@ func directIPTE(e *traces.Event) bool {
 // Update is one PTE update, page by page: cached when the section's range
 // covers the page, else done at once.
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.c(pUpdate, 1)
+	ns := b.Charge(pUpdate, 1)
 	nr := max(e.Nr, 1)
 	shift := e.Shift
 	if shift == 0 {
 		shift = pageShift
 	}
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	cached := false
 	for i := uint32(0); i < nr; i++ {
 		addr := e.Addr + uint64(i)<<shift
@@ -226,7 +190,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 			}
 			if s.hasRange && s.mm == e.MM && s.table == table {
 				cached = true
-				ns += b.c(pCache, 1)
+				ns += b.Charge(pCache, 1)
 				k := int(addr>>pageShift) & (PtrsPerPTE - 1)
 				if s.slot[k] == slotPoison {
 					st := slotOldInvalid
@@ -248,7 +212,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		}
 		if directIPTE(e) && !b.singleAttach {
 			b.Count(arch.IPTEs, 1)
-			ns += b.c(pIPTE, 1)
+			ns += b.Charge(pIPTE, 1)
 		}
 	}
 	if cached {
@@ -280,7 +244,7 @@ func (b *Backend) writeBack(s *cpu, owner int, now float64) float64 {
 		}
 		if st == slotOldValid {
 			b.Count(arch.IPTEs, 1)
-			ns += b.c(pIPTE, 1) + b.c(pIPTEEntry, float64(j-k-1))
+			ns += b.Charge(pIPTE, 1) + b.Charge(pIPTEEntry, float64(j-k-1))
 		}
 		for x := k; x < j; x++ {
 			s.slot[x] = slotPoison
@@ -298,7 +262,7 @@ func (b *Backend) writeBack(s *cpu, owner int, now float64) float64 {
 // leave is reported as PreemptedInSection and changes nothing (the cache
 // stays with the CPU). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if s := b.cpu(c.CPU); s.count > 0 && s.owner == c.Task {
+	if s := b.cpus.Get(c.CPU); s.count > 0 && s.owner == c.Task {
 		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
 	}
 	return 0, 0
@@ -307,10 +271,7 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 // FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand
 // flush of the one batch an access needs); it counts like the arch's flush.
 func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
-	if owner < 0 || owner >= len(b.cpus) {
-		return 0
-	}
-	return b.writeBack(&b.cpus[owner], owner, c.Now)
+	return b.cpus.DrainOne(owner, c.Now, b.writeBack)
 }
 
 // PreemptOffInSection: enter disables preemption, so no batch may cross a
@@ -319,20 +280,14 @@ func (b *Backend) PreemptOffInSection() bool { return true }
 
 // FlushAll writes back every CPU's cache.
 func (b *Backend) FlushAll(c *arch.Ctx) float64 {
-	ns := 0.0
-	for i := range b.cpus {
-		ns += b.writeBack(&b.cpus[i], i, c.Now+ns)
-	}
-	return ns
+	return b.cpus.DrainAll(c.Now, b.writeBack)
 }
 
 // Reset returns the backend to its initial state, keeping costs and capacity.
 func (b *Backend) Reset() {
 	b.ResetBase()
-	b.terms = [numParams]float64{}
-	for i := range b.cpus {
-		b.cpus[i] = cpu{}
-	}
+	b.ResetTerms()
+	clear(b.cpus)
 }
 
 var (

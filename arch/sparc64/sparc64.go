@@ -36,7 +36,6 @@ const (
 	pDemap
 	pXcall
 	pHook
-	numParams
 )
 
 // Options are the backend's non-cost knobs (0 or 1).
@@ -69,48 +68,20 @@ type cpu struct {
 // Backend is the sparc64 model. Create it with New.
 type Backend struct {
 	arch.Base
-	p                      [numParams]float64 // parameter values, in Params order
-	terms                  [numParams]float64 // the count each parameter multiplied since Reset
+	arch.Model             // parameter values and the count each multiplied since Reset (Terms)
 	singleUser, fullmmSkip bool
-	cpus                   []cpu
+	cpus                   arch.PerCPU[cpu]
 }
 
 // New builds a backend from a parameter map (arch.Info.Values); missing
 // parameters and options take their defaults.
 func New(v map[string]float64) *Backend {
-	b := &Backend{singleUser: option(v, "single_user"), fullmmSkip: option(v, "fullmm_skip")}
-	for i, p := range Params {
-		b.p[i] = p.Default
-		if x, ok := v[p.Name]; ok {
-			b.p[i] = x
-		}
+	return &Backend{
+		Model:      arch.NewModel(Params, v),
+		singleUser: arch.Option(v, "single_user", Options),
+		fullmmSkip: arch.Option(v, "fullmm_skip", Options),
 	}
-	return b
 }
-
-// option returns option name from v, or its default.
-func option(v map[string]float64, name string) bool {
-	if x, ok := v[name]; ok {
-		return x != 0
-	}
-	for _, o := range Options {
-		if o.Name == name {
-			return o.Default != 0
-		}
-	}
-	return false
-}
-
-// c charges n times parameter i.
-func (b *Backend) c(i int, n float64) float64 {
-	b.terms[i] += n
-	return n * b.p[i]
-}
-
-// Terms appends the count each parameter multiplied since Reset, in Params
-// order (arch.Linear): the modeled time is their dot product with the
-// parameter values.
-func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.terms[:]...) }
 
 // Name returns "sparc64".
 func (b *Backend) Name() string { return Name }
@@ -122,28 +93,21 @@ func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
 // of a flush, and the one batching divides by up to 192.
 func (b *Backend) MainCounter() arch.Counter { return arch.CrossCalls }
 
-func (b *Backend) cpu(i int) *cpu {
-	for i >= len(b.cpus) {
-		b.cpus = append(b.cpus, cpu{})
-	}
-	return &b.cpus[i]
-}
-
 // Enter is arch_enter_lazy_mmu_mode: preempt_disable().
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	if s.preempt == 0 {
 		s.owner = c.Task
 	}
 	s.preempt++
 	s.active = true
-	return b.c(pHook, 1), 0
+	return b.Charge(pHook, 1), 0
 }
 
 // Leave is arch_leave_lazy_mmu_mode: flush, then preempt_enable().
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
-	ns := b.c(pHook, 1) + b.drain(s, c.CPU, c.Now)
+	s := b.cpus.Get(c.CPU)
+	ns := b.Charge(pHook, 1) + b.drain(s, c.CPU, c.Now)
 	s.active = false
 	if s.preempt > 0 {
 		s.preempt--
@@ -154,7 +118,7 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 // Flush is arch_flush_lazy_mmu_mode: flush_tlb_pending() if the batch holds
 // anything.
 func (b *Backend) Flush(c *arch.Ctx) float64 {
-	return b.drain(b.cpu(c.CPU), c.CPU, c.Now)
+	return b.drain(b.cpus.Get(c.CPU), c.CPU, c.Now)
 }
 
 // Update is one PTE update. Every primitive goes through set_pte_at /
@@ -162,7 +126,7 @@ func (b *Backend) Flush(c *arch.Ctx) float64 {
 // mm whose old PTE was valid (pte_accessible); init_mm is left to
 // flush_tlb_kernel_range().
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.c(pUpdate, 1)
+	ns := b.Charge(pUpdate, 1)
 	if e.MM == 0 || !e.Was() || (b.fullmmSkip && e.Full()) {
 		b.St.Immediate++
 		return ns
@@ -172,7 +136,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	if shift == 0 {
 		shift = 12
 	}
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	// 7.0: is_lazy_mmu_mode_active() (false in interrupt context); before
 	// 7.0 (flat, typed): the per-CPU tb->active set by enter, cleared by
 	// leave, with no interrupt check.
@@ -188,7 +152,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		}
 		if !lazy {
 			// flush_tsb_user_page + global_flush_tlb_page.
-			ns += b.c(pTSB, 1) + b.flushPage()
+			ns += b.Charge(pTSB, 1) + b.flushPage()
 			continue
 		}
 		batched = true
@@ -200,7 +164,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 			s.mm, s.shift = e.MM, shift
 		}
 		s.n++
-		ns += b.c(pBatch, 1)
+		ns += b.Charge(pBatch, 1)
 		b.Pend.Add(c.CPU, e.MM, addr, 1, shift, c.Now+ns)
 		if s.n >= BatchNR {
 			ns += b.drain(s, c.CPU, c.Now+ns)
@@ -220,14 +184,14 @@ func (b *Backend) crossCall(pages int) float64 {
 		return 0
 	}
 	b.Count(arch.CrossCalls, 1)
-	return b.c(pXcall, 1) + b.c(pDemap, float64(pages)) // the caller waits for the remote demaps
+	return b.Charge(pXcall, 1) + b.Charge(pDemap, float64(pages)) // the caller waits for the remote demaps
 }
 
 // flushPage is global_flush_tlb_page (smp_flush_tlb_page on SMP): a
 // cross-call to the mm's other CPUs and a local demap of one page.
 func (b *Backend) flushPage() float64 {
 	b.Count(arch.TLBFlushes, 1)
-	return b.crossCall(1) + b.c(pDemap, 1)
+	return b.crossCall(1) + b.Charge(pDemap, 1)
 }
 
 // drain is flush_tlb_pending on CPU owner (state s) at time now.
@@ -239,14 +203,14 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 	b.Pend.Drain(owner, now)
 	b.RecordBatch(n)
 	s.n = 0
-	ns := b.c(pTSB, float64(n)) // flush_tsb_user(tb)
+	ns := b.Charge(pTSB, float64(n)) // flush_tsb_user(tb)
 	if n == 1 {
 		return ns + b.flushPage()
 	}
 	// smp_flush_tlb_pending: one cross-call with the whole list, and
 	// __flush_tlb_pending locally.
 	b.Count(arch.TLBFlushes, 1)
-	return ns + b.crossCall(n) + b.c(pDemap, float64(n))
+	return ns + b.crossCall(n) + b.Charge(pDemap, float64(n))
 }
 
 // Switch is a context switch on c.CPU. Enter disabled preemption for the
@@ -254,7 +218,7 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 // reported as PreemptedInSection and changes nothing (the batch stays with
 // the CPU). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if s := b.cpu(c.CPU); s.preempt > 0 && s.owner == c.Task {
+	if s := b.cpus.Get(c.CPU); s.preempt > 0 && s.owner == c.Task {
 		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
 	}
 	return 0, 0
@@ -263,10 +227,7 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 // FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand
 // flush of the one batch an access needs); it counts like the arch's flush.
 func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
-	if owner < 0 || owner >= len(b.cpus) {
-		return 0
-	}
-	return b.drain(&b.cpus[owner], owner, c.Now)
+	return b.cpus.DrainOne(owner, c.Now, b.drain)
 }
 
 // PreemptOffInSection: enter disables preemption, so no batch may cross a
@@ -275,20 +236,14 @@ func (b *Backend) PreemptOffInSection() bool { return true }
 
 // FlushAll drains every CPU's batch.
 func (b *Backend) FlushAll(c *arch.Ctx) float64 {
-	ns := 0.0
-	for i := range b.cpus {
-		ns += b.drain(&b.cpus[i], i, c.Now+ns)
-	}
-	return ns
+	return b.cpus.DrainAll(c.Now, b.drain)
 }
 
 // Reset returns the backend to its initial state, keeping costs and capacity.
 func (b *Backend) Reset() {
 	b.ResetBase()
-	b.terms = [numParams]float64{}
-	for i := range b.cpus {
-		b.cpus[i] = cpu{}
-	}
+	b.ResetTerms()
+	clear(b.cpus)
 }
 
 var (
