@@ -39,7 +39,6 @@ const (
 	pBarrierPair
 	pDeferCheck
 	pFlagAtomic
-	numParams
 )
 
 var params = []arch.Param{
@@ -66,9 +65,9 @@ func init() {
 // Backend is the arm64 model.
 type Backend struct {
 	arch.Base
-	cost    [numParams]float64
-	pending []bool // per task: TIF_LAZY_MMU_PENDING
-	lazy    []bool // per task: TIF_LAZY_MMU (6.16-6.19 only)
+	cost    arch.Model // parameter values (Terms counts itself)
+	pending []bool     // per task: TIF_LAZY_MMU_PENDING
+	lazy    []bool     // per task: TIF_LAZY_MMU (6.16-6.19 only)
 
 	// The counts each parameter multiplies (Terms).
 	// Integers: cheaper to count, and exactly the float sums they replace.
@@ -78,14 +77,7 @@ type Backend struct {
 // New returns an arm64 backend with parameter values v (every param and
 // option of Info by name; missing ones take their defaults).
 func New(v map[string]float64) *Backend {
-	b := &Backend{}
-	for i, p := range params {
-		b.cost[i] = p.Default
-		if x, ok := v[p.Name]; ok {
-			b.cost[i] = x
-		}
-	}
-	return b
+	return &Backend{cost: arch.NewModel(params, v)}
 }
 
 // Name returns "arm64".
@@ -128,13 +120,13 @@ func (b *Backend) inLazy(c *arch.Ctx) bool {
 
 func (b *Backend) atomic() float64 {
 	b.atomics++
-	return b.cost[pFlagAtomic]
+	return b.cost.Value(pFlagAtomic)
 }
 
 // barrier issues one dsb(ishst); isb pair.
 func (b *Backend) barrier() float64 {
 	b.Count(arch.Barriers, 1)
-	return b.cost[pBarrierPair]
+	return b.cost.Value(pBarrierPair)
 }
 
 // flush is arch_flush_lazy_mmu_mode: if test_and_clear_thread_flag(
@@ -202,7 +194,7 @@ var barrierOp = [256]bool{traces.OpSet: true, traces.OpClear: true, traces.OpMod
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	n := max(e.Nr, 1)
 	b.ptes += uint64(n)
-	ns := float64(n) * b.cost[pPTEWrite]
+	ns := float64(n) * b.cost.Value(pPTEWrite)
 	if !needsBarrier(e) {
 		b.St.Immediate++
 		return ns
@@ -215,7 +207,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	// atomic only if it is not set yet.
 	b.St.Batched++
 	b.deferred++
-	ns += b.cost[pDeferCheck]
+	ns += b.cost.Value(pDeferCheck)
 	if f := b.flag(c.Task); !*f {
 		*f = true
 		ns += b.atomic()

@@ -22,7 +22,6 @@ const Name = "x86"
 const (
 	pPTEWrite = iota
 	pPTEAtomic
-	numParams
 )
 
 var params = []arch.Param{
@@ -45,20 +44,12 @@ func init() {
 // Backend is the native x86 model.
 type Backend struct {
 	arch.Base
-	cost          [numParams]float64
-	plain, atomic float64
+	arch.Model // parameter values and the plain and atomic PTE counts (Terms)
 }
 
 // New returns a native x86 backend with parameter values v.
 func New(v map[string]float64) *Backend {
-	b := &Backend{}
-	for i, p := range params {
-		b.cost[i] = p.Default
-		if x, ok := v[p.Name]; ok {
-			b.cost[i] = x
-		}
-	}
-	return b
+	return &Backend{Model: arch.NewModel(params, v)}
 }
 
 // Name returns "x86".
@@ -83,11 +74,9 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	b.St.Immediate++
 	switch {
 	case e.Op == traces.OpWrprotect, e.Op == traces.OpGetClear && !e.Full():
-		b.atomic += nr
-		return nr * b.cost[pPTEAtomic]
+		return b.Charge(pPTEAtomic, nr)
 	}
-	b.plain += nr
-	return nr * b.cost[pPTEWrite]
+	return b.Charge(pPTEWrite, nr)
 }
 
 // Switch does nothing lazy-mode related.
@@ -98,11 +87,8 @@ func (b *Backend) Switch(*arch.Ctx, int, uint32, bool) (float64, lazymmu.Violati
 // FlushAll has nothing to flush.
 func (b *Backend) FlushAll(*arch.Ctx) float64 { return 0 }
 
-// Terms returns the counts each parameter multiplies, in Params order.
-func (b *Backend) Terms(dst []float64) []float64 { return append(dst, b.plain, b.atomic) }
-
 // Reset clears counters.
 func (b *Backend) Reset() {
 	b.ResetBase()
-	b.plain, b.atomic = 0, 0
+	b.ResetTerms()
 }

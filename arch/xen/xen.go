@@ -65,7 +65,6 @@ const (
 	pEntry
 	pMulticall
 	pTrap
-	numParams
 )
 
 var params = []arch.Param{
@@ -116,25 +115,17 @@ type cpuState struct {
 // Backend is the Xen PV model.
 type Backend struct {
 	arch.Base
-	cost    [numParams]float64
+	cost    arch.Model // parameter values (Terms counts itself)
 	nesting bool
-	cpus    []cpuState
-	updates []bool // per task: TIF_LAZY_MMU_UPDATES (before 7.0)
+	cpus    arch.PerCPU[cpuState]
+	updates arch.PerCPU[bool] // per task: TIF_LAZY_MMU_UPDATES (before 7.0)
 
 	queued, sent, mcEntries, traps float64 // Terms counts
 }
 
 // New returns a Xen PV backend with parameter values v.
 func New(v map[string]float64) *Backend {
-	b := &Backend{}
-	for i, p := range params {
-		b.cost[i] = p.Default
-		if x, ok := v[p.Name]; ok {
-			b.cost[i] = x
-		}
-	}
-	b.nesting = v["nesting"] != 0
-	return b
+	return &Backend{cost: arch.NewModel(params, v), nesting: arch.Option(v, "nesting", options)}
 }
 
 // Name returns "x86-xen".
@@ -153,29 +144,22 @@ func (b *Backend) Rules() lazymmu.Rules {
 // MainCounter is hypercalls.
 func (b *Backend) MainCounter() arch.Counter { return arch.Hypercalls }
 
-func (b *Backend) cpu(i int) *cpuState {
-	for i >= len(b.cpus) {
-		b.cpus = append(b.cpus, cpuState{})
-	}
-	return &b.cpus[i]
-}
-
 // mcFlush is xen_mc_flush: nothing if empty, one direct hypercall for a
 // single entry, one HYPERVISOR_multicall for more. The queued updates take
 // effect.
 func (b *Backend) mcFlush(cpu int, now float64) float64 {
-	s := b.cpu(cpu)
+	s := b.cpus.Get(cpu)
 	if s.mcidx == 0 {
 		return 0
 	}
-	ns := b.cost[pHypercall] + float64(s.ptes)*b.cost[pEntry]
+	ns := b.cost.Value(pHypercall) + float64(s.ptes)*b.cost.Value(pEntry)
 	b.sent += float64(s.ptes)
 	if s.mcidx == 1 {
 		b.Count(arch.Hypercalls, 1)
 	} else {
 		b.Count(arch.Multicalls, 1)
 		b.mcEntries += float64(s.mcidx)
-		ns += float64(s.mcidx) * b.cost[pMulticall]
+		ns += float64(s.mcidx) * b.cost.Value(pMulticall)
 	}
 	b.RecordBatch(s.ptes)
 	b.Pend.Drain(cpu, now+ns)
@@ -186,7 +170,7 @@ func (b *Backend) mcFlush(cpu int, now float64) float64 {
 // newEntry is __xen_mc_entry(size): flush first if the buffer has no entry
 // or argument space left, then start an entry of op.
 func (b *Backend) newEntry(cpu int, now float64, op uint8, size int) float64 {
-	s := b.cpu(cpu)
+	s := b.cpus.Get(cpu)
 	ns := 0.0
 	argidx := (s.argidx + 7) &^ 7
 	if s.mcidx == MCBatch || argidx+size >= MCArgs {
@@ -205,7 +189,7 @@ func (b *Backend) newEntry(cpu int, now float64, op uint8, size int) float64 {
 func (b *Backend) queueMMU(cpu int, now float64, n uint64) float64 {
 	ns := 0.0
 	for n > 0 {
-		s := b.cpu(cpu)
+		s := b.cpus.Get(cpu)
 		if s.mcidx == 1 && s.lastOp == opMMUUpdate && s.ptes == MaxPerHypercall &&
 			n > MaxPerHypercall && b.Pend.Len(cpu) == 0 {
 			// The buffer is one full mmu_update entry of this call's own
@@ -217,7 +201,7 @@ func (b *Backend) queueMMU(cpu int, now float64, n uint64) float64 {
 			b.sent += float64(m * MaxPerHypercall)
 			b.St.Flushes += m
 			b.St.Batches[MaxPerHypercall] += m
-			ns += float64(m) * (b.cost[pHypercall] + MaxPerHypercall*b.cost[pEntry])
+			ns += float64(m) * (b.cost.Value(pHypercall) + MaxPerHypercall*b.cost.Value(pEntry))
 			n -= m * MaxPerHypercall
 			continue
 		}
@@ -231,7 +215,7 @@ func (b *Backend) queueMMU(cpu int, now float64, n uint64) float64 {
 			continue
 		}
 		ns += b.newEntry(cpu, now+ns, opMMUUpdate, MMUUpdateBytes)
-		b.cpu(cpu).ptes++
+		b.cpus.Get(cpu).ptes++
 		n--
 	}
 	return ns
@@ -246,12 +230,12 @@ func (b *Backend) queueOther(cpu int, now float64, size int) float64 {
 // lazyMode is xen_get_lazy_mode() == XEN_LAZY_MMU: never in interrupt
 // context.
 func (b *Backend) lazyMode(c *arch.Ctx) bool {
-	return !c.InIRQ && b.cpu(c.CPU).lazy
+	return !c.InIRQ && b.cpus.Get(c.CPU).lazy
 }
 
 // Enter is xen_enter_lazy_mmu -> enter_lazy(XEN_LAZY_MMU).
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	if s.lazy {
 		if b.nesting {
 			s.nesting++
@@ -266,7 +250,7 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 // Leave is xen_leave_lazy_mmu: xen_mc_flush(), then leave_lazy(XEN_LAZY_MMU).
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	ns := b.mcFlush(c.CPU, c.Now)
-	s := b.cpu(c.CPU)
+	s := b.cpus.Get(c.CPU)
 	switch {
 	case !s.lazy:
 		return ns, lazymmu.ViolationSet(0).With(lazymmu.LeaveWhileInactive)
@@ -296,7 +280,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		// xen_set_pte (pte_clear is set_pte of 0): batched in lazy mode,
 		// else one direct HYPERVISOR_mmu_update per PTE (__xen_set_pte).
 		b.queued += fnr
-		ns := fnr * b.cost[pPTEWrite]
+		ns := fnr * b.cost.Value(pPTEWrite)
 		if b.lazyMode(c) {
 			b.St.Batched++
 			ns += b.queueMMU(c.CPU, c.Now, nr)
@@ -306,12 +290,12 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		b.St.Immediate++
 		b.Count(arch.Hypercalls, nr)
 		b.sent += fnr
-		return ns + fnr*(b.cost[pHypercall]+b.cost[pEntry])
+		return ns + fnr*(b.cost.Value(pHypercall)+b.cost.Value(pEntry))
 	case traces.OpModify:
 		// xen_ptep_modify_prot_commit: always through the buffer, then
 		// xen_mc_issue(XEN_LAZY_MMU) flushes unless in lazy mode.
 		b.queued += fnr
-		ns := fnr*b.cost[pPTEWrite] + b.queueMMU(c.CPU, c.Now, nr)
+		ns := fnr*b.cost.Value(pPTEWrite) + b.queueMMU(c.CPU, c.Now, nr)
 		if b.lazyMode(c) {
 			b.St.Batched++
 			b.Pend.Add(c.CPU, e.MM, e.Addr, e.Nr, e.Shift, c.Now+ns)
@@ -326,13 +310,13 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		// plain load and store; xen_exit_mmap unpinned the mm before
 		// teardown, so the page table is ordinary writable memory.
 		b.queued += fnr
-		return fnr * b.cost[pPTEWrite]
+		return fnr * b.cost.Value(pPTEWrite)
 	}
 	// ptep_get_and_clear (xchg) and ptep_set_wrprotect (locked RMW) on a
 	// pinned, read-only page table: Xen traps and emulates each at once,
 	// whatever the lazy mode.
 	b.traps += fnr
-	return fnr * b.cost[pTrap]
+	return fnr * b.cost.Value(pTrap)
 }
 
 // Switch is xen_start_context_switch(prev) then xen_end_context_switch(next)
@@ -346,15 +330,15 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
 	var v lazymmu.ViolationSet
 	ns := 0.0
-	if b.cpu(c.CPU).lazy {
+	if b.cpus.Get(c.CPU).lazy {
 		var lv lazymmu.ViolationSet
 		ns, lv = b.Leave(c)
 		v |= lv
 		if c.Before70() {
-			*b.updatesFlag(c.Task) = true
+			*b.updates.Get(c.Task) = true
 		}
 	}
-	if s := b.cpu(c.CPU); s.lazy {
+	if s := b.cpus.Get(c.CPU); s.lazy {
 		// A nesting level survived the leave: enter_lazy(XEN_LAZY_CPU)
 		// BUG_ONs. Continue as if the mode had been cleared.
 		v = v.With(lazymmu.NestedEnter)
@@ -363,7 +347,7 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 	ns += b.mcFlush(c.CPU, c.Now+ns)
 	reenter := nextLazy
 	if c.Before70() {
-		f := b.updatesFlag(next)
+		f := b.updates.Get(next)
 		reenter, *f = *f, false
 	}
 	if reenter {
@@ -374,13 +358,6 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 		v |= ev
 	}
 	return ns, v
-}
-
-func (b *Backend) updatesFlag(task int) *bool {
-	for task >= len(b.updates) {
-		b.updates = append(b.updates, false)
-	}
-	return &b.updates[task]
 }
 
 // FlushOwner sends only CPU owner's multicall buffer (the ideal strategy's
