@@ -1,6 +1,10 @@
 package arch
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/lazybench/lazybench/lazymmu"
+)
 
 // MaxParams is the most cost parameters a Model holds.
 const MaxParams = 8
@@ -103,4 +107,39 @@ func (p PerCPU[T]) DrainAll(now float64, drain func(s *T, owner int, now float64
 		ns += drain(&p[i], i, now+ns)
 	}
 	return ns
+}
+
+// PreemptSection is one CPU's preemption state on an arch whose lazy-mode
+// enter disables preemption (PreemptOff): the preempt_disable depth taken by
+// enters and not yet given back by leaves, and the task that took the first.
+// Embed it in the per-CPU state; the zero value is preemptible.
+type PreemptSection struct {
+	Depth int // preempt_disable depth from enter (preemption is off while > 0)
+	Owner int // task that took the outermost preempt_disable (Ctx.Task)
+}
+
+// Enter is preempt_disable by task's enter.
+func (p *PreemptSection) Enter(task int) {
+	if p.Depth == 0 {
+		p.Owner = task
+	}
+	p.Depth++
+}
+
+// Leave is preempt_enable by a leave (nothing if preemption is on: a leave
+// without its enter, only under unguarded strategies).
+func (p *PreemptSection) Leave() {
+	if p.Depth > 0 {
+		p.Depth--
+	}
+}
+
+// SwitchOut returns the violations of switching task out of this CPU:
+// PreemptedInSection if task disabled preemption and has not left (that
+// cannot happen in the kernel; the model changes nothing), none otherwise.
+func (p *PreemptSection) SwitchOut(task int) lazymmu.ViolationSet {
+	if p.Depth > 0 && p.Owner == task {
+		return lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
+	}
+	return 0
 }

@@ -3,6 +3,8 @@ package arch
 import (
 	"slices"
 	"testing"
+
+	"github.com/lazybench/lazybench/lazymmu"
 )
 
 func TestModel(t *testing.T) {
@@ -83,5 +85,34 @@ func TestPerCPU(t *testing.T) {
 	p[1] = 4
 	if ns := p.DrainAll(100, drain); ns != 30 || !slices.Equal(calls, []call{{1, 0, 100}, {4, 1, 110}, {0, 2, 120}}) {
 		t.Errorf("DrainAll: %v ns, calls %v", ns, calls)
+	}
+}
+
+func TestPreemptSection(t *testing.T) {
+	var p PreemptSection
+	if v := p.SwitchOut(0); v != 0 {
+		t.Errorf("preemptible CPU: SwitchOut = %v, want none", v)
+	}
+	p.Enter(3)
+	p.Enter(5) // nested: the owner stays the outermost
+	want := lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
+	if v := p.SwitchOut(3); v != want {
+		t.Errorf("owner switched out in section: %v, want %v", v, want)
+	}
+	if v := p.SwitchOut(5); v != 0 {
+		t.Errorf("other task switched out: %v, want none", v)
+	}
+	p.Leave()
+	if p.Depth != 1 || p.SwitchOut(3) != want {
+		t.Errorf("after one leave: depth %d, SwitchOut(3) %v", p.Depth, p.SwitchOut(3))
+	}
+	p.Leave()
+	p.Leave() // unmatched: stays at 0
+	if p.Depth != 0 || p.SwitchOut(3) != 0 {
+		t.Errorf("after leaves: depth %d, SwitchOut(3) %v; want 0, none", p.Depth, p.SwitchOut(3))
+	}
+	p.Enter(7)
+	if p.Owner != 7 {
+		t.Errorf("new section owner %d, want 7", p.Owner)
 	}
 }

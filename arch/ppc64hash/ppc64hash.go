@@ -79,13 +79,12 @@ func init() {
 
 // cpu is one CPU's ppc64_tlb_batch plus its preemption state.
 type cpu struct {
-	preempt int  // preempt_disable depth from enter (a switch while > 0 is a violation)
-	owner   int  // task that took the preempt_disable (whose switch-out is the violation)
-	active  bool // batch->active: set by enter, cleared by leave (pre-7.0 flag; 7.0 also needs Ctx.Lazy)
-	n       int  // batch->index
-	mm      uint32
-	shift   uint8 // batch->psize, as a page shift
-	ssize   uint8 // batch->ssize
+	arch.PreemptSection      // preempt_disable from enter: a switch-out of its owner is the violation
+	active              bool // batch->active: set by enter, cleared by leave (pre-7.0 flag; 7.0 also needs Ctx.Lazy)
+	n                   int  // batch->index
+	mm                  uint32
+	shift               uint8 // batch->psize, as a page shift
+	ssize               uint8 // batch->ssize
 }
 
 // Backend is the ppc64-hash model. Create it with New.
@@ -125,10 +124,7 @@ func (b *Backend) MainCounter() arch.Counter {
 // active.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpus.Get(c.CPU)
-	if s.preempt == 0 {
-		s.owner = c.Task
-	}
-	s.preempt++
+	s.PreemptSection.Enter(c.Task)
 	s.active = true
 	return b.Charge(pHook, 1), 0
 }
@@ -139,9 +135,7 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpus.Get(c.CPU)
 	ns := b.Charge(pHook, 1) + b.drain(s, c.CPU, c.Now)
 	s.active = false
-	if s.preempt > 0 {
-		s.preempt--
-	}
+	s.PreemptSection.Leave()
 	return ns, 0
 }
 
@@ -276,10 +270,7 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 // nothing (the batch stays with the CPU, as the kernel no longer flushes it
 // in __switch_to). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if s := b.cpus.Get(c.CPU); s.preempt > 0 && s.owner == c.Task {
-		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
-	}
-	return 0, 0
+	return 0, b.cpus.Get(c.CPU).SwitchOut(c.Task)
 }
 
 // FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand

@@ -72,15 +72,14 @@ const (
 
 // cpu is one CPU's struct ipte_range plus its lowcore lazy_mmu_count.
 type cpu struct {
-	count    int  // lowcore lazy_mmu_count (enter ++, leave --); preemption is off while > 0
-	owner    int  // task that took get_cpu_var (whose switch-out is the violation)
-	armed    bool // the open section is range-aware and its table is not known yet
-	hasRange bool
-	mm       uint32
-	table    uint64 // address >> 20
-	n        int    // changed slots
-	lo, hi   int    // start_pte, end_pte (as indexes; valid when n > 0)
-	slot     [PtrsPerPTE]uint8
+	arch.PreemptSection      // Depth is lowcore lazy_mmu_count (enter ++, leave --); preemption is off while > 0
+	armed               bool // the open section is range-aware and its table is not known yet
+	hasRange            bool
+	mm                  uint32
+	table               uint64 // address >> 20
+	n                   int    // changed slots
+	lo, hi              int    // start_pte, end_pte (as indexes; valid when n > 0)
+	slot                [PtrsPerPTE]uint8
 }
 
 // Backend is the s390 model. Create it with New.
@@ -121,10 +120,7 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	ns := b.Charge(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange = false
 	s.armed = true
-	if s.count == 0 {
-		s.owner = c.Task
-	}
-	s.count++
+	s.PreemptSection.Enter(c.Task)
 	return ns, 0
 }
 
@@ -134,9 +130,7 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpus.Get(c.CPU)
 	ns := b.Charge(pHook, 1) + b.writeBack(s, c.CPU, c.Now)
 	s.hasRange, s.armed = false, false
-	if s.count > 0 {
-		s.count--
-	}
+	s.PreemptSection.Leave()
 	return ns, 0
 }
 
@@ -177,7 +171,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	cached := false
 	for i := uint32(0); i < nr; i++ {
 		addr := e.Addr + uint64(i)<<shift
-		if shift == pageShift && s.count > 0 {
+		if shift == pageShift && s.Depth > 0 {
 			table := addr >> tableShift
 			// is_lazy_mmu_active() reads the per-CPU lowcore count, so an
 			// interrupt's update of the cached table is cached too; a range
@@ -262,10 +256,7 @@ func (b *Backend) writeBack(s *cpu, owner int, now float64) float64 {
 // leave is reported as PreemptedInSection and changes nothing (the cache
 // stays with the CPU). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if s := b.cpus.Get(c.CPU); s.count > 0 && s.owner == c.Task {
-		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
-	}
-	return 0, 0
+	return 0, b.cpus.Get(c.CPU).SwitchOut(c.Task)
 }
 
 // FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand

@@ -57,12 +57,11 @@ func init() {
 
 // cpu is one CPU's tlb_batch plus its preemption state.
 type cpu struct {
-	preempt int  // preempt_disable depth from enter
-	owner   int  // task that took the preempt_disable (whose switch-out is the violation)
-	active  bool // tb->active before 7.0 (set by enter, cleared by leave)
-	n       int  // tb->tlb_nr
-	mm      uint32
-	shift   uint8 // tb->hugepage_shift
+	arch.PreemptSection      // preempt_disable from enter: a switch-out of its owner is the violation
+	active              bool // tb->active before 7.0 (set by enter, cleared by leave)
+	n                   int  // tb->tlb_nr
+	mm                  uint32
+	shift               uint8 // tb->hugepage_shift
 }
 
 // Backend is the sparc64 model. Create it with New.
@@ -96,10 +95,7 @@ func (b *Backend) MainCounter() arch.Counter { return arch.CrossCalls }
 // Enter is arch_enter_lazy_mmu_mode: preempt_disable().
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpus.Get(c.CPU)
-	if s.preempt == 0 {
-		s.owner = c.Task
-	}
-	s.preempt++
+	s.PreemptSection.Enter(c.Task)
 	s.active = true
 	return b.Charge(pHook, 1), 0
 }
@@ -109,9 +105,7 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	s := b.cpus.Get(c.CPU)
 	ns := b.Charge(pHook, 1) + b.drain(s, c.CPU, c.Now)
 	s.active = false
-	if s.preempt > 0 {
-		s.preempt--
-	}
+	s.PreemptSection.Leave()
 	return ns, 0
 }
 
@@ -218,10 +212,7 @@ func (b *Backend) drain(s *cpu, owner int, now float64) float64 {
 // reported as PreemptedInSection and changes nothing (the batch stays with
 // the CPU). Switching another task out is legal.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
-	if s := b.cpus.Get(c.CPU); s.preempt > 0 && s.owner == c.Task {
-		return 0, lazymmu.ViolationSet(0).With(lazymmu.PreemptedInSection)
-	}
-	return 0, 0
+	return 0, b.cpus.Get(c.CPU).SwitchOut(c.Task)
 }
 
 // FlushOwner drains only CPU owner's batch (the ideal strategy's on-demand
