@@ -321,38 +321,17 @@ func TestRegistry(t *testing.T) {
 
 // A steady-state section allocates nothing.
 func TestNoAllocs(t *testing.T) {
-	b := newB(t, nil)
-	d := archtest.New(b)
-	d.Enter()
-	d.Leave()
-	ev := testEvent()
-	c := &arch.Ctx{CPU: 0, Lazy: true}
-	allocs := testing.AllocsPerRun(100, func() {
-		b.Enter(c)
-		for i := 0; i < 300; i++ {
-			ev.Addr = 0x10000000 + uint64(i)<<12
-			b.Update(c, &ev)
-		}
-		b.Leave(c)
-	})
-	if allocs != 0 {
+	run := archtest.Section(newB(t, nil), testEvent(), 300, 0x10000000, 12)
+	if allocs := testing.AllocsPerRun(100, run); allocs != 0 {
 		t.Errorf("%v allocations per section", allocs)
 	}
 }
 
 func BenchmarkSection512(b *testing.B) {
-	info, _ := arch.Lookup(Name)
-	be := New(info.Values(nil))
-	ev := testEvent()
-	c := &arch.Ctx{CPU: 0, Lazy: true}
+	run := archtest.Section(New(nil), testEvent(), 512, 0x10000000, 12)
 	b.ReportAllocs()
 	for b.Loop() {
-		be.Enter(c)
-		for i := 0; i < 512; i++ {
-			ev.Addr = 0x10000000 + uint64(i)<<12
-			be.Update(c, &ev)
-		}
-		be.Leave(c)
+		run()
 	}
 }
 
@@ -380,30 +359,7 @@ func TestLinear(t *testing.T) {
 		repeat 7 clear addr=200000 mm=3
 		flushall
 	`
-	info, _ := arch.Lookup(Name)
-	for _, over := range []map[string]float64{nil, map[string]float64{"powernv": 1}, map[string]float64{"bulk_remove": 0, "seg_1t": 0}} {
-		b := newB(t, over)
-		d := archtest.Run(t, b, script)
-		vals := info.Values(arch.Costs{Name: over})
-		terms := b.Terms(nil)
-		if len(terms) != len(info.Params) {
-			t.Fatalf("%d terms for %d params", len(terms), len(info.Params))
-		}
-		sum := 0.0
-		for i, p := range info.Params {
-			sum += terms[i] * vals[p.Name]
-		}
-		if d.Cost == 0 || sum < d.Cost-1e-6 || sum > d.Cost+1e-6 {
-			t.Errorf("options %v: terms give %v ns, calls cost %v ns", over, sum, d.Cost)
-		}
-		b.Reset()
-		for _, x := range b.Terms(nil) {
-			if x != 0 {
-				t.Errorf("Reset left terms %v", b.Terms(nil))
-				break
-			}
-		}
-	}
+	archtest.CheckLinearReset(t, New, script, nil, map[string]float64{"powernv": 1}, map[string]float64{"bulk_remove": 0, "seg_1t": 0})
 }
 
 // The cost file sets parameters and options by name; unknown keys are

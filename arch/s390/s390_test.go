@@ -342,35 +342,17 @@ func TestRegistry(t *testing.T) {
 }
 
 func TestNoAllocs(t *testing.T) {
-	b := newB(t, nil)
-	ev := traces.Defaults(traces.OpModify)
-	c := &arch.Ctx{CPU: 0, Lazy: true}
-	run := func() {
-		b.Enter(c)
-		for i := 0; i < 512; i++ {
-			ev.Addr = 0x100000 + uint64(i)<<12
-			b.Update(c, &ev)
-		}
-		b.Leave(c)
-	}
-	run()
+	run := archtest.Section(newB(t, nil), traces.Defaults(traces.OpModify), 512, 0x100000, 12)
 	if allocs := testing.AllocsPerRun(100, run); allocs != 0 {
 		t.Errorf("%v allocations per section", allocs)
 	}
 }
 
 func BenchmarkSection512(b *testing.B) {
-	be := newB(b, nil)
-	ev := traces.Defaults(traces.OpModify)
-	c := &arch.Ctx{CPU: 0, Lazy: true}
+	run := archtest.Section(New(nil), traces.Defaults(traces.OpModify), 512, 0x100000, 12)
 	b.ReportAllocs()
 	for b.Loop() {
-		be.Enter(c)
-		for i := 0; i < 512; i++ {
-			ev.Addr = 0x100000 + uint64(i)<<12
-			be.Update(c, &ev)
-		}
-		be.Leave(c)
+		run()
 	}
 }
 
@@ -398,30 +380,7 @@ func TestLinear(t *testing.T) {
 		repeat 7 clear addr=200000 mm=3
 		flushall
 	`
-	info, _ := arch.Lookup(Name)
-	for _, over := range []map[string]float64{nil, map[string]float64{"retarget": 0}, map[string]float64{"single_attach": 1}} {
-		b := newB(t, over)
-		d := archtest.Run(t, b, script)
-		vals := info.Values(arch.Costs{Name: over})
-		terms := b.Terms(nil)
-		if len(terms) != len(info.Params) {
-			t.Fatalf("%d terms for %d params", len(terms), len(info.Params))
-		}
-		sum := 0.0
-		for i, p := range info.Params {
-			sum += terms[i] * vals[p.Name]
-		}
-		if d.Cost == 0 || sum < d.Cost-1e-6 || sum > d.Cost+1e-6 {
-			t.Errorf("options %v: terms give %v ns, calls cost %v ns", over, sum, d.Cost)
-		}
-		b.Reset()
-		for _, x := range b.Terms(nil) {
-			if x != 0 {
-				t.Errorf("Reset left terms %v", b.Terms(nil))
-				break
-			}
-		}
-	}
+	archtest.CheckLinearReset(t, New, script, nil, map[string]float64{"retarget": 0}, map[string]float64{"single_attach": 1})
 }
 
 // Nesting: under flat a second enter writes the cache back and re-arms the
