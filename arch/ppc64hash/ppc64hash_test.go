@@ -303,22 +303,6 @@ func TestFlushCallback(t *testing.T) {
 	`)
 }
 
-func TestRegistry(t *testing.T) {
-	info, ok := arch.Lookup(Name)
-	if !ok || info.Order != 1 {
-		t.Fatalf("ppc64-hash: registered %v, order %d", ok, info.Order)
-	}
-	for _, p := range append(append([]arch.Param{}, info.Params...), info.Options...) {
-		if p.Source == "" || p.Unit == "" {
-			t.Errorf("%s: missing source or unit", p.Name)
-		}
-	}
-	b, err := arch.New(Name, nil)
-	if err != nil || b.Name() != Name {
-		t.Fatalf("arch.New: %v", err)
-	}
-}
-
 // A steady-state section allocates nothing.
 func TestNoAllocs(t *testing.T) {
 	run := archtest.Section(newB(t, nil), testEvent(), 300, 0x10000000, 12)

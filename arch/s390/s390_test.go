@@ -326,17 +326,10 @@ func TestSanityRange(t *testing.T) {
 	t.Logf("clear+set: modeled %.0f ns -> %.0f ns, %.2fx; IPTEs %d -> %d", u, b, u/b, ui, bi)
 }
 
-func TestRegistry(t *testing.T) {
-	info, ok := arch.Lookup(Name)
-	if !ok || info.Order != 5 {
-		t.Fatalf("s390: registered %v, order %d", ok, info.Order)
-	}
-	for _, p := range append(append([]arch.Param{}, info.Params...), info.Options...) {
-		if p.Source == "" || p.Unit == "" {
-			t.Errorf("%s: missing source or unit", p.Name)
-		}
-	}
-	if newB(t, nil).MainCounter() != arch.IPTEs {
+// Registration, contract order and parameter documentation are checked
+// for every backend in arch/all (TestContractNames, TestEveryBackend).
+func TestMainCounter(t *testing.T) {
+	if New(nil).MainCounter() != arch.IPTEs {
 		t.Error("main counter: want iptes")
 	}
 }

@@ -224,17 +224,10 @@ func TestPending(t *testing.T) {
 	}
 }
 
-func TestRegistry(t *testing.T) {
-	info, ok := arch.Lookup(Name)
-	if !ok || info.Order != 2 {
-		t.Fatalf("sparc64: registered %v, order %d", ok, info.Order)
-	}
-	for _, p := range append(append([]arch.Param{}, info.Params...), info.Options...) {
-		if p.Source == "" || p.Unit == "" {
-			t.Errorf("%s: missing source or unit", p.Name)
-		}
-	}
-	if newB(t, nil).MainCounter() != arch.CrossCalls {
+// Registration, contract order and parameter documentation are checked
+// for every backend in arch/all (TestContractNames, TestEveryBackend).
+func TestMainCounter(t *testing.T) {
+	if New(nil).MainCounter() != arch.CrossCalls {
 		t.Error("main counter: want crosscalls")
 	}
 }
