@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -104,7 +103,11 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 		}
 	}
 	if results == 0 {
-		return nil, errors.New("no benchmark results in the input")
+		names := make([]string, len(inputs))
+		for i, in := range inputs {
+			names[i] = in.Name
+		}
+		return nil, fmt.Errorf("%s: no benchmark results (want `go test -bench` output)", strings.Join(names, ", "))
 	}
 	if len(values) == 0 {
 		return nil, fmt.Errorf("no benchmark result reports metric %q", metric)
