@@ -139,11 +139,31 @@ func unxz(b []byte) ([]byte, error) {
 	}
 	cmd := exec.Command(path, "-dc", "--single-stream")
 	cmd.Stdin = bytes.NewReader(b)
-	var out, stderr bytes.Buffer
-	cmd.Stdout = &out
+	var stderr bytes.Buffer
+	out := &limitedBuffer{max: maxVmlinux}
+	cmd.Stdout = out
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
+		if out.over {
+			return nil, fmt.Errorf("decompressed image larger than %d bytes", maxVmlinux)
+		}
 		return nil, fmt.Errorf("xz: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	return out.Bytes(), nil
+	return out.buf.Bytes(), nil
+}
+
+// limitedBuffer collects at most max bytes and fails the write past them, so
+// that xz's output is bounded like the gzip and zstd readers'.
+type limitedBuffer struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.buf.Len()+len(p) > b.max {
+		b.over = true
+		return 0, errors.New("output too large")
+	}
+	return b.buf.Write(p)
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 )
@@ -47,4 +48,39 @@ func FuzzBzImagePayload(f *testing.F) {
 			t.Fatalf("payload %#x+%#x outside an image of %d bytes", off, n, len(img))
 		}
 	})
+}
+
+// FuzzExtractVmlinux: any image gives an error or an ELF file, never a panic;
+// an ELF input comes back unchanged.
+func FuzzExtractVmlinux(f *testing.F) {
+	f.Add([]byte("\x7fELF\x02\x01\x01"))
+	f.Add(append(bzHeader(0x1000, 3, 0x10, 0x20), "\x1f\x8b\x08garbage"...))
+	f.Fuzz(func(t *testing.T, img []byte) {
+		out, how, err := ExtractVmlinux(img)
+		if err != nil {
+			if out != nil {
+				t.Fatalf("error %v with %d bytes of output", err, len(out))
+			}
+			return
+		}
+		if !bytes.HasPrefix(out, elfMagic) || how == "" {
+			t.Fatalf("%q: %d bytes not starting with the ELF magic", how, len(out))
+		}
+		if bytes.HasPrefix(img, elfMagic) && !bytes.Equal(out, img) {
+			t.Fatal("an ELF input was changed")
+		}
+	})
+}
+
+func TestLimitedBuffer(t *testing.T) {
+	b := &limitedBuffer{max: 5}
+	if n, err := b.Write([]byte("abc")); n != 3 || err != nil {
+		t.Fatalf("first write: %d, %v", n, err)
+	}
+	if n, err := b.Write([]byte("def")); n != 0 || err == nil || !b.over {
+		t.Fatalf("write past the limit: %d, %v, over %v", n, err, b.over)
+	}
+	if got := b.buf.String(); got != "abc" {
+		t.Errorf("kept %q, want %q", got, "abc")
+	}
 }
