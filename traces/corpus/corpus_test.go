@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/lazybench/lazybench/traces"
+	"github.com/lazybench/lazybench/traces/gen"
 )
 
 // TestCorpusUpToDate regenerates the corpus into a temporary directory and
@@ -63,8 +64,20 @@ func TestCorpusBudget(t *testing.T) {
 	if size > 2<<20 || events > 1500000 {
 		t.Errorf("corpus is %d bytes, %d events: over the budget of 2 MiB, 1.5M events", size, events)
 	}
-	if len(Generated) < 13 {
-		t.Errorf("only %d generated traces", len(Generated))
+	// One trace per workload at least (Generated's contract), and no spec of
+	// a workload that does not exist.
+	per := map[string]int{}
+	for _, s := range Generated {
+		per[s.Workload]++
+	}
+	for _, w := range gen.Workloads() {
+		if per[w.Name] == 0 {
+			t.Errorf("workload %s has no generated corpus trace", w.Name)
+		}
+		delete(per, w.Name)
+	}
+	if len(per) != 0 {
+		t.Errorf("generated specs of unknown workloads: %v", per)
 	}
 }
 
