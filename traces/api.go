@@ -42,6 +42,7 @@ type Error struct {
 	Msg   string
 }
 
+// Error formats the problem as "FILE:LINE: msg" or "FILE: event INDEX: msg".
 func (e *Error) Error() string {
 	f := e.File
 	if f == "" {

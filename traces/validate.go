@@ -16,6 +16,7 @@ type Problems struct {
 	More int // problems found beyond MaxProblems, not listed
 }
 
+// Error lists the problems one per line.
 func (p *Problems) Error() string {
 	var b strings.Builder
 	for i, e := range p.List {

@@ -83,10 +83,10 @@ func New(v map[string]float64) *Backend {
 // Name returns "arm64".
 func (b *Backend) Name() string { return Name }
 
-// Rules: arm64 tolerates nesting (the flag is not a count) and a leave
-// outside lazy mode (a flush of nothing); since commit b81c688426a9 (6.16)
-// its hooks return at once in interrupt context, which the flat and typed
-// layers model with IgnoresIRQ.
+// Rules returns arm64's rules. arm64 tolerates nesting (the flag is not a
+// count) and a leave outside lazy mode (a flush of nothing); since commit
+// b81c688426a9 (6.16) its hooks return at once in interrupt context, which
+// the flat and typed layers model with IgnoresIRQ.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{IgnoresIRQ: true} }
 
 // MainCounter is barriers.

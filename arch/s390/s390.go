@@ -103,7 +103,7 @@ func New(v map[string]float64) *Backend {
 // Name returns "s390".
 func (b *Backend) Name() string { return Name }
 
-// Rules: no callback crashes this arch.
+// Rules returns no crash rules: no callback crashes this arch.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
 
 // MainCounter is iptes. Every modeled IPTE is global (one machine-wide
@@ -265,7 +265,7 @@ func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
 	return b.cpus.DrainOne(owner, c.Now, b.writeBack)
 }
 
-// PreemptOffInSection: enter disables preemption, so no batch may cross a
+// PreemptOffInSection reports true: enter disables preemption, so no batch may cross a
 // context switch (the ideal strategy flushes before one).
 func (b *Backend) PreemptOffInSection() bool { return true }
 

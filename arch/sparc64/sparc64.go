@@ -85,7 +85,7 @@ func New(v map[string]float64) *Backend {
 // Name returns "sparc64".
 func (b *Backend) Name() string { return Name }
 
-// Rules: no callback crashes this arch.
+// Rules returns no crash rules: no callback crashes this arch.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
 
 // MainCounter is crosscalls: the cross-CPU interrupt is the expensive part
@@ -221,7 +221,7 @@ func (b *Backend) FlushOwner(c *arch.Ctx, owner int) float64 {
 	return b.cpus.DrainOne(owner, c.Now, b.drain)
 }
 
-// PreemptOffInSection: enter disables preemption, so no batch may cross a
+// PreemptOffInSection reports true: enter disables preemption, so no batch may cross a
 // context switch (the ideal strategy flushes before one).
 func (b *Backend) PreemptOffInSection() bool { return true }
 

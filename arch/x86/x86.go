@@ -55,7 +55,7 @@ func New(v map[string]float64) *Backend {
 // Name returns "x86".
 func (b *Backend) Name() string { return Name }
 
-// Rules: the native hooks are paravirt_nop; nothing can crash.
+// Rules returns no crash rules: the native hooks are paravirt_nop; nothing can crash.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
 
 // Enter is a no-op.

@@ -131,12 +131,12 @@ func New(v map[string]float64) *Backend {
 // Name returns "x86-xen".
 func (b *Backend) Name() string { return Name }
 
-// Rules: enter_lazy() and leave_lazy() BUG_ON a mode that is already on /
-// not on (arch/x86/include/asm/xen/hypervisor.h up to 7.0). With the
-// nesting option a second enter is legal, and a leave is legal while a
-// nesting level is open, which the generic layer's one-bit record of the
-// arch mode cannot follow: both checks are then left to the backend, which
-// still reports a leave with no level open.
+// Rules returns Xen's crash rules: enter_lazy() and leave_lazy() BUG_ON a
+// mode that is already on / not on (arch/x86/include/asm/xen/hypervisor.h up
+// to 7.0). With the nesting option a second enter is legal, and a leave is
+// legal while a nesting level is open, which the generic layer's one-bit
+// record of the arch mode cannot follow: both checks are then left to the
+// backend, which still reports a leave with no level open.
 func (b *Backend) Rules() lazymmu.Rules {
 	return lazymmu.Rules{NestedEnterCrashes: !b.nesting, LeaveInactiveCrashes: !b.nesting}
 }
