@@ -35,6 +35,10 @@ type BenchTable struct {
 	GroupKey   string // the -group projection
 	Xs, Groups []string
 	Cells      map[[2]string]*BenchCell
+	// Modeled is set when the metric is a model output, not a measurement:
+	// its name says "modeled" or its unit is marked `assume=exact` (the
+	// bench package marks every deterministic model count so).
+	Modeled bool
 	// Warnings are non-fatal problems: syntax errors of single lines, results
 	// that lack the metric.
 	Warnings []string
@@ -115,6 +119,7 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 	benchproc.SortKeys(xKeys)
 	benchproc.SortKeys(gKeys)
 	assumption := units.GetAssumption(unit)
+	t.Modeled = strings.Contains(metric, "modeled") || assumption == benchmath.AssumeExact
 	for _, xk := range xKeys {
 		t.Xs = append(t.Xs, xk.StringValues())
 	}
@@ -148,7 +153,7 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 
 // Chart draws the table as a bar chart: the x values along X, a bar per group
 // value, bar height the median and error bars its confidence interval. A
-// metric with "modeled" in its name is labelled modeled; others are measured.
+// modeled metric (see Modeled) is labelled modeled; others MEASURED.
 func (t *BenchTable) Chart(title string) *plot.Plot {
 	b := &Bars{Groups: t.Xs, Series: t.Groups}
 	for _, g := range t.Groups {
@@ -169,7 +174,7 @@ func (t *BenchTable) Chart(title string) *plot.Plot {
 	}
 	b.Log = logCalled(b.Values)
 	kind := "MEASURED"
-	if strings.Contains(t.Metric, "modeled") {
+	if t.Modeled {
 		kind = "modeled"
 	}
 	if title == "" {
@@ -190,7 +195,11 @@ func (t *BenchTable) Chart(title string) *plot.Plot {
 // WriteText prints the table: one line per cell with its median, interval and
 // sample count, in the order of the chart.
 func (t *BenchTable) WriteText(w io.Writer) error {
-	if _, err := fmt.Fprintf(w, "# %s: median and %.0f%% confidence interval\n%s\t%s\tmedian\tlo\thi\tn\n", t.Metric, Confidence*100, t.XKey, t.GroupKey); err != nil {
+	kind := "MEASURED"
+	if t.Modeled {
+		kind = "modeled"
+	}
+	if _, err := fmt.Fprintf(w, "# %s (%s): median and %.0f%% confidence interval\n%s\t%s\tmedian\tlo\thi\tn\n", t.Metric, kind, Confidence*100, t.XKey, t.GroupKey); err != nil {
 		return err
 	}
 	for _, x := range t.Xs {

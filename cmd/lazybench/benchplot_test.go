@@ -25,11 +25,26 @@ func TestBenchplotSample(t *testing.T) {
 	if len(lines) != 2+7*2 {
 		t.Fatalf("%d table lines, want 16:\n%s", len(lines), stdout.String())
 	}
+	if want := "# modeled-ns/op (modeled): median and 95% confidence interval"; lines[0] != want {
+		t.Errorf("header %q, want %q", lines[0], want)
+	}
 	// Modeled metrics are exact (Unit ... assume=exact): the interval is the value.
 	for _, want := range []string{"upstream\tarm64\t285255\t285255\t285255\t6", "none\tarm64\t1027660\t1027660\t1027660\t6"} {
 		if !strings.Contains(stdout.String(), want+"\n") {
 			t.Errorf("table lacks %q:\n%s", want, stdout.String())
 		}
+	}
+	// A modeled count without "modeled" in its unit is labelled by its
+	// assume=exact metadata (it was drawn as MEASURED).
+	var fl bytes.Buffer
+	if err := run([]string{"benchplot", "-metric", "flushes/op", "-x", "/strategy", "-group", "/arch", "testdata/bench-sample.txt", "-o", filepath.Join(dir, "f.svg")}, &fl, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if want := "# flushes/op (modeled): "; !strings.HasPrefix(fl.String(), want) {
+		t.Errorf("flushes/op table starts %q, want %q", strings.SplitN(fl.String(), "\n", 2)[0], want)
+	}
+	if svg, err := os.ReadFile(filepath.Join(dir, "f.svg")); err != nil || !bytes.Contains(svg, []byte("flushes/op (modeled)")) {
+		t.Errorf("flushes/op chart lacks the modeled axis label (%v)", err)
 	}
 	got, err := os.ReadFile(out)
 	if err != nil {
@@ -63,6 +78,9 @@ func TestBenchplotSample(t *testing.T) {
 	defer f.Close()
 	if _, err := png.Decode(f); err != nil {
 		t.Fatal(err)
+	}
+	if want := "# sec/op (MEASURED): median and 95% confidence interval\n"; !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("sec/op table starts %q, want %q", stdout.String()[:min(len(want), stdout.Len())], want)
 	}
 	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n")[2:] {
 		var x, g string

@@ -758,7 +758,7 @@ Every figure below is <b>modeled</b> (a cost model applied to the trace, not a m
 Times are modeled ns of arch work (<code>modeled_ns</code>); throughput is PTE updates per modeled second.</p>
 <nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
 
-<h2 id="overview">Overview: each arch's main counter under upstream (ratio to ideal)</h2>
+<h2 id="overview">Overview: each arch's main counter under upstream, modeled (ratio to ideal)</h2>
 <table><tr><th class="l">trace</th>{{range .Arches}}<th>{{.}}</th>{{end}}</tr>
 {{range .Overview}}<tr><td class="l"><a href="#t-{{.Trace}}">{{.Trace}}</a></td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
@@ -790,7 +790,7 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 {{if .CDFs}}<details><summary>CDFs per arch ({{len .CDFs}} charts)</summary>
 {{range .CDFs}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}" loading="lazy"></div>{{end}}
 </details>{{end}}
-<table><tr><th class="l">arch</th><th class="l">strategy</th><th>modeled ns</th><th>modeled updates/s</th><th class="l">main counter</th><th>count</th><th>vs ideal</th><th>flushes</th><th>batched / updates</th><th>sections</th><th>section p50</th><th>section p99</th><th>deferred p50</th><th>deferred p99</th><th class="l">violations</th><th class="l">hazards</th></tr>
+<table><tr><th class="l">arch</th><th class="l">strategy</th><th>modeled ns</th><th>modeled updates/s</th><th class="l">main counter</th><th>count</th><th>vs ideal</th><th>flushes</th><th>batched / updates</th><th>sections</th><th>modeled section p50, ns</th><th>modeled section p99, ns</th><th>modeled deferred p50, ns</th><th>modeled deferred p99, ns</th><th class="l">violations</th><th class="l">hazards</th></tr>
 {{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Arch}}</td><td class="l">{{.Strategy}}</td><td>{{.ModeledNs}}</td><td>{{.UpdatesPerSec}}</td><td class="l">{{.Main}}</td><td>{{.MainValue}}</td><td>{{.VsIdeal}}</td><td>{{.Flushes}}</td><td>{{.Batched}}</td><td>{{.Sections}}</td><td>{{.SecP50}}</td><td>{{.SecP99}}</td><td>{{.DefP50}}</td><td>{{.DefP99}}</td><td class="l">{{.Violations}}</td><td class="l">{{.Hazards}}</td></tr>
 {{end}}</table>
 {{end}}
