@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/lazybench/lazybench/calibrate"
 	"github.com/lazybench/lazybench/internal/atomicfile"
@@ -36,6 +38,9 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return usagef("calibrate takes no arguments")
 	}
+	if ext := strings.ToLower(filepath.Ext(*plotPath)); *plotPath != "" && ext != ".svg" && ext != ".png" {
+		return usagef("calibrate: --plot %s: want a .svg or .png file", *plotPath)
+	}
 	if *archName != "arm64" {
 		return usagef("calibrate: only --arch arm64 has published points to fit (got %q)", *archName)
 	}
@@ -59,23 +64,21 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := res.WriteCSV(stdout); err != nil {
-		return err
-	}
-	if *summary {
-		writeCalibSummary(stderr, res)
-	}
+	// The files first: if one cannot be written, nothing goes to stdout.
 	if *writeCosts != "" {
 		if err := atomicfile.Write(*writeCosts, func(w io.Writer) error { return res.WriteCosts(w, source) }); err != nil {
-			return err
+			return fmt.Errorf("calibrate: --write-costs %s: %w", *writeCosts, err)
 		}
 	}
 	if *plotPath != "" {
 		if err := plots.Save(calibrationChart(res), 0, 0, *plotPath); err != nil {
-			return err
+			return fmt.Errorf("calibrate: --plot %s: %w", *plotPath, err)
 		}
 	}
-	return nil
+	if *summary {
+		writeCalibSummary(stderr, res)
+	}
+	return res.WriteCSV(stdout)
 }
 
 // calibrationChart draws a fit's modeled curve against its published points.

@@ -61,6 +61,9 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *list {
+		if fs.NArg() > 0 || *out != "" {
+			return usagef("gen: -list takes no workload, arguments or -o")
+		}
 		printWorkloads(stdout)
 		return nil
 	}

@@ -121,6 +121,8 @@ func TestGenErrors(t *testing.T) {
 		{[]string{"gen", "vmalloc", "-p", "pages=", "-o", out}, true},
 		{[]string{"gen", "vmalloc", "-o", filepath.Join(dir, "x.bin")}, true},
 		{[]string{"gen", "vmalloc", "-o", filepath.Join(dir, "nodir", "x.lmt")}, false},
+		{[]string{"gen", "-list", "extra"}, true},
+		{[]string{"gen", "-list", "-o", out}, true},
 	}
 	for _, tc := range tests {
 		err := run(tc.args, &bytes.Buffer{}, &bytes.Buffer{})
