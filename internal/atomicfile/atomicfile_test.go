@@ -42,3 +42,16 @@ func TestWriteFailureKeepsOld(t *testing.T) {
 		t.Fatalf("temporary file left behind: %v", ents)
 	}
 }
+
+// TestWriteMissingDirNamesPath: the error names the file asked for (not the
+// temporary file) and is still fs.ErrNotExist.
+func TestWriteMissingDirNamesPath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nodir", "out.txt")
+	err := Write(p, func(w io.Writer) error { return nil })
+	if want := "create " + p + ": no such file or directory"; err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("err %v is not os.ErrNotExist", err)
+	}
+}
