@@ -131,6 +131,10 @@ func (p *progressBar) add(k int) {
 // opt.dir and renames it into place, so that a failed run leaves the previous
 // report as it was.
 func writeReport(opt reportOptions) (err error) {
+	// Refuse a non-directory before spending minutes on the report.
+	if st, statErr := os.Stat(opt.dir); statErr == nil && !st.IsDir() {
+		return fmt.Errorf("report: %s exists and is not a directory", opt.dir)
+	}
 	parent := filepath.Dir(filepath.Clean(opt.dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
