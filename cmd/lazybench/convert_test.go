@@ -20,13 +20,14 @@ func TestConvertRoundTrip(t *testing.T) {
 		{filepath.Join(dir, "a.lmt.zst"), filepath.Join(dir, "b.bin"), "--format", "binary"},
 		{filepath.Join(dir, "b.bin"), filepath.Join(dir, "a.lmt.txt")},
 	}
-	for _, s := range steps {
+	formats := []string{"binary", "zstd", "binary", "text"}
+	for i, s := range steps {
 		out, errs, code := lbTrace(append([]string{"convert"}, s...)...)
 		if code != 0 {
 			t.Fatalf("convert %v: exit %d: %s", s, code, errs)
 		}
-		if out == "" {
-			t.Errorf("convert %v: no summary", s)
+		if want := s[0] + " -> " + s[1] + ": 30 events, " + formats[i] + "\n"; out != want {
+			t.Errorf("convert %v: summary %q, want %q", s, out, want)
 		}
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "a.lmt.txt"))

@@ -71,8 +71,9 @@ func TestValidateUsage(t *testing.T) {
 	if _, _, code := lbTrace("validate", "--bogus", "x"); code != 2 {
 		t.Errorf("bad flag: exit %d, want 2", code)
 	}
-	_, errs, code := lbTrace("validate", "testdata/does-not-exist.lmt")
-	if code != 1 || errs == "" {
-		t.Errorf("missing file: exit %d, stderr %q", code, errs)
+	out, errs, code := lbTrace("validate", "testdata/does-not-exist.lmt")
+	if code != 1 || out != "stat testdata/does-not-exist.lmt: no such file or directory\n" ||
+		errs != "lazybench: invalid trace: testdata/does-not-exist.lmt\n" {
+		t.Errorf("missing file: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
