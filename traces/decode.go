@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
@@ -512,6 +513,25 @@ func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 	return 0, badIndex
 }
 
+// varintWord decodes the varint at w[i] from one 8-byte load, without a
+// branch on its length (address deltas and args take 1 to 6 bytes, in an
+// order branch prediction cannot learn), and returns it and the index after
+// it. A varint longer than 8 bytes goes to varintSlow. i must be below 64 for
+// a valid record (the fast path's address and arg start before byte 14); a
+// larger i is an error the caller reports (i > maxRecord), and the value read
+// then does not matter.
+func varintWord(w *[recordWindow]byte, i int) (uint64, int) {
+	x := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
+	stop := ^x & 0x8080808080808080 // the high bit of each byte that ends a varint
+	if stop == 0 {
+		return varintSlow(w, i)
+	}
+	x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7f // its bytes, without their high bits
+	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+	return x&0x000000000fffffff | x&0x0fffffff00000000>>4, i + (bits.TrailingZeros64(stop)+1)>>3
+}
+
 // decodeRun decodes records from buf[p:] into out while at least a
 // recordWindow of bytes remains, and returns how many it decoded and where it
 // stopped. On error, p is the start of the bad record, r.errAt the bytes of it
@@ -576,10 +596,14 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 				sl := in.slot & (numSlots - 1)
 				a := c.next[sl]
 				if h&headAddr != 0 {
-					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
+					// varintWord, inlined (it is over the inlining budget).
+					v := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
+					if stop := ^v & 0x8080808080808080; stop != 0 {
+						v &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7f
+						v = v&0x007f007f007f007f | v&0x7f007f007f007f00>>1
+						v = v&0x00003fff00003fff | v&0x3fff00003fff0000>>2
+						v = v&0x000000000fffffff | v&0x0fffffff00000000>>4
+						i += (bits.TrailingZeros64(stop) + 1) >> 3
 					} else {
 						v, i = varintSlow(w, i)
 					}
@@ -615,12 +639,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			ev.Arg = 0
 			if in.hasArg {
 				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
+				v, i = varintWord(w, i)
 				ev.Arg = v
 				if op == uint8(OpSwitch) {
 					c.pid = uint32(v)
