@@ -361,13 +361,10 @@ func TestMremapExtents(t *testing.T) {
 	if sh.updates != 2048 {
 		t.Errorf("updates %d, want 2048", sh.updates)
 	}
-	for _, n := range sh.sectionSizes {
-		if n > 2*512 {
-			t.Errorf("section of %d updates", n)
-		}
-	}
-	if sh.sections < 4 {
-		t.Errorf("%d sections, want >= 4 (old and new misaligned)", sh.sections)
+	// Extents of 136, 100, 412, 100 and 276 pages, each ending at an old or a
+	// new table boundary; two updates (clear old, set new) per page.
+	if want := []int{272, 200, 824, 200, 552}; !reflect.DeepEqual(sh.sectionSizes, want) || sh.sections != len(want) {
+		t.Errorf("%d sections of %v updates, want %v", sh.sections, sh.sectionSizes, want)
 	}
 	// aligned: table-aligned whole tables move as PMDs, without PTE updates
 	m = run(t, "mremap", Values{"pages": 1024, "misalign": 0})
@@ -380,8 +377,8 @@ func TestMremapExtents(t *testing.T) {
 func TestPreemptMigrates(t *testing.T) {
 	m := run(t, "preempt", Values{"pages": 4, "loops": 4, "cpus": 2})
 	sh := check(t, m, 12, 512)
-	if sh.migratedTasks == 0 {
-		t.Errorf("no task ran on two CPUs")
+	if sh.migratedTasks != 1 {
+		t.Errorf("%d tasks ran on two CPUs, want 1", sh.migratedTasks)
 	}
 }
 
@@ -392,8 +389,10 @@ func TestMixShape(t *testing.T) {
 	for _, e := range m.evs {
 		cpus[e.CPU] = true
 	}
-	if len(cpus) != 2 || sh.switches == 0 || sh.irqs == 0 || sh.nested == 0 || sh.pauses == 0 {
-		t.Errorf("mix: cpus %d switches %d irqs %d nested %d pauses %d; want 2 and the rest > 0",
+	// Exact for the default parameters (seed 1): a generator change that moves
+	// these must be deliberate (and `make traces` rerun).
+	if len(cpus) != 2 || sh.switches != 22 || sh.irqs != 9 || sh.nested != 2 || sh.pauses != 10 {
+		t.Errorf("mix: cpus %d switches %d irqs %d nested %d pauses %d; want 2, 22, 9, 2, 10",
 			len(cpus), sh.switches, sh.irqs, sh.nested, sh.pauses)
 	}
 }
