@@ -52,7 +52,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 
 // loadVmlinux reads a vmlinux ELF or a compressed kernel image.
 func loadVmlinux(path string, stderr io.Writer) ([]byte, error) {
-	img, err := os.ReadFile(path)
+	img, err := readFileMax(path, maxInputFile)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func runRecordCorpus(args []string, stdout, stderr io.Writer) error {
 		return usagef("record corpus: --file must be a .lmt* file name inside --dir, not %q", *file)
 	}
 	path := filepath.Join(*dir, *file)
-	data, err := os.ReadFile(path)
+	data, err := readFileMax(path, maxInputFile)
 	if err != nil {
 		return err
 	}
@@ -245,3 +245,26 @@ func runRecordCorpus(args []string, stdout, stderr io.Writer) error {
 }
 
 var errNotExist = iofs.ErrNotExist
+
+// maxInputFile bounds what record reads whole into memory: a kernel image or
+// a corpus trace (a distribution's vmlinuz is about 10 MiB, a vmlinux a few
+// hundred).
+const maxInputFile = 1 << 30
+
+// readFileMax reads path whole, or fails naming it if it holds more than max
+// bytes (e.g. /dev/zero), instead of allocating without bound.
+func readFileMax(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return data, nil
+}

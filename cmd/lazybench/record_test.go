@@ -80,3 +80,19 @@ func TestRecordProbesErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestReadFileMax(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readFileMax(p, 5); err != nil || string(b) != "12345" {
+		t.Errorf("at the limit: %q, %v", b, err)
+	}
+	if b, err := readFileMax(p, 4); err == nil || err.Error() != p+": larger than 4 bytes" || b != nil {
+		t.Errorf("over the limit: %q, %v", b, err)
+	}
+	if _, err := readFileMax(filepath.Dir(p), 4); err == nil || !strings.Contains(err.Error(), filepath.Dir(p)) {
+		t.Errorf("a directory: %v", err)
+	}
+}
