@@ -30,6 +30,7 @@ func TestReadPointsErrors(t *testing.T) {
 		{"dup", "pages,change_pct\n4,1\n4,2\n", "f.csv:3: pages 4 given twice (first on line 2)"},
 		{"empty", "", "f.csv: no header"},
 		{"no points", "pages,change_pct\n", "f.csv: no points"},
+		{"long line", "pages,change_pct\n1," + strings.Repeat("1", 5000) + "\n", "f.csv:2: line longer than 4096 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadPoints("f.csv", strings.NewReader(tc.in))

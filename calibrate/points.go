@@ -3,6 +3,7 @@ package calibrate
 import (
 	"bufio"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -107,6 +108,9 @@ func ReadPoints(name string, r io.Reader) ([]Point, error) {
 		pts = append(pts, Point{Pages: p, ChangePct: v})
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLineSize)
+		}
 		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
 	}
 	if !header {

@@ -1,6 +1,8 @@
 package plots
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -103,6 +105,12 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 			}
 		}
 		if err := r.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) { // benchfmt's line number is of the line before
+				return nil, fmt.Errorf("%s: line too long (not go test -bench output?)", in.Name)
+			}
+			if strings.HasPrefix(err.Error(), in.Name+":") { // benchfmt named it
+				return nil, err
+			}
 			return nil, fmt.Errorf("%s: %v", in.Name, err)
 		}
 	}

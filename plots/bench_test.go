@@ -63,7 +63,11 @@ func TestReadBench(t *testing.T) {
 			t.Errorf("%s: warnings %q, want 1", tt.metric, tab.Warnings)
 		}
 	}
-	_, err := ReadBench([]BenchInput{{Name: "a.txt", R: strings.NewReader("")}, {Name: "b.txt", R: strings.NewReader("garbage\n")}}, "ns/op", "/arch", "/strategy")
+	_, err := ReadBench([]BenchInput{{Name: "z", R: strings.NewReader(strings.Repeat("x", 1<<20))}}, "ns/op", "/arch", "/strategy")
+	if err == nil || err.Error() != "z: line too long (not go test -bench output?)" {
+		t.Errorf("long line: %v", err)
+	}
+	_, err = ReadBench([]BenchInput{{Name: "a.txt", R: strings.NewReader("")}, {Name: "b.txt", R: strings.NewReader("garbage\n")}}, "ns/op", "/arch", "/strategy")
 	if err == nil || err.Error() != "a.txt, b.txt: no benchmark results (want `go test -bench` output)" {
 		t.Errorf("no results: %v", err)
 	}
