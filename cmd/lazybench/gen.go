@@ -33,6 +33,40 @@ func genUsage(w io.Writer) {
 // runGen: lazybench gen WORKLOAD [flags] -o FILE. The workload's parameters
 // are flags of their own (--pages 8) or a list (-p pages=8,loops=10).
 func runGen(args []string, stdout, stderr io.Writer) error {
+	job, err := parseGenArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	if job == nil { // -list
+		printWorkloads(stdout)
+		return nil
+	}
+	w, v := job.w, job.v
+	var n int64
+	err = traces.WriteFile(job.out, job.format, gen.Meta(w, v), func(tw traces.Writer) error {
+		var err error
+		n, err = w.Generate(v, tw)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d events (%s %s)\n", job.out, n, w.Name, gen.FormatParams(job.full))
+	return nil
+}
+
+// genJob is a parsed gen command line.
+type genJob struct {
+	w       *gen.Workload
+	v, full gen.Values // as given; with the defaults filled in
+	out     string
+	format  traces.Format
+}
+
+// parseGenArgs parses gen's command line: a nil job (and nil error) for
+// -list, else the workload, its parameters, the output file and format. Every
+// error is a usage error.
+func parseGenArgs(args []string, stderr io.Writer) (*genJob, error) {
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -58,34 +92,33 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return nil, err
 	}
 	if *list {
 		if fs.NArg() > 0 || *out != "" {
-			return usagef("gen: -list takes no workload, arguments or -o")
+			return nil, usagef("gen: -list takes no workload, arguments or -o")
 		}
-		printWorkloads(stdout)
-		return nil
+		return nil, nil
 	}
 	if name == "" && fs.NArg() > 0 {
-		return usagef("gen: put the workload before the flags: lazybench gen %s [flags]", fs.Arg(0))
+		return nil, usagef("gen: put the workload before the flags: lazybench gen %s [flags]", fs.Arg(0))
 	}
 	if name == "" {
 		genUsage(stderr)
-		return usagef("gen: no workload given (gen -list lists them)")
+		return nil, usagef("gen: no workload given (gen -list lists them)")
 	}
 	if w == nil {
-		return usagef("gen: unknown workload %q (gen -list lists them)", name)
+		return nil, usagef("gen: unknown workload %q (gen -list lists them)", name)
 	}
 	if fs.NArg() > 0 {
-		return usagef("gen: unexpected argument %q", fs.Arg(0))
+		return nil, usagef("gen: unexpected argument %q", fs.Arg(0))
 	}
 	if *out == "" {
-		return usagef("gen: no output file (-o FILE)")
+		return nil, usagef("gen: no output file (-o FILE)")
 	}
 	v, err := gen.ParseParams(*plist)
 	if err != nil {
-		return usagef("gen -p: %v", err)
+		return nil, usagef("gen -p: %v", err)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if p, ok := set[f.Name]; ok {
@@ -94,27 +127,17 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	})
 	full, err := w.Resolve(v)
 	if err != nil {
-		return usagef("gen: %v", err)
+		return nil, usagef("gen: %v", err)
 	}
 	f := traces.FormatUnknown
 	if *format != "" {
 		if f, err = traces.ParseFormat(*format); err != nil {
-			return usagef("gen: %v", err)
+			return nil, usagef("gen: %v", err)
 		}
 	} else if f = traces.FormatFromName(*out); f == traces.FormatUnknown {
-		return usagef("gen: cannot tell the format from %q: name it .lmt, .lmt.zst or .lmt.txt, or give -format", *out)
+		return nil, usagef("gen: cannot tell the format from %q: name it .lmt, .lmt.zst or .lmt.txt, or give -format", *out)
 	}
-	var n int64
-	err = traces.WriteFile(*out, f, gen.Meta(w, v), func(tw traces.Writer) error {
-		var err error
-		n, err = w.Generate(v, tw)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %d events (%s %s)\n", *out, n, w.Name, gen.FormatParams(full))
-	return nil
+	return &genJob{w: w, v: v, full: full, out: *out, format: f}, nil
 }
 
 func printWorkloads(w io.Writer) {
