@@ -20,7 +20,7 @@ func smallReport(t *testing.T, dir string) {
 	t.Helper()
 	names := corpus.Names()
 	if len(names) < 2 {
-		t.Skip("corpus has fewer than two traces")
+		t.Fatalf("corpus has %d traces, the test needs two", len(names))
 	}
 	opt := reportOptions{dir: dir, traces: names[:2], jobs: 2, speedSizes: []int{2000, 20000}, speedReps: 1,
 		calibLoops: func(p int) int { return max(4, 1024/p) }}
