@@ -320,6 +320,23 @@ func Collect(r Reader, name string) (*Stats, error) {
 	}
 	sortBuckets(s.DepthHist)
 	sortBuckets(s.LenHist)
+	// Empty lists encode as [] in JSON, not null, as by_cpu and by_task do.
+	for _, l := range []*[]Bucket{&s.DepthHist, &s.LenHist} {
+		if *l == nil {
+			*l = []Bucket{}
+		}
+	}
+	for _, l := range []*[]SiteCount{&s.BySite, &s.NestedBySite} {
+		if *l == nil {
+			*l = []SiteCount{}
+		}
+	}
+	if s.ByOp == nil {
+		s.ByOp = []OpCount{}
+	}
+	if s.BySection == nil {
+		s.BySection = []SectionSite{}
+	}
 	return s, nil
 }
 

@@ -1,6 +1,8 @@
 package traces
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,6 +98,27 @@ func TestSiteLensPercentile(t *testing.T) {
 		}
 		if got := l.percentile(c.p); got < c.want-1e-9 || got > c.want+1e-9 {
 			t.Errorf("%v p%v = %v, want %v", c.lens, c.p, got, c.want)
+		}
+	}
+}
+
+// TestCollectEmptyJSON: an empty trace's statistics encode every list as [],
+// never null.
+func TestCollectEmptyJSON(t *testing.T) {
+	s, err := Collect(NewTextReader(strings.NewReader(""), "e"), "e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("null")) {
+		t.Errorf("null in %s", b)
+	}
+	for _, k := range []string{"by_op", "by_cpu", "by_task", "by_site", "depth_hist", "section_len_hist", "sections_by_site", "nested_enables_by_site"} {
+		if !bytes.Contains(b, []byte(`"`+k+`":[]`)) {
+			t.Errorf("%s is not [] in %s", k, b)
 		}
 	}
 }
