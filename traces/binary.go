@@ -89,6 +89,7 @@ type opInfo struct {
 	site   bool  // the op has a site (or name) key
 	hasArg bool  // an arg varint always follows
 	valid  bool
+	fast   uint8 // extension bits decodeRun's fast path reads (cpu, extra; mm for ops with an address and an mm)
 	ext    uint8 // extension bits allowed
 	ext2   uint8 // second extension bits allowed
 	flags  uint8 // Event.Flags bits the op has keys for
@@ -156,6 +157,10 @@ func makeOpInfos(version int) *[headOp + 1]opInfo {
 			}
 		}
 		in.sticky = version >= 2
+		in.fast = extCPU | extExtra
+		if in.kind != kindNone && in.hasMM {
+			in.fast |= extMM
+		}
 		t[op] = in
 	}
 	return &t

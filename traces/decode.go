@@ -557,15 +557,16 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		in := &infos[op]
 		i = 1
 		// Fast path: no extension byte, or one that only changes the cpu
-		// to one below 128 and/or gives an extra string (recorded traces
-		// carry one on every event); then pid, nr, mm, flags, shift and
-		// site are all predicted. The cpu is selected without a branch, since
+		// to one below 128, gives an extra string (recorded traces carry
+		// one on every event) and/or a new mm (the first update of a
+		// section in another address space); then pid, nr, flags, shift
+		// and site are all predicted. The cpu is selected without a branch, since
 		// whether it changes is what a merged multi-CPU trace makes random.
 		hx := h >> 7
 		ext0 := w[1] & -hx
 		cb := w[2]
 		hc := ext0 & extCPU
-		if h&^in.head == 0 && h != 0 && ext0&^(extCPU|extExtra) == 0 && cb&(hc<<7) == 0 {
+		if h&^in.head == 0 && h != 0 && ext0&^in.fast == 0 && cb&(hc<<7) == 0 {
 			mask := -uint32(hc)
 			ncpu := cpu&^mask | uint32(cb)&mask
 			if int(ncpu) >= len(st.cpus) {
@@ -608,6 +609,21 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 						v, i = varintSlow(w, i)
 					}
 					a += v>>1 ^ -(v & 1)
+				}
+				if ext0&extMM != 0 {
+					// A new mm (a section in another address space).
+					var v uint64
+					if c0 := w[i&m]; c0 < 0x80 {
+						v = uint64(c0)
+						i++
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					if v > 1<<32-1 {
+						code = decMM
+						goto fail
+					}
+					c.mm[in.mmSlot&(numSlots-1)] = uint32(v)
 				}
 				c.next[sl] = a + c.step[sl]
 				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]

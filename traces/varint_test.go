@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 )
@@ -57,4 +58,70 @@ func TestVarintWord(t *testing.T) {
 			t.Fatalf("%#x: varintWord = %#x, %d; want %d", v, gotV, gotI, 5+n)
 		}
 	}
+}
+
+// TestFastPathMM checks the mm extension on decodeRun's fast path: an mm
+// change round-trips at every position in long runs (records decoded in
+// place) and in the last records (decoded from the padded copy), alone and
+// with a cpu change, and an mm over 32 bits is the same error as on the
+// general path.
+func TestFastPathMM(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewBinaryWriter(&buf, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Event
+	ops := []Op{OpSet, OpGetClear, OpModify, OpAccess}
+	for i := range 3000 {
+		e := Defaults(ops[i%len(ops)])
+		e.Time = uint64(i) * 10
+		e.CPU = uint32(i/5) % 3
+		e.PID = 7
+		e.MM = uint32(i/7%5) * 1000
+		e.Addr = 0x7f0000000000 + uint64(i/3)<<12
+		if err := w.Write(&e); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, e)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewBinaryBytesReader(buf.Bytes(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r.Next() {
+		if n < len(want) && *r.Event() != want[n] {
+			t.Fatalf("event %d: got %+v, want %+v", n, *r.Event(), want[n])
+		}
+		n++
+	}
+	if err := r.Err(); err != nil || n != len(want) {
+		t.Fatalf("%d events, error %v; want %d, nil", n, err, len(want))
+	}
+
+	for _, tc := range []struct {
+		name string
+		rec  []byte
+	}{
+		{"mm", binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
+		{"cpu and mm (a CPU not seen yet: the general path)", binary.AppendUvarint([]byte{byte(OpSet) | headExt, extCPU | extMM, 1}, 1<<32)},
+	} {
+		_, err := readAll(mustReader(t, craft(1, 1, emptyMeta, tc.rec)))
+		if want := "f: event 0: set: mm out of range (max 4294967295)"; err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %s", tc.name, err, want)
+		}
+	}
+}
+
+func mustReader(t *testing.T, b []byte) Reader {
+	t.Helper()
+	r, err := NewBinaryBytesReader(b, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
