@@ -362,6 +362,10 @@ func Discover(im *Image) (*Result, error) {
 			res.Skipped[kind+": "+why]++
 			return false
 		}
+		if !isSymbol(fn.Name) { // e.g. a name starting with a digit would be read as an address
+			res.Skipped[kind+": function name not usable in kprobe_events"]++
+			return false
+		}
 		res.Probes = append(res.Probes, Probe{Kind: kind, Addr: addr, Func: fn.Name, Off: addr - fn.Addr, Args: args, How: how})
 		return true
 	}
