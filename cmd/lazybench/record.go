@@ -98,7 +98,7 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 	}
 	ef, err := elf.NewFile(bytes.NewReader(vm))
 	if err != nil {
-		return fmt.Errorf("%s: %v", *vmlinux, err)
+		return fmt.Errorf("%s: not a valid ELF file: %v", *vmlinux, err)
 	}
 	kf, err := os.Open(*kallsyms)
 	if err != nil {

@@ -61,6 +61,8 @@ func TestRecordProbesErrors(t *testing.T) {
 	dir := t.TempDir()
 	notKernel := filepath.Join(dir, "vmlinuz")
 	os.WriteFile(notKernel, []byte("not a kernel"), 0o644)
+	truncELF := filepath.Join(dir, "trunc.elf")
+	os.WriteFile(truncELF, []byte("\x7fELF\x02\x01\x01"), 0o644)
 	tests := []struct {
 		args  []string
 		usage bool
@@ -70,6 +72,7 @@ func TestRecordProbesErrors(t *testing.T) {
 		{[]string{"record", "nope"}, true, "unknown subcommand"},
 		{[]string{"record", "probes"}, true, "want --vmlinux"},
 		{[]string{"record", "probes", "--vmlinux", notKernel, "--kallsyms", notKernel}, false, "no gzip, xz or zstd payload"},
+		{[]string{"record", "probes", "--vmlinux", truncELF, "--kallsyms", notKernel}, false, truncELF + ": not a valid ELF file"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
