@@ -492,6 +492,17 @@ func (r *BinaryReader) recordError(code int, rec []byte) *Error {
 // badIndex is returned by varintSlow for a bad varint.
 const badIndex = 1 << 30
 
+// varint decodes the varint at w[i] (masked) and returns it and the index
+// after it: a one-byte varint inline (the common case), a longer one in
+// varintSlow. It is small enough for the compiler to inline into the decode
+// loops, so they compile as if the fast path were written out.
+func varint(w *[recordWindow]byte, i int) (uint64, int) {
+	if c0 := w[i&(recordWindow-1)]; c0 < 0x80 {
+		return uint64(c0), i + 1
+	}
+	return varintSlow(w, i)
+}
+
 // varintSlow decodes a varint of two or more bytes at w[i] (masked). A varint
 // longer than 10 bytes or overflowing 64 bits returns badIndex, which the
 // caller reports once the record is done.
@@ -613,12 +624,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 				if ext0&extMM != 0 {
 					// A new mm (a section in another address space).
 					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
+					v, i = varint(w, i)
 					if v > 1<<32-1 {
 						code = decMM
 						goto fail
@@ -637,12 +643,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			ev.Extra = st.extra[op]
 			if ext0&extExtra != 0 {
 				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
+				v, i = varint(w, i)
 				if v >= uint64(len(r.strs)) || (v == 0 && !in.sticky) {
 					code = decExtra
 					goto fail
@@ -734,12 +735,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 			}
 			if ext&extCPU != 0 {
 				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
+				v, i = varint(w, i)
 				if v >= MaxCPUs {
 					code = decCPU
 					return i, cpu, code
@@ -752,12 +748,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 			}
 			if ext&extPID != 0 {
 				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
+				v, i = varint(w, i)
 				if v > 1<<32-1 {
 					code = decPID
 					return i, cpu, code
@@ -767,12 +758,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 		}
 		if h&headTime != 0 {
 			var v uint64
-			if c0 := w[i&m]; c0 < 0x80 {
-				v = uint64(c0)
-				i++
-			} else {
-				v, i = varintSlow(w, i)
-			}
+			v, i = varint(w, i)
 			if ext2&ext2AbsTime != 0 {
 				c.time = v
 			} else {
@@ -790,12 +776,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 			a := c.next[sl]
 			if h&headAddr != 0 {
 				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
+				v, i = varint(w, i)
 				a += v>>1 ^ -(v & 1)
 			}
 			nr := in.def.Nr
@@ -803,12 +784,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 			if ext != 0 {
 				if ext&extNr != 0 {
 					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
+					v, i = varint(w, i)
 					if v > 1<<32-1 {
 						code = decNr
 						return i, cpu, code
@@ -817,12 +793,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 				}
 				if ext&extMM != 0 {
 					var v uint64
-					if c0 := w[i&m]; c0 < 0x80 {
-						v = uint64(c0)
-						i++
-					} else {
-						v, i = varintSlow(w, i)
-					}
+					v, i = varint(w, i)
 					if v > 1<<32-1 {
 						code = decMM
 						return i, cpu, code
@@ -868,12 +839,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 		if in.site {
 			if ext&extSite != 0 {
 				var v uint64
-				if c0 := w[i&m]; c0 < 0x80 {
-					v = uint64(c0)
-					i++
-				} else {
-					v, i = varintSlow(w, i)
-				}
+				v, i = varint(w, i)
 				if v >= nstr {
 					code = decSite
 					return i, cpu, code
@@ -885,12 +851,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 		ev.Extra = st.extra[op]
 		if ext&extExtra != 0 {
 			var v uint64
-			if c0 := w[i&m]; c0 < 0x80 {
-				v = uint64(c0)
-				i++
-			} else {
-				v, i = varintSlow(w, i)
-			}
+			v, i = varint(w, i)
 			if v >= nstr || (v == 0 && !in.sticky) {
 				code = decExtra
 				return i, cpu, code
@@ -903,12 +864,7 @@ func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint3
 		ev.Arg = 0
 		if in.hasArg {
 			var v uint64
-			if c0 := w[i&m]; c0 < 0x80 {
-				v = uint64(c0)
-				i++
-			} else {
-				v, i = varintSlow(w, i)
-			}
+			v, i = varint(w, i)
 			ev.Arg = v
 			if op == uint8(OpSwitch) {
 				c.pid = uint32(v)
