@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
-	"github.com/lazybench/lazybench/traces"
 )
 
 // CheckLinearReset runs script on newB(o) for each o of opts (nil: the
@@ -26,20 +25,5 @@ func CheckLinearReset[B arch.Backend](t *testing.T, newB func(map[string]float64
 				break
 			}
 		}
-	}
-}
-
-// Section returns a function that runs one lazy-mode section on CPU 0 of b:
-// enter, n updates like ev at addresses base, base+1<<shift, ..., leave.
-// It allocates nothing itself, for allocation tests and benchmarks.
-func Section(b arch.Backend, ev traces.Event, n int, base uint64, shift uint) func() {
-	c := &arch.Ctx{CPU: 0, Lazy: true}
-	return func() {
-		b.Enter(c)
-		for i := 0; i < n; i++ {
-			ev.Addr = base + uint64(i)<<shift
-			b.Update(c, &ev)
-		}
-		b.Leave(c)
 	}
 }

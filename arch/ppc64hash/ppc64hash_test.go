@@ -7,15 +7,7 @@ import (
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/arch/archtest"
-	"github.com/lazybench/lazybench/traces"
 )
-
-// testEvent is a clear of a valid user PTE.
-func testEvent() traces.Event {
-	e := traces.Defaults(traces.OpClear)
-	e.Addr = 0x10000000
-	return e
-}
 
 // newB builds a backend with defaults and the given overrides.
 func newB(t *testing.T, over map[string]float64) *Backend {
@@ -304,47 +296,6 @@ func TestFlushCallback(t *testing.T) {
 }
 
 // A steady-state section allocates nothing.
-func TestNoAllocs(t *testing.T) {
-	run := archtest.Section(newB(t, nil), testEvent(), 300, 0x10000000, 12)
-	if allocs := testing.AllocsPerRun(100, run); allocs != 0 {
-		t.Errorf("%v allocations per section", allocs)
-	}
-}
-
-func BenchmarkSection512(b *testing.B) {
-	run := archtest.Section(New(nil), testEvent(), 512, 0x10000000, 12)
-	b.ReportAllocs()
-	for b.Loop() {
-		run()
-	}
-}
-
-// The modeled time of every call is the dot product of Terms with the
-// parameter values (arch.Linear), for a script that exercises every path.
-func TestLinear(t *testing.T) {
-	const script = `
-		enter
-		repeat 300 getclear addr=100000
-		repeat 3 modify addr=10000000 mm=2
-		repeat 2 set addr=300000 was=1
-		repeat 2 clear addr=400000 shift=16
-		getclear addr=500000 full=1
-		irq_enter
-		getclear addr=c000000000010000 mm=0
-		clear addr=600000
-		irq_exit
-		flush
-		wrprotect addr=700000
-		leave
-		repeat 5 modify addr=100000
-		repeat 2 getclear addr=100000 nr=3
-		on cpu=1 task=1
-		enter
-		repeat 7 clear addr=200000 mm=3
-		flushall
-	`
-	archtest.CheckLinearReset(t, New, script, nil, map[string]float64{"powernv": 1}, map[string]float64{"bulk_remove": 0, "seg_1t": 0})
-}
 
 // The cost file sets parameters and options by name; unknown keys are
 // rejected naming the key.

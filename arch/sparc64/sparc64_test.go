@@ -6,7 +6,6 @@ import (
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/arch/archtest"
-	"github.com/lazybench/lazybench/traces"
 )
 
 func newB(t testing.TB, over map[string]float64) *Backend {
@@ -230,48 +229,6 @@ func TestMainCounter(t *testing.T) {
 	if New(nil).MainCounter() != arch.CrossCalls {
 		t.Error("main counter: want crosscalls")
 	}
-}
-
-func TestNoAllocs(t *testing.T) {
-	run := archtest.Section(newB(t, nil), traces.Defaults(traces.OpGetClear), 300, 0x10000000, 13)
-	if allocs := testing.AllocsPerRun(100, run); allocs != 0 {
-		t.Errorf("%v allocations per section", allocs)
-	}
-}
-
-func BenchmarkSection512(b *testing.B) {
-	run := archtest.Section(New(nil), traces.Defaults(traces.OpGetClear), 512, 0x10000000, 13)
-	b.ReportAllocs()
-	for b.Loop() {
-		run()
-	}
-}
-
-// The modeled time of every call is the dot product of Terms with the
-// parameter values (arch.Linear), for a script that exercises every path.
-func TestLinear(t *testing.T) {
-	const script = `
-		enter
-		repeat 300 getclear addr=100000
-		repeat 3 modify addr=10000000 mm=2
-		repeat 2 set addr=300000 was=1
-		repeat 2 clear addr=400000 shift=16
-		getclear addr=500000 full=1
-		irq_enter
-		getclear addr=c000000000010000 mm=0
-		clear addr=600000
-		irq_exit
-		flush
-		wrprotect addr=700000
-		leave
-		repeat 5 modify addr=100000
-		repeat 2 getclear addr=100000 nr=3
-		on cpu=1 task=1
-		enter
-		repeat 7 clear addr=200000 mm=3
-		flushall
-	`
-	archtest.CheckLinearReset(t, New, script, nil, map[string]float64{"single_user": 1}, map[string]float64{"fullmm_skip": 1})
 }
 
 // Nesting: under flat the inner leave drains and clears the batch's active
