@@ -273,6 +273,11 @@ func (im *importer) parseLine(b []byte) error {
 	}
 	if bytes.HasPrefix(t, lostPrefix) && bytes.HasSuffix(t, lostSuffix) {
 		if i := bytes.Index(t, lostMid); i > 0 {
+			// In "CPU:1 [LOST EVENTS]" the middle and the suffix overlap:
+			// there is no count.
+			if i+len(lostMid) > len(t)-len(lostSuffix) {
+				return im.errorf("malformed lost-events marker %q", t)
+			}
 			cpu, ok1 := atou(t[len(lostPrefix):i])
 			n, ok2 := atou(t[i+len(lostMid) : len(t)-len(lostSuffix)])
 			if !ok1 || !ok2 {
@@ -307,7 +312,8 @@ func (im *importer) comment(t []byte) error {
 		if a < c {
 			return im.lost(int64(min(c-a, math.MaxInt64)), fmt.Sprintf("entries-in-buffer %d < entries-written %d (%d events overwritten)", a, c, c-a))
 		}
-	case bytes.HasPrefix(t, bufferStarted) && bytes.HasSuffix(t, bufferStarted2):
+	case len(t) >= len(bufferStarted)+len(bufferStarted2) &&
+		bytes.HasPrefix(t, bufferStarted) && bytes.HasSuffix(t, bufferStarted2):
 		cpu := t[len(bufferStarted) : len(t)-len(bufferStarted2)]
 		return im.lost(0, fmt.Sprintf("CPU %s buffer started late (its older events were overwritten)", cpu))
 	}

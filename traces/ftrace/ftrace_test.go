@@ -207,6 +207,7 @@ func TestMalformed(t *testing.T) {
 			"in:1: CPU 1 buffer started late (its older events were overwritten): the trace is incomplete (ring buffer overrun); record with a larger buffer_size_kb or pass --allow-lost"},
 		{"time goes back", pre + "lazy_enter: (f)\n  w-12 [001] d..1. 10.000000: lazy_leave: (f)\n", Options{},
 			"in:2: cpu 1: time 10.000000000 goes back before 10.000001000 of line 1 (trace_pipe reordering?); pass --clamp to clamp it"},
+		{"lost marker without count", "CPU:1 [LOST EVENTS]\n", Options{AllowLost: true}, `in:1: malformed lost-events marker "CPU:1 [LOST EVENTS]"`},
 		{"long line", pre + "lazy_enter: (f) " + strings.Repeat("x", traces.MaxLineLen) + "\n", Options{}, "in:1: line longer than 65536 bytes"},
 	}
 	for _, tc := range tests {
