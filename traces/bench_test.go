@@ -159,3 +159,35 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 	b.ReportMetric(1e9/ns, "events/s")
 	b.ReportMetric(float64(size)/float64(events), "bytes/event")
 }
+
+// BenchmarkDecodeParallel decodes the synthetic trace from memory with
+// Parallel on GOMAXPROCS workers (both cores of the build machine), the
+// consumer reading each event's time on the calling goroutine.
+func BenchmarkDecodeParallel(b *testing.B) {
+	events, strs := synthWalkers(benchEvents, 1)
+	bin := encode(b, events, strs, FormatBinary)
+	b.SetBytes(int64(len(bin)))
+	b.ReportAllocs()
+	var sum uint64
+	for b.Loop() {
+		r, err := NewBinaryBytesReader(bin, "synth")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		err = r.Parallel(0, func(blk []Event) error {
+			n += len(blk)
+			for i := range blk {
+				sum += blk[i].Time
+			}
+			return nil
+		})
+		if err != nil || n != len(events) {
+			b.Fatalf("read %d of %d: %v", n, len(events), err)
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
+	b.ReportMetric(ns, "ns/event")
+	b.ReportMetric(1e9/ns, "events/s")
+	b.ReportMetric(float64(len(bin))/float64(len(events)), "bytes/event")
+}

@@ -29,8 +29,17 @@ const BinaryMagic = "\x8aLMT\r\n\x1a\n"
 // BinaryVersion is the version of the binary format this package writes, and
 // the newest it reads. Versions only append: a reader of version N reads every
 // version up to N. Version 2 predicts addresses, mm and shift per op (not per
-// kind of address) and keeps each op's last extra string.
-const BinaryVersion = 2
+// kind of address) and keeps each op's last extra string. Version 3 groups
+// the records in chunks that each start from the initial prediction state, so
+// that chunks decode independently (BinaryReader.Parallel).
+const BinaryVersion = 3
+
+// chunkEvents is how many events the writer puts in a chunk (version 3); a
+// variable so tests can make chunks small. maxChunkEvents bounds what a reader
+// accepts, and with maxRecord what it allocates for one chunk.
+var chunkEvents = 2048
+
+const maxChunkEvents = 8192
 
 // binaryHeaderLen is the size of the fixed header.
 const binaryHeaderLen = 32
@@ -102,7 +111,8 @@ type opInfo struct {
 }
 
 // opInfos holds the op table of each binary version (index 0 unused).
-var opInfos = [BinaryVersion + 1]*[headOp + 1]opInfo{nil, makeOpInfos(1), makeOpInfos(2)}
+// Version 3 has version 2's records (only the chunk framing is new).
+var opInfos = [BinaryVersion + 1]*[headOp + 1]opInfo{nil, makeOpInfos(1), makeOpInfos(2), makeOpInfos(2)}
 
 func makeOpInfos(version int) *[headOp + 1]opInfo {
 	var t [headOp + 1]opInfo
@@ -208,6 +218,17 @@ func (s *codecState) setVersion(v int) {
 	s.init = initState(s.infos)
 }
 
+// reset returns the state to the one before the first event (the start of a
+// version 3 chunk), keeping the memory of the CPU table.
+func (s *codecState) reset() {
+	for i := range s.cpus {
+		s.cpus[i] = s.init
+	}
+	s.cpu = 0
+	clear(s.site[:])
+	clear(s.extra[:])
+}
+
 // state returns the state of cpu (< MaxCPUs), growing the table if needed.
 func (s *codecState) state(cpu uint32) *cpuState {
 	for int(cpu) >= len(s.cpus) {
@@ -247,6 +268,8 @@ type BinaryWriter struct {
 	st       codecState
 	ver      int
 	err      error
+	chunk    []byte // version 3: the records of the open chunk
+	chunkN   int    // events in chunk
 }
 
 // spillAt is the size of BinaryWriter's record buffer: records beyond it go
@@ -394,7 +417,11 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if ext != 0 {
 		head |= headExt
 	}
-	b := append(bw.body, head)
+	b := bw.body
+	if bw.ver >= 3 {
+		b = bw.chunk
+	}
+	b = append(b, head)
 	if ext != 0 {
 		b = append(b, ext)
 		if ext2 != 0 {
@@ -434,13 +461,18 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if in.hasArg {
 		b = binary.AppendUvarint(b, e.Arg)
 	}
-	bw.body = b
 	bw.count++
-	if len(b) >= spillAt {
-		if err := bw.spill(); err != nil {
-			bw.err = err
-			bw.dropSpool()
-			return err
+	if bw.ver >= 3 {
+		bw.chunk = b
+		bw.chunkN++
+	} else {
+		bw.body = b
+		if len(b) >= spillAt {
+			if err := bw.spill(); err != nil {
+				bw.err = err
+				bw.dropSpool()
+				return err
+			}
 		}
 	}
 	// Update the prediction state exactly as the reader does.
@@ -474,6 +506,30 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if in.sticky {
 		st.extra[e.Op] = e.Extra
 	}
+	if bw.chunkN >= chunkEvents {
+		return bw.endChunk()
+	}
+	return nil
+}
+
+// endChunk appends the open chunk to the body (version 3) and starts the next
+// one from the initial prediction state.
+func (bw *BinaryWriter) endChunk() error {
+	if bw.chunkN == 0 {
+		return nil
+	}
+	bw.body = binary.AppendUvarint(bw.body, uint64(bw.chunkN))
+	bw.body = binary.AppendUvarint(bw.body, uint64(len(bw.chunk)))
+	bw.body = append(bw.body, bw.chunk...)
+	bw.chunk, bw.chunkN = bw.chunk[:0], 0
+	bw.st.reset()
+	if len(bw.body) >= spillAt {
+		if err := bw.spill(); err != nil {
+			bw.err = err
+			bw.dropSpool()
+			return err
+		}
+	}
 	return nil
 }
 
@@ -489,6 +545,9 @@ func (bw *BinaryWriter) Close() error {
 		return bw.err
 	}
 	defer bw.dropSpool()
+	if err := bw.endChunk(); err != nil {
+		return err
+	}
 	var pre []byte
 	m := bw.meta
 	pre = appendString(pre, m.Kernel)

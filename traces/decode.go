@@ -51,6 +51,14 @@ type BinaryReader struct {
 	done   bool
 	pad    [recordWindow]byte // zero-padded copy of the last record
 	errAt  int                // bytes of a bad record read before the error
+
+	// Version 3 chunks.
+	chunks    bool   // the records are in chunks
+	chunkLeft uint64 // events of the current chunk not decoded yet
+	chunkEnd  uint64 // content offset of the current chunk's end
+	chunkAt   int64  // index of the current chunk's first event
+	chunkPos  uint64 // content offset of the current chunk's first record
+	sub       bool   // a worker of Parallel: buf is one chunk's records, no CRC
 }
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
@@ -131,6 +139,7 @@ func (r *BinaryReader) header(h []byte) error {
 		return r.errorf(-1, "unsupported format version %d (this lazybench reads 1 to %d)", v, BinaryVersion)
 	}
 	r.st.setVersion(int(v))
+	r.chunks = v >= 3
 	if f := binary.LittleEndian.Uint16(h[10:]); f != 0 {
 		return r.errorf(-1, "unknown header flags %#04x", f)
 	}
@@ -312,7 +321,7 @@ func (r *BinaryReader) nextBlock() bool {
 		r.bi, r.bn = 0, 0
 		return false
 	}
-	r.bn = r.decode()
+	r.bn = r.decode(r.blk[:])
 	r.bi = 0
 	if r.bn == 0 {
 		r.done = true
@@ -364,6 +373,17 @@ func (r *BinaryReader) fail(err error) {
 // finish runs the end-of-trace checks.
 func (r *BinaryReader) finish() {
 	r.done = true
+	if r.sub {
+		// A worker of Parallel at the end of what it was given.
+		if uint64(r.index) != r.count {
+			r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.count-uint64(r.index)))
+		}
+		return
+	}
+	if r.chunkLeft != 0 {
+		r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.chunkLeft))
+		return
+	}
 	r.crc = crc32.Update(r.crc, castagnoli, r.buf[r.crcPos:r.p])
 	r.crcPos = r.p
 	switch {
@@ -398,10 +418,57 @@ const (
 // power of two so that masked indexes need no bounds checks.
 const recordWindow = 128
 
-// decode decodes up to blockLen records into r.blk and returns how many.
-func (r *BinaryReader) decode() int {
+// pos is the content offset of r.p.
+func (r *BinaryReader) pos() uint64 { return r.got - uint64(len(r.buf)-r.p) }
+
+// chunkHead reads the head of the next version 3 chunk, its event count and
+// byte length, and resets the prediction state. It returns false at the end of
+// the content or on error (recorded with fail).
+func (r *BinaryReader) chunkHead() bool {
+	if err := r.fill(2 * binary.MaxVarintLen64); err != nil {
+		r.fail(err)
+		return false
+	}
+	if len(r.buf)-r.p <= 0 {
+		r.finish()
+		return false
+	}
+	n, p := uvarint(r.buf, r.p)
+	if p < 0 || n == 0 || n > maxChunkEvents {
+		r.fail(r.errorf(r.index, "bad chunk head: event count missing or not in 1..%d", maxChunkEvents))
+		return false
+	}
+	l, p := uvarint(r.buf, p)
+	if p < 0 || l < n || l > n*maxRecord {
+		r.fail(r.errorf(r.index, "bad chunk head: %d events in a length missing or not in %d..%d bytes", n, n, n*maxRecord))
+		return false
+	}
+	r.p = p
+	if end := r.pos() + l; end > r.length {
+		r.fail(r.errorf(r.index, "truncated chunk: %d bytes declared, %d left", l, r.length-r.pos()))
+		return false
+	}
+	r.chunkLeft, r.chunkEnd, r.chunkAt, r.chunkPos = n, r.pos()+l, r.index, r.pos()
+	r.st.reset()
+	return true
+}
+
+// chunkDone checks that the chunk just finished used exactly its length.
+func (r *BinaryReader) chunkDone() bool {
+	if r.pos() != r.chunkEnd {
+		r.fail(r.errorf(r.chunkAt, "chunk of %d events declares %d bytes, its records take %d", r.index-r.chunkAt, r.chunkEnd-r.chunkPos, r.pos()-r.chunkPos))
+		return false
+	}
+	return true
+}
+
+// decode decodes up to len(out) records into out and returns how many.
+func (r *BinaryReader) decode(out []Event) int {
 	n := 0
-	for n < blockLen {
+	for n < len(out) {
+		if r.chunks && r.chunkLeft == 0 && !r.chunkHead() {
+			return n
+		}
 		if len(r.buf)-r.p < recordWindow && !r.srcEOF {
 			if err := r.fill(recordWindow); err != nil {
 				r.fail(err)
@@ -418,9 +485,13 @@ func (r *BinaryReader) decode() int {
 			r.fail(r.errorf(r.index, "more events than the %d the header declares", r.count))
 			return n
 		}
-		out := r.blk[n:min(blockLen, uint64(n)+left)]
+		want := min(uint64(len(out)-n), left)
+		if r.chunks {
+			want = min(want, r.chunkLeft)
+		}
+		dst := out[n : n+int(want)]
 		if avail >= recordWindow {
-			k, p, code := r.decodeRun(r.buf, r.p, out)
+			k, p, code := r.decodeRun(r.buf, r.p, dst)
 			n += k
 			r.index += int64(k)
 			r.p = p
@@ -428,13 +499,19 @@ func (r *BinaryReader) decode() int {
 				r.fail(r.recordError(code, r.buf[p:]))
 				return n
 			}
+			if r.chunks {
+				r.chunkLeft -= uint64(k)
+				if r.chunkLeft == 0 && !r.chunkDone() {
+					return n
+				}
+			}
 			continue
 		}
 		// The last records: decode one at a time from a zero-padded copy, and
 		// check afterwards that it did not run past the end.
 		r.pad = [recordWindow]byte{}
 		copy(r.pad[:], r.buf[r.p:])
-		k, p, code := r.decodeRun(r.pad[:], 0, out[:1])
+		k, p, code := r.decodeRun(r.pad[:], 0, dst[:1])
 		if p+r.errAt > avail && r.errAt < badIndex {
 			code = decTruncated
 		}
@@ -445,6 +522,12 @@ func (r *BinaryReader) decode() int {
 		n += k
 		r.index += int64(k)
 		r.p += p
+		if r.chunks {
+			r.chunkLeft -= uint64(k)
+			if r.chunkLeft == 0 && !r.chunkDone() {
+				return n
+			}
+		}
 	}
 	return n
 }

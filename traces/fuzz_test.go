@@ -117,14 +117,17 @@ func FuzzTextReader(f *testing.F) {
 }
 
 // FuzzBinaryReader: any input decodes without panic within bounded memory,
-// the in-memory and streaming readers agree, and what decodes cleanly
-// survives a binary round trip unchanged.
+// the in-memory and streaming readers agree, Parallel agrees with Next, and
+// what decodes cleanly survives a binary round trip unchanged.
 func FuzzBinaryReader(f *testing.F) {
 	f.Add([]byte(BinaryMagic))
 	f.Fuzz(fuzzBinary)
 }
 
 func fuzzBinary(t *testing.T, data []byte) {
+	if Detect(data) == FormatBinary {
+		checkParallel(t, data, 2)
+	}
 	{
 		var evs, evs2 []Event
 		var strs, strs2 []string
@@ -228,6 +231,18 @@ func TestFuzzSeeds(t *testing.T) {
 				seeds["FuzzBinaryReader"] = append(seeds["FuzzBinaryReader"], zst)
 			}
 		}
+	}
+	// A trace of many small chunks, for Parallel.
+	if len(texts) > 0 {
+		b, err := os.ReadFile(texts[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		withChunkEvents(3, func() {
+			if bin := copyToMaybe(b, FormatBinary); bin != nil {
+				seeds["FuzzBinaryReader"] = append(seeds["FuzzBinaryReader"], bin)
+			}
+		})
 	}
 	for _, f := range bins {
 		b, err := os.ReadFile(f)

@@ -183,6 +183,7 @@ func TestBinaryMalformed(t *testing.T) {
 		return b
 	}
 	bodyLen := len(good) - binaryHeaderLen
+	const en = byte(OpEnable)
 	tests := []struct {
 		name   string
 		in     []byte
@@ -190,8 +191,8 @@ func TestBinaryMalformed(t *testing.T) {
 		want   string
 	}{
 		{"wrong magic", mod(func(b []byte) { b[1] = 'X' }), 0, "f: not a binary trace (bad magic)"},
-		{"future version", withCRC(func(b []byte) { b[8] = 3 }), 0, "f: unsupported format version 3 (this lazybench reads 1 to 2)"},
-		{"version zero", withCRC(func(b []byte) { b[8] = 0 }), 0, "f: unsupported format version 0 (this lazybench reads 1 to 2)"},
+		{"future version", withCRC(func(b []byte) { b[8] = 4 }), 0, "f: unsupported format version 4 (this lazybench reads 1 to 3)"},
+		{"version zero", withCRC(func(b []byte) { b[8] = 0 }), 0, "f: unsupported format version 0 (this lazybench reads 1 to 3)"},
 		{"header flags", withCRC(func(b []byte) { b[10] = 1 }), 0, "f: unknown header flags 0x0001"},
 		{"bad checksum", mod(func(b []byte) { b[12] ^= 1 }), 5, "f: checksum mismatch"},
 		{"corrupt time", mod(func(b []byte) { b[len(b)-1] ^= 0x01 }), 5, "f: checksum mismatch"},
@@ -216,6 +217,18 @@ func TestBinaryMalformed(t *testing.T) {
 		{"bad varint", craft(1, 1, emptyMeta, append([]byte{byte(OpSet) | headTime}, bytes.Repeat([]byte{0xff}, 11)...)), 0, "f: event 0: set: bad varint"},
 		{"truncated record", craft(1, 1, emptyMeta, []byte{byte(OpSet) | headTime, 0x80}), 0, "f: event 0: set: truncated record"},
 		{"truncated switch", craft(1, 2, emptyMeta, []byte{byte(OpEnable), byte(OpSwitch)}), 1, "f: event 1: switch: truncated record"},
+		// Version 3 chunks: uvarint events, uvarint bytes, records.
+		{"chunk", craft(3, 3, emptyMeta, []byte{2, 2, en, en, 1, 1, en}), 3, ""},
+		{"chunk of 0 events", craft(3, 1, emptyMeta, []byte{0, 1, en}), 0, "f: event 0: bad chunk head: event count missing or not in 1..8192"},
+		{"chunk too many events", craft(3, 1, emptyMeta, append(uv(maxChunkEvents+1, 1), en)), 0, "f: event 0: bad chunk head: event count missing or not in 1..8192"},
+		{"chunk head cut", craft(3, 1, emptyMeta, []byte{0x81}), 0, "f: event 0: bad chunk head: event count missing or not in 1..8192"},
+		{"chunk shorter than events", craft(3, 2, emptyMeta, []byte{2, 1, en, en}), 0, "f: event 0: bad chunk head: 2 events in a length missing or not in 2..192 bytes"},
+		{"chunk huge length", craft(3, 1, emptyMeta, append([]byte{1}, uv(1<<40)...)), 0, "f: event 0: bad chunk head: 1 events in a length missing or not in 1..96 bytes"},
+		{"chunk beyond content", craft(3, 1, emptyMeta, []byte{1, 5, en}), 0, "f: event 0: truncated chunk: 5 bytes declared, 1 left"},
+		{"chunk records longer", craft(3, 2, emptyMeta, []byte{1, 1, en | headTime, 5, 1, 1, en}), 1, "f: event 0: chunk of 1 events declares 1 bytes, its records take 2"},
+		{"chunk records shorter", craft(3, 2, emptyMeta, []byte{1, 2, en, 1, 1, en}), 1, "f: event 0: chunk of 1 events declares 2 bytes, its records take 1"},
+		{"error in second chunk", craft(3, 3, emptyMeta, []byte{2, 2, en, en, 1, 1, 31}), 2, "f: event 2: unknown op 31"},
+		{"chunks beyond count", craft(3, 1, emptyMeta, []byte{1, 1, en, 1, 1, en}), 1, "f: event 1: more events than the 1 the header declares"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,7 +248,10 @@ func TestBinaryMalformed(t *testing.T) {
 				if mode == "stream" && tc.name == "trailing data" {
 					want = "f: trailing data after the trace's " + strconv.Itoa(bodyLen) + " declared bytes"
 				}
-				if err == nil || !strings.HasPrefix(err.Error(), want) {
+				if want == "" && err != nil {
+					t.Fatalf("%s: error %v", mode, err)
+				}
+				if want != "" && (err == nil || !strings.HasPrefix(err.Error(), want)) {
 					t.Fatalf("%s: error %v, want %s", mode, err, want)
 				}
 				if n != tc.events {

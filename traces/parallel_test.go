@@ -1,0 +1,199 @@
+package traces
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// withChunkEvents runs f with the writer's chunk size set to n.
+func withChunkEvents(n int, f func()) {
+	old := chunkEvents
+	chunkEvents = n
+	defer func() { chunkEvents = old }()
+	f()
+}
+
+// decodeParallel decodes data with Parallel, in memory or streaming.
+func decodeParallel(data []byte, workers int, stream bool) ([]Event, error) {
+	var r *BinaryReader
+	var err error
+	if stream {
+		r, err = NewBinaryReader(bytes.NewReader(data), "f")
+	} else {
+		r, err = NewBinaryBytesReader(data, "f")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var evs []Event
+	err = r.Parallel(workers, func(blk []Event) error {
+		evs = append(evs, blk...)
+		return nil
+	})
+	return evs, err
+}
+
+// decodeSequential decodes data with Next, in memory or streaming.
+func decodeSequential(data []byte, stream bool) ([]Event, error) {
+	var r *BinaryReader
+	var err error
+	if stream {
+		r, err = NewBinaryReader(bytes.NewReader(data), "f")
+	} else {
+		r, err = NewBinaryBytesReader(data, "f")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var evs []Event
+	for r.Next() {
+		evs = append(evs, *r.Event())
+	}
+	return evs, r.Err()
+}
+
+// checkParallel checks that Parallel decodes data as Next does, in memory and
+// streaming: in memory the same events and the same error; streaming, a prefix
+// of the events (a bad chunk may be given up on earlier: a worker has the
+// chunk and a window after it, not the rest of the trace) and an error exactly
+// when Next has one.
+func checkParallel(t *testing.T, data []byte, workers int) {
+	t.Helper()
+	for _, stream := range []bool{false, true} {
+		want, wantErr := decodeSequential(data, stream)
+		got, err := decodeParallel(data, workers, stream)
+		mode := fmt.Sprintf("workers=%d stream=%v", workers, stream)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%s: error %v, Next's %v", mode, err, wantErr)
+		}
+		if !stream && err != nil && err.Error() != wantErr.Error() {
+			t.Fatalf("%s: error %q, Next's %q", mode, err, wantErr)
+		}
+		if len(got) > len(want) || (!stream && len(got) != len(want)) {
+			t.Fatalf("%s: %d events, Next %d", mode, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s: event %d: %+v, Next %+v", mode, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestParallel(t *testing.T) {
+	events, strs := synthWalkers(20000, 3)
+	var small, dflt []byte
+	withChunkEvents(97, func() { small = encode(t, events, strs, FormatBinary) })
+	dflt = encode(t, events, strs, FormatBinary)
+	for _, workers := range []int{1, 2, 3, 8} {
+		for _, data := range [][]byte{small, dflt} {
+			checkParallel(t, data, workers)
+			got, err := decodeParallel(data, workers, false)
+			if err != nil || len(got) != len(events) {
+				t.Fatalf("workers=%d: %d of %d events: %v", workers, len(got), len(events), err)
+			}
+			for i := range got {
+				if got[i] != events[i] {
+					t.Fatalf("workers=%d: event %d: %+v, want %+v", workers, i, got[i], events[i])
+				}
+			}
+		}
+	}
+	// The corpus, older versions among it.
+	files, _ := filepath.Glob("corpus/*.lmt")
+	files = append(files, "testdata/all_ops.v1.lmt")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkParallel(t, data, 2)
+	}
+}
+
+// TestParallelCorrupt flips, cuts and overwrites bytes all over a trace of
+// many small chunks: Parallel reports what Next reports, after the same events.
+func TestParallelCorrupt(t *testing.T) {
+	events, strs := synthWalkers(3000, 5)
+	var data []byte
+	withChunkEvents(50, func() { data = encode(t, events, strs, FormatBinary) })
+	for pos := binaryHeaderLen; pos < len(data); pos += 59 {
+		for _, mut := range []func([]byte) []byte{
+			func(b []byte) []byte { b[pos] ^= 0x81; fixCRC(b); return b },
+			func(b []byte) []byte { b[pos] = 0; fixCRC(b); return b },
+			func(b []byte) []byte { b[pos] = 0xff; fixCRC(b); return b },
+			func(b []byte) []byte { b[pos] ^= 1; return b }, // checksum mismatch
+		} {
+			checkParallel(t, mut(bytes.Clone(data)), 3)
+		}
+	}
+	// Cut: the declared length no longer matches.
+	for _, n := range []int{binaryHeaderLen + 40, len(data) / 2, len(data) - 1} {
+		checkParallel(t, data[:n], 2)
+	}
+}
+
+func TestParallelStops(t *testing.T) {
+	events, strs := synthWalkers(10000, 7)
+	var data []byte
+	withChunkEvents(100, func() { data = encode(t, events, strs, FormatBinary) })
+	before := runtime.NumGoroutine()
+	stop := errors.New("stop")
+	for _, stream := range []bool{false, true} {
+		var r *BinaryReader
+		if stream {
+			r, _ = NewBinaryReader(bytes.NewReader(data), "f")
+		} else {
+			r, _ = NewBinaryBytesReader(data, "f")
+		}
+		seen := 0
+		err := r.Parallel(4, func(blk []Event) error {
+			if len(blk) != 100 || blk[0] != events[seen] {
+				t.Fatalf("block of %d at %d: %+v, want 100 from %+v", len(blk), seen, blk[0], events[seen])
+			}
+			seen += len(blk)
+			if seen == 3000 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || seen != 3000 {
+			t.Fatalf("stream=%v: error %v after %d events, want stop after 3000", stream, err, seen)
+		}
+	}
+	// The workers have ended (allow the runtime a moment to reap them).
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Parallel returned, %d before", n, before)
+	}
+}
+
+// TestParallelAllocs checks that Parallel's allocations do not grow with the
+// trace: they are per worker and per chunk slot, not per event or chunk.
+func TestParallelAllocs(t *testing.T) {
+	allocs := func(n int) float64 {
+		events, strs := synthWalkers(n, 1)
+		data := encode(t, events, strs, FormatBinary)
+		return testing.AllocsPerRun(5, func() {
+			r, err := NewBinaryBytesReader(data, "f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Parallel(2, func([]Event) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, large := allocs(20000), allocs(200000)
+	if large > small+2 {
+		t.Errorf("%v allocations for 200k events, %v for 20k", large, small)
+	}
+}
