@@ -209,6 +209,40 @@ func BenchmarkEngine(b *testing.B) {
 	})
 }
 
+// BenchmarkEngineParallelDecode is BenchmarkEngine with the trace decoded
+// ahead on GOMAXPROCS goroutines (traces.SetWorkers, as lazybench replay
+// does): with -cpu 2 the engine runs on one core while the other decodes,
+// and the engine's goroutine decodes the chunks no helper has started. With
+// -cpu 1 it is BenchmarkEngine.
+func BenchmarkEngineParallelDecode(b *testing.B) {
+	data := engineTrace(b)
+	a := engineArch()
+	b.Run("arch="+a+"/strategy=upstream", func(b *testing.B) {
+		e, err := replay.New(replay.Config{Trace: "synth", Arch: a, Strategy: lazymmu.Upstream})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		var events uint64
+		start, cpu0 := time.Now(), cpuTime()
+		for b.Loop() {
+			r, err := traces.NewBinaryBytesReader(data, "synth")
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.SetWorkers(0)
+			res, err := e.Run(r)
+			r.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			events += res.Events
+		}
+		reportRate(b, events, start, cpu0)
+	})
+}
+
 // BenchmarkEngineNoDecode replays the first million events of
 // BenchmarkEngine's trace from a slice of decoded events: the engine and the
 // arm64 backend without the decoder.
@@ -410,6 +444,7 @@ func TestLargeFileChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	traces.SetWorkers(r, 0) // as lazybench replay does
 	start := time.Now()
 	res, err := replay.Run(r, replay.Config{Trace: "large", Arch: engineArch(), Strategy: lazymmu.Upstream})
 	if err != nil {

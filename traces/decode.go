@@ -58,7 +58,8 @@ type BinaryReader struct {
 	chunkEnd  uint64 // content offset of the current chunk's end
 	chunkAt   int64  // index of the current chunk's first event
 	chunkPos  uint64 // content offset of the current chunk's first record
-	sub       bool   // a worker of Parallel: buf is one chunk's records, no CRC
+	sub       bool   // a chunk decoder of SetWorkers: buf is one chunk's records, no CRC
+	par       *parallel
 }
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
@@ -317,6 +318,9 @@ func (r *BinaryReader) Next() bool {
 }
 
 func (r *BinaryReader) nextBlock() bool {
+	if r.par != nil {
+		return r.parNext()
+	}
 	if r.done {
 		r.bi, r.bn = 0, 0
 		return false
@@ -330,11 +334,15 @@ func (r *BinaryReader) nextBlock() bool {
 	return true
 }
 
-// Block returns the next decoded events, up to an internal block size, or nil
+// Block returns the next decoded events, up to an internal block size (128
+// events; a chunk of up to 8192 after SetWorkers), or nil
 // at the end or on error (see Err). The slice is valid until the next call to
 // Block or Next. Do not mix Block with Next and Event: Block skips what Next
 // has not handed out.
 func (r *BinaryReader) Block() []Event {
+	if r.par != nil {
+		return r.parBlock()
+	}
 	if !r.nextBlock() {
 		return nil
 	}

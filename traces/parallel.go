@@ -3,11 +3,16 @@ package traces
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
-// chunkJob is one version 3 chunk handed to a worker of Parallel.
+// chunkJob is one version 3 chunk to decode, by a helper goroutine or by the
+// reader's own goroutine, whichever claims it first.
 type chunkJob struct {
-	data  []byte // the chunk's records and what follows them (see Parallel)
+	claimed atomic.Bool // set by whoever decodes the chunk
+	done    chan struct{}
+
+	data  []byte // the chunk's records and what follows them (see dispatch)
 	own   []byte // a streaming reader's copy of the chunk
 	n, nr int    // events the chunk declares; events to decode (fewer when it runs past the header's count)
 	l     int    // the chunk's length in bytes
@@ -15,82 +20,206 @@ type chunkJob struct {
 	out   []Event
 	k     int   // events decoded into out
 	err   error // what stopped decoding, if anything
-	done  chan struct{}
 }
 
-// Parallel decodes the rest of a version 3 trace on workers goroutines (0:
-// GOMAXPROCS) and calls fn with its events, in trace order, a chunk at a time
-// (at most 8192 events; the slice is valid until fn returns), on the calling
-// goroutine. It returns fn's first error, or the reader's (Err): the events
-// before a bad record are handed to fn first, as Next would hand them out.
-// Memory is a few chunks per worker, whatever the trace's length; nothing is
-// allocated per event, and the goroutines have ended when Parallel returns.
+// parallel is the state of a BinaryReader that decodes ahead (SetWorkers).
+type parallel struct {
+	jobs     chan *chunkJob // to the helpers
+	stop     *sync.Once
+	wg       *sync.WaitGroup
+	ring     []*chunkJob // dispatched chunks in trace order from head
+	head     int
+	inflight int
+	cur      *chunkJob       // the chunk being handed out, nil before the first
+	off      int             // events of cur handed out
+	dec      *BinaryReader   // the reader's own chunk decoder
+	cleanup  runtime.Cleanup // closes jobs if the reader is dropped unclosed
+}
+
+// SetWorkers makes r decode the rest of a version 3 trace ahead, on workers
+// goroutines in all (0: GOMAXPROCS): workers-1 helpers, and the goroutine
+// that calls Next or Block, which decodes a chunk itself when no helper has
+// started it. Events come out in trace order, as without it; Block then
+// returns up to a chunk (2048 events) at a time. Memory is two chunks per
+// worker, whatever the trace's length, and nothing is allocated per event.
+// Call Close when done with the reader (the helpers also end at the end of
+// the trace or at an error).
 //
-// Chunks start from the initial prediction state (format version 3), so they
-// decode independently; the reader walks the chunk heads, keeps the checksum
-// and the event count, and hands each chunk to a worker. Older versions, and
-// a reader already inside a chunk (after Next or Block), decode on the
-// calling goroutine. Do not mix Parallel with Next, Event or Block afterwards.
-func (r *BinaryReader) Parallel(workers int, fn func(blk []Event) error) error {
+// It reports whether decoding is now parallel: not for versions 1 and 2
+// (their records are one stream), not inside a chunk (after Next or Block on
+// a version 3 trace, until the chunk ends), and not for workers == 1.
+func (r *BinaryReader) SetWorkers(workers int) bool {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if !r.chunks || r.chunkLeft != 0 || workers == 1 {
-		for blk := r.Block(); blk != nil; blk = r.Block() {
-			if err := fn(blk); err != nil {
-				return err
-			}
-		}
-		return r.Err()
+	if r.par != nil || !r.chunks || r.chunkLeft != 0 || r.done || workers < 2 {
+		return r.par != nil
 	}
+	helpers := workers - 1
 	slots := 2 * workers
-	jobs := make(chan *chunkJob, slots)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			decodeChunks(r, jobs)
-		}()
+	p := &parallel{
+		jobs: make(chan *chunkJob, slots),
+		stop: new(sync.Once),
+		wg:   new(sync.WaitGroup),
+		ring: make([]*chunkJob, slots),
+		dec:  newChunkDecoder(r),
 	}
-	defer func() {
-		close(jobs)
-		wg.Wait()
-	}()
-	ring := make([]*chunkJob, slots)
-	inflight := 0
-	for i := range ring {
-		ring[i] = &chunkJob{done: make(chan struct{}, 1)}
-		if inflight == i && r.dispatch(ring[i]) {
-			jobs <- ring[i]
-			inflight++
-		}
+	for i := range p.ring {
+		p.ring[i] = &chunkJob{done: make(chan struct{}, 1)}
 	}
-	for head := 0; inflight > 0; head = (head + 1) % slots {
-		j := ring[head]
-		<-j.done
-		inflight--
-		if j.k > 0 {
-			if err := fn(j.out[:j.k]); err != nil {
-				return err
-			}
-		}
-		if j.err != nil {
-			// Earlier in the trace than an error dispatch may have met.
-			r.err, r.done = j.err, true
-			return j.err
-		}
-		if r.dispatch(j) {
-			jobs <- j
-			inflight++
-		}
+	for range helpers {
+		p.wg.Add(1)
+		// The helpers hold no reference to r, so that a reader dropped
+		// without Close can be collected and its cleanup end them.
+		go helpChunks(newChunkDecoder(r), p.jobs, p.wg)
 	}
-	return r.Err()
+	p.cleanup = runtime.AddCleanup(r, func(s stopper) { s.close() }, stopper{p.stop, p.jobs})
+	r.par = p
+	for i := 0; i < slots && r.dispatch(p.ring[i]); i++ {
+		p.inflight++
+	}
+	if p.inflight == 0 {
+		p.end()
+	}
+	return true
 }
 
-// dispatch reads the next chunk's head and sets j up to decode it. It returns
-// false at the end of the trace or on an error (recorded in r, handed out
-// once the chunks before it are).
+// stopper ends the helpers of a reader, once.
+type stopper struct {
+	once *sync.Once
+	jobs chan *chunkJob
+}
+
+func (s stopper) close() { s.once.Do(func() { close(s.jobs) }) }
+
+// end stops the helpers and waits for them.
+func (p *parallel) end() {
+	stopper{p.stop, p.jobs}.close()
+	p.wg.Wait()
+	p.cleanup.Stop()
+}
+
+// Close ends the goroutines of SetWorkers, if any; the reader hands out no
+// more events. It is safe to call more than once.
+func (r *BinaryReader) Close() error {
+	if r.par != nil {
+		r.par.end()
+		r.done = true
+		r.bi, r.bn = 0, 0
+		r.par.cur, r.par.inflight = nil, 0
+	}
+	return nil
+}
+
+// send offers j to the helpers. The queue holds at most one entry per
+// dispatch not yet taken; if it is full the reader decodes j itself.
+func (p *parallel) send(j *chunkJob) {
+	select {
+	case p.jobs <- j:
+	default:
+	}
+}
+
+// nextChunk makes p.cur the next decoded chunk (decoding it on the caller's
+// goroutine if no helper has claimed it) and re-dispatches the slot of the
+// previous one. It returns false at the end or on an error, which it records
+// in r.
+func (r *BinaryReader) nextChunk() bool {
+	p := r.par
+	if p.cur != nil {
+		p.cur = nil
+		if r.err == nil && r.dispatch(p.ring[p.head]) {
+			p.inflight++
+		}
+		p.head = (p.head + 1) % len(p.ring)
+	}
+	if p.inflight == 0 {
+		p.end()
+		r.done = true
+		return false
+	}
+	j := p.ring[p.head]
+	if j.claimed.CompareAndSwap(false, true) {
+		decodeChunk(p.dec, j)
+	} else {
+		p.await(j)
+	}
+	p.inflight--
+	p.cur, p.off = j, 0
+	if j.err != nil {
+		// Earlier in the trace than an error dispatch may have met.
+		r.err = j.err
+		for p.inflight > 0 { // let the helpers finish the chunks they hold
+			p.head = (p.head + 1) % len(p.ring)
+			if q := p.ring[p.head]; !q.claimed.CompareAndSwap(false, true) {
+				<-q.done
+			}
+			p.inflight--
+		}
+		p.end()
+	}
+	return true
+}
+
+// await waits for j, claimed by a helper, to be decoded; meanwhile it
+// decodes the chunks after it that no helper has claimed yet (their done
+// token is then waiting when their turn comes).
+func (p *parallel) await(j *chunkJob) {
+	for i := 1; i < p.inflight; i++ {
+		select {
+		case <-j.done:
+			return
+		default:
+		}
+		if q := p.ring[(p.head+i)%len(p.ring)]; q.claimed.CompareAndSwap(false, true) {
+			decodeChunk(p.dec, q)
+			q.done <- struct{}{}
+		}
+	}
+	<-j.done
+}
+
+// parBlock returns the next events of a parallel reader (see Block).
+func (r *BinaryReader) parBlock() []Event {
+	p := r.par
+	for p.cur == nil || p.off == p.cur.k {
+		if p.cur != nil && p.cur.err != nil {
+			r.done = true
+			return nil
+		}
+		if r.done && p.inflight == 0 && p.cur == nil {
+			return nil
+		}
+		if !r.nextChunk() {
+			return nil
+		}
+	}
+	b := p.cur.out[p.off:p.cur.k]
+	p.off = p.cur.k
+	return b
+}
+
+// parNext fills r.blk from a parallel reader (see Next).
+func (r *BinaryReader) parNext() bool {
+	p := r.par
+	for p.cur == nil || p.off == p.cur.k {
+		if p.cur != nil && p.cur.err != nil {
+			r.done = true
+			return false
+		}
+		if !r.nextChunk() {
+			return false
+		}
+	}
+	r.bn = copy(r.blk[:], p.cur.out[p.off:p.cur.k])
+	r.bi = 0
+	p.off += r.bn
+	return true
+}
+
+// dispatch reads the next chunk's head and sets j up to decode it, offering
+// it to the helpers. It returns false at the end of the trace or on an error
+// (recorded in r, handed out once the chunks before it are).
 func (r *BinaryReader) dispatch(j *chunkJob) bool {
 	if r.done || !r.chunkHead() {
 		return false
@@ -99,8 +228,8 @@ func (r *BinaryReader) dispatch(j *chunkJob) bool {
 	j.l = int(r.chunkEnd - r.chunkPos)
 	j.nr = int(min(r.chunkLeft, r.count-min(r.count, uint64(r.index))))
 	if r.src == nil {
-		// In memory: the rest of the trace, without copying, so that a
-		// worker reads exactly what the sequential decoder would.
+		// In memory: the rest of the trace, without copying, so that
+		// decoding reads exactly what the sequential decoder would.
 		j.data = r.buf[r.p:]
 		r.p += j.l
 	} else {
@@ -114,6 +243,8 @@ func (r *BinaryReader) dispatch(j *chunkJob) bool {
 	}
 	r.index += int64(j.n)
 	r.chunkLeft = 0
+	j.claimed.Store(false) // after the fields: a helper that claims it sees them
+	r.par.send(j)
 	return true
 }
 
@@ -139,37 +270,81 @@ func (r *BinaryReader) copyChunk(dst []byte, l int) ([]byte, error) {
 	return append(dst, r.buf[r.p:min(len(r.buf), r.p+recordWindow)]...), nil
 }
 
-// decodeChunks is a worker of Parallel: it decodes the chunks of jobs with a
-// reader of its own that shares r's string table and version.
-func decodeChunks(r *BinaryReader, jobs <-chan *chunkJob) {
+// newChunkDecoder returns a reader that decodes single chunks of r's trace:
+// its string table and version, no checksum.
+func newChunkDecoder(r *BinaryReader) *BinaryReader {
 	d := &BinaryReader{name: r.name, strs: r.strs, sub: true, srcEOF: true}
 	d.st.infos, d.st.init = r.st.infos, r.st.init
+	return d
+}
+
+// helpChunks is a helper goroutine of SetWorkers: it decodes the chunks it
+// claims from jobs until jobs is closed.
+func helpChunks(d *BinaryReader, jobs <-chan *chunkJob, wg *sync.WaitGroup) {
+	defer wg.Done()
 	for j := range jobs {
-		d.buf, d.p = j.data, 0
-		d.got, d.length = uint64(len(j.data)), uint64(len(j.data))
-		d.index, d.chunkAt = j.at, j.at
-		d.count = uint64(j.at) + uint64(j.nr)
-		d.err, d.done = nil, false
-		d.st.reset()
-		if cap(j.out) < j.nr {
-			j.out = make([]Event, j.nr)
+		if j.claimed.CompareAndSwap(false, true) {
+			decodeChunk(d, j)
+			j.done <- struct{}{}
 		}
-		j.out = j.out[:j.nr]
-		k := 0
-		for k < j.nr && !d.done {
-			k += d.decode(j.out[k:])
-		}
-		j.k, j.err = k, d.err
-		switch {
-		case j.err != nil:
-		case j.nr < j.n && d.p >= len(j.data):
-			// The order of Next's checks: the end of the content first.
-			j.err = d.errorf(d.index, "truncated chunk: %d of its events missing", j.n-j.nr)
-		case j.nr < j.n:
-			j.err = d.errorf(d.index, "more events than the %d the header declares", d.count)
-		case d.p != j.l:
-			j.err = d.errorf(j.at, "chunk of %d events declares %d bytes, its records take %d", j.n, j.l, d.p)
-		}
-		j.done <- struct{}{}
 	}
+}
+
+// decodeChunk decodes j with d and checks that the chunk's records end where
+// its length says.
+func decodeChunk(d *BinaryReader, j *chunkJob) {
+	d.buf, d.p = j.data, 0
+	d.got, d.length = uint64(len(j.data)), uint64(len(j.data))
+	d.index, d.chunkAt = j.at, j.at
+	d.count = uint64(j.at) + uint64(j.nr)
+	d.err, d.done = nil, false
+	d.st.reset()
+	if cap(j.out) < j.nr {
+		j.out = make([]Event, j.nr)
+	}
+	j.out = j.out[:j.nr]
+	k := 0
+	for k < j.nr && !d.done {
+		k += d.decode(j.out[k:])
+	}
+	j.k, j.err = k, d.err
+	switch {
+	case j.err != nil:
+	case j.nr < j.n && d.p >= len(j.data):
+		// The order of Next's checks: the end of the content first.
+		j.err = d.errorf(d.index, "truncated chunk: %d of its events missing", j.n-j.nr)
+	case j.nr < j.n:
+		j.err = d.errorf(d.index, "more events than the %d the header declares", d.count)
+	case d.p != j.l:
+		j.err = d.errorf(j.at, "chunk of %d events declares %d bytes, its records take %d", j.n, j.l, d.p)
+	}
+}
+
+// Parallel decodes the rest of the trace with SetWorkers(workers) and calls
+// fn with its events in trace order, a chunk at a time, on the calling
+// goroutine; it returns fn's first error or the reader's (Err), and has ended
+// its goroutines when it returns. On a trace SetWorkers cannot parallelise it
+// decodes on the calling goroutine.
+func (r *BinaryReader) Parallel(workers int, fn func(blk []Event) error) error {
+	r.SetWorkers(workers)
+	defer r.Close()
+	for blk := r.Block(); blk != nil; blk = r.Block() {
+		if err := fn(blk); err != nil {
+			return err
+		}
+	}
+	return r.Err()
+}
+
+// SetWorkers calls BinaryReader.SetWorkers on r's binary reader, if it has
+// one (a binary or zstd-compressed binary trace), and reports whether
+// decoding is now parallel.
+func SetWorkers(r Reader, workers int) bool {
+	switch x := r.(type) {
+	case *BinaryReader:
+		return x.SetWorkers(workers)
+	case *closingReader:
+		return SetWorkers(x.Reader, workers)
+	}
+	return false
 }

@@ -39,6 +39,21 @@ func decodeParallel(data []byte, workers int, stream bool) ([]Event, error) {
 	return evs, err
 }
 
+// decodeParallelNext decodes data with SetWorkers and Next, in memory.
+func decodeParallelNext(data []byte, workers int) ([]Event, error) {
+	r, err := NewBinaryBytesReader(data, "f")
+	if err != nil {
+		return nil, err
+	}
+	r.SetWorkers(workers)
+	defer r.Close()
+	var evs []Event
+	for r.Next() {
+		evs = append(evs, *r.Event())
+	}
+	return evs, r.Err()
+}
+
 // decodeSequential decodes data with Next, in memory or streaming.
 func decodeSequential(data []byte, stream bool) ([]Event, error) {
 	var r *BinaryReader
@@ -69,6 +84,10 @@ func checkParallel(t *testing.T, data []byte, workers int) {
 		want, wantErr := decodeSequential(data, stream)
 		got, err := decodeParallel(data, workers, stream)
 		mode := fmt.Sprintf("workers=%d stream=%v", workers, stream)
+		if !stream && workers == 2 {
+			got, err = decodeParallelNext(data, workers)
+			mode += " Next"
+		}
 		if (err == nil) != (wantErr == nil) {
 			t.Fatalf("%s: error %v, Next's %v", mode, err, wantErr)
 		}
@@ -195,5 +214,65 @@ func TestParallelAllocs(t *testing.T) {
 	small, large := allocs(20000), allocs(200000)
 	if large > small+2 {
 		t.Errorf("%v allocations for 200k events, %v for 20k", large, small)
+	}
+}
+
+// TestParallelDropped checks that the helpers of a reader dropped without
+// Close (and not read to the end) end once it is collected.
+func TestParallelDropped(t *testing.T) {
+	events, strs := synthWalkers(20000, 9)
+	data := encode(t, events, strs, FormatBinary)
+	before := runtime.NumGoroutine()
+	func() {
+		r, err := NewBinaryBytesReader(data, "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.SetWorkers(4) {
+			t.Fatal("SetWorkers(4) on a version 3 trace: not parallel")
+		}
+		if !r.Next() || *r.Event() != events[0] {
+			t.Fatal("first event")
+		}
+	}()
+	for i := 0; runtime.NumGoroutine() > before && i < 200; i++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the reader was dropped, %d before", n, before)
+	}
+}
+
+// TestSetWorkersRefuses: versions 1 and 2, and a reader inside a chunk, stay
+// sequential.
+func TestSetWorkersRefuses(t *testing.T) {
+	v1, err := os.ReadFile("testdata/all_ops.v1.lmt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewBinaryBytesReader(v1, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SetWorkers(2) {
+		t.Error("parallel on version 1")
+	}
+	events, strs := synthWalkers(5000, 9)
+	data := encode(t, events, strs, FormatBinary)
+	r, _ = NewBinaryBytesReader(data, "f")
+	r.Next()
+	if r.SetWorkers(2) {
+		t.Error("parallel inside a chunk")
+	}
+	if r.SetWorkers(1) {
+		t.Error("parallel with one worker")
+	}
+	n := 1
+	for r.Next() {
+		n++
+	}
+	if n != len(events) || r.Err() != nil {
+		t.Errorf("%d of %d events: %v", n, len(events), r.Err())
 	}
 }

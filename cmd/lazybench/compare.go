@@ -296,7 +296,7 @@ func runJobs(srcs []traceSource, work []compareJob, costs arch.Costs, n int) ([]
 					}
 					engines[k] = e
 				}
-				results[i], errs[i] = replayWith(e, srcs[j.trace])
+				results[i], errs[i] = replayWith(e, srcs[j.trace], 1)
 			}
 		}()
 	}

@@ -91,15 +91,24 @@ func replayOne(src traceSource, cfg replay.Config) (*replay.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return replayWith(e, src)
+	return replayWith(e, src, 0)
 }
 
-func replayWith(e *replay.Engine, src traceSource) (*replay.Result, error) {
+// replayWith replays src on e. A binary trace of format version 3 is decoded
+// ahead on workers goroutines in all (0: GOMAXPROCS; traces.SetWorkers), the
+// engine's included; compare, which runs a replay per core, passes 1.
+func replayWith(e *replay.Engine, src traceSource, workers int) (*replay.Result, error) {
 	r, c, err := src.open()
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
+	if workers != 1 {
+		traces.SetWorkers(r, workers)
+		if cl, ok := r.(io.Closer); ok {
+			defer cl.Close()
+		}
+	}
 	e.SetTrace(src.name)
 	return e.Run(r)
 }

@@ -6,8 +6,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/replay"
+	"github.com/lazybench/lazybench/traces"
 )
 
 // update rewrites the golden files of this package's tests.
@@ -118,6 +124,52 @@ func TestReplayErrors(t *testing.T) {
 		}
 		if c.code != 0 && out != "" {
 			t.Errorf("%v: wrote to stdout on error: %q", c.args, out)
+		}
+	}
+}
+
+// TestReplayParallelDecode checks that replay's parallel decoding (as
+// lazybench replay does it) gives the results of sequential decoding (as
+// compare does it), for every arch and strategy, on a trace of many chunks.
+func TestReplayParallelDecode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mix.lmt")
+	if err := run([]string{"gen", "mix", "--pages", "512", "--loops", "3", "-o", path}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	src, err := newTraceSource(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, c, err := src.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !traces.SetWorkers(r, 3) {
+		t.Fatal("the generated trace does not decode in parallel")
+	}
+	c.Close()
+	for _, a := range arch.Names() {
+		for _, s := range lazymmu.Strategies() {
+			cfg := replay.Config{Arch: a, Strategy: s}
+			e, err := replay.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq, err := replayWith(e, src, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq.Events < 10000 {
+				t.Fatalf("%d events: want several chunks", seq.Events)
+			}
+			e2, _ := replay.New(cfg)
+			par, err := replayWith(e2, src, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(seq, par) {
+				t.Errorf("%s/%s: parallel decoding gives\n%+v\nsequential\n%+v", a, s, par, seq)
+			}
 		}
 	}
 }
