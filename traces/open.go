@@ -222,7 +222,14 @@ type closingReader struct {
 	c io.Closer
 }
 
-func (r *closingReader) Close() error { return r.c.Close() }
+// Close ends the inner reader's goroutines, if it has any (SetWorkers), and
+// releases the resource.
+func (r *closingReader) Close() error {
+	if c, ok := r.Reader.(io.Closer); ok {
+		c.Close()
+	}
+	return r.c.Close()
+}
 
 // Line returns the text line of the current event, if the inner reader knows it.
 func (r *closingReader) Line() int {

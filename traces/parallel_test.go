@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -274,5 +275,31 @@ func TestSetWorkersRefuses(t *testing.T) {
 	}
 	if n != len(events) || r.Err() != nil {
 		t.Errorf("%d of %d events: %v", n, len(events), r.Err())
+	}
+}
+
+// TestSetWorkersZstd: a zstd-compressed version 3 trace decodes ahead
+// through traces.SetWorkers, and Close on the outer reader ends the helpers.
+func TestSetWorkersZstd(t *testing.T) {
+	events, strs := synthWalkers(20000, 11)
+	data := encode(t, events, strs, FormatZstd)
+	before := runtime.NumGoroutine()
+	r, err := NewReader(bytes.NewReader(data), "z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !SetWorkers(r, 3) {
+		t.Fatal("zstd trace not parallel")
+	}
+	for i := 0; i < 5000; i++ {
+		if !r.Next() || *r.Event() != events[i] {
+			t.Fatalf("event %d: %+v, want %+v (%v)", i, *r.Event(), events[i], r.Err())
+		}
+	}
+	if err := r.(io.Closer).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before", n, before)
 	}
 }
