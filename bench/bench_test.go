@@ -182,39 +182,18 @@ func engineArch() string {
 // BenchmarkEngine measures the engine on a large in-memory binary trace
 // (upstream on arm64): events/s and allocations. BenchmarkDecode is the same
 // trace decoded without replay, for comparison.
-func BenchmarkEngine(b *testing.B) {
-	data := engineTrace(b)
-	a := engineArch()
-	b.Run("arch="+a+"/strategy=upstream", func(b *testing.B) {
-		e, err := replay.New(replay.Config{Trace: "synth", Arch: a, Strategy: lazymmu.Upstream})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.SetBytes(int64(len(data)))
-		b.ReportAllocs()
-		var events uint64
-		start, cpu0 := time.Now(), cpuTime()
-		for b.Loop() {
-			r, err := traces.NewBinaryBytesReader(data, "synth")
-			if err != nil {
-				b.Fatal(err)
-			}
-			res, err := e.Run(r)
-			if err != nil {
-				b.Fatal(err)
-			}
-			events += res.Events
-		}
-		reportRate(b, events, start, cpu0)
-	})
-}
+func BenchmarkEngine(b *testing.B) { benchEngine(b, 1) }
 
 // BenchmarkEngineParallelDecode is BenchmarkEngine with the trace decoded
 // ahead on GOMAXPROCS goroutines (traces.SetWorkers, as lazybench replay
 // does): with -cpu 2 the engine runs on one core while the other decodes,
 // and the engine's goroutine decodes the chunks no helper has started. With
 // -cpu 1 it is BenchmarkEngine.
-func BenchmarkEngineParallelDecode(b *testing.B) {
+func BenchmarkEngineParallelDecode(b *testing.B) { benchEngine(b, 0) }
+
+// benchEngine replays the engine's trace, decoding it on workers goroutines
+// (traces.BinaryReader.SetWorkers; 1: on the engine's).
+func benchEngine(b *testing.B, workers int) {
 	data := engineTrace(b)
 	a := engineArch()
 	b.Run("arch="+a+"/strategy=upstream", func(b *testing.B) {
@@ -231,7 +210,7 @@ func BenchmarkEngineParallelDecode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r.SetWorkers(0)
+			r.SetWorkers(workers)
 			res, err := e.Run(r)
 			r.Close()
 			if err != nil {

@@ -20,15 +20,17 @@ func withChunkEvents(n int, f func()) {
 	f()
 }
 
+// openBinary returns a reader of data, in memory or streaming.
+func openBinary(data []byte, stream bool) (*BinaryReader, error) {
+	if stream {
+		return NewBinaryReader(bytes.NewReader(data), "f")
+	}
+	return NewBinaryBytesReader(data, "f")
+}
+
 // decodeParallel decodes data with Parallel, in memory or streaming.
 func decodeParallel(data []byte, workers int, stream bool) ([]Event, error) {
-	var r *BinaryReader
-	var err error
-	if stream {
-		r, err = NewBinaryReader(bytes.NewReader(data), "f")
-	} else {
-		r, err = NewBinaryBytesReader(data, "f")
-	}
+	r, err := openBinary(data, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +59,7 @@ func decodeParallelNext(data []byte, workers int) ([]Event, error) {
 
 // decodeSequential decodes data with Next, in memory or streaming.
 func decodeSequential(data []byte, stream bool) ([]Event, error) {
-	var r *BinaryReader
-	var err error
-	if stream {
-		r, err = NewBinaryReader(bytes.NewReader(data), "f")
-	} else {
-		r, err = NewBinaryBytesReader(data, "f")
-	}
+	r, err := openBinary(data, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +162,7 @@ func TestParallelStops(t *testing.T) {
 	before := runtime.NumGoroutine()
 	stop := errors.New("stop")
 	for _, stream := range []bool{false, true} {
-		var r *BinaryReader
-		if stream {
-			r, _ = NewBinaryReader(bytes.NewReader(data), "f")
-		} else {
-			r, _ = NewBinaryBytesReader(data, "f")
-		}
+		r, _ := openBinary(data, stream)
 		seen := 0
 		err := r.Parallel(4, func(blk []Event) error {
 			if len(blk) != 100 || blk[0] != events[seen] {
