@@ -232,6 +232,7 @@ func TestBinaryMalformed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			checkParallel(t, tc.in, 2)
 			for _, mode := range []string{"bytes", "stream"} {
 				var r *BinaryReader
 				var err error
