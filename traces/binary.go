@@ -31,7 +31,7 @@ const BinaryMagic = "\x8aLMT\r\n\x1a\n"
 // version up to N. Version 2 predicts addresses, mm and shift per op (not per
 // kind of address) and keeps each op's last extra string. Version 3 groups
 // the records in chunks that each start from the initial prediction state, so
-// that chunks decode independently (BinaryReader.Parallel).
+// that chunks decode independently (BinaryReader.SetWorkers).
 const BinaryVersion = 3
 
 // chunkEvents is how many events the writer puts in a chunk (version 3); a
@@ -268,7 +268,7 @@ type BinaryWriter struct {
 	st       codecState
 	ver      int
 	err      error
-	chunk    []byte // version 3: the records of the open chunk
+	chunk    []byte // the records of the open chunk (version 3; else of the event being written)
 	chunkN   int    // events in chunk
 }
 
@@ -417,11 +417,7 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if ext != 0 {
 		head |= headExt
 	}
-	b := bw.body
-	if bw.ver >= 3 {
-		b = bw.chunk
-	}
-	b = append(b, head)
+	b := append(bw.chunk, head)
 	if ext != 0 {
 		b = append(b, ext)
 		if ext2 != 0 {
@@ -461,20 +457,9 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if in.hasArg {
 		b = binary.AppendUvarint(b, e.Arg)
 	}
+	bw.chunk = b
+	bw.chunkN++
 	bw.count++
-	if bw.ver >= 3 {
-		bw.chunk = b
-		bw.chunkN++
-	} else {
-		bw.body = b
-		if len(b) >= spillAt {
-			if err := bw.spill(); err != nil {
-				bw.err = err
-				bw.dropSpool()
-				return err
-			}
-		}
-	}
 	// Update the prediction state exactly as the reader does.
 	st.cpu = e.CPU
 	c.time = e.Time
@@ -506,23 +491,26 @@ func (bw *BinaryWriter) Write(e *Event) error {
 	if in.sticky {
 		st.extra[e.Op] = e.Extra
 	}
-	if bw.chunkN >= chunkEvents {
+	if bw.chunkN >= chunkEvents || bw.ver < 3 {
 		return bw.endChunk()
 	}
 	return nil
 }
 
-// endChunk appends the open chunk to the body (version 3) and starts the next
-// one from the initial prediction state.
+// endChunk appends the open chunk to the body with its head, and starts the
+// next one from the initial prediction state (version 3; older versions have
+// no chunks: each record goes to the body as it is written).
 func (bw *BinaryWriter) endChunk() error {
 	if bw.chunkN == 0 {
 		return nil
 	}
-	bw.body = binary.AppendUvarint(bw.body, uint64(bw.chunkN))
-	bw.body = binary.AppendUvarint(bw.body, uint64(len(bw.chunk)))
+	if bw.ver >= 3 {
+		bw.body = binary.AppendUvarint(bw.body, uint64(bw.chunkN))
+		bw.body = binary.AppendUvarint(bw.body, uint64(len(bw.chunk)))
+		bw.st.reset()
+	}
 	bw.body = append(bw.body, bw.chunk...)
 	bw.chunk, bw.chunkN = bw.chunk[:0], 0
-	bw.st.reset()
 	if len(bw.body) >= spillAt {
 		if err := bw.spill(); err != nil {
 			bw.err = err

@@ -382,7 +382,7 @@ func (r *BinaryReader) fail(err error) {
 func (r *BinaryReader) finish() {
 	r.done = true
 	if r.sub {
-		// A worker of Parallel at the end of what it was given.
+		// A chunk decoder of SetWorkers at the end of what it was given.
 		if uint64(r.index) != r.count {
 			r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.count-uint64(r.index)))
 		}
