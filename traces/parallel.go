@@ -25,7 +25,7 @@ type chunkJob struct {
 // parallel is the state of a BinaryReader that decodes ahead (SetWorkers).
 type parallel struct {
 	jobs     chan *chunkJob // to the helpers
-	stop     *sync.Once
+	stop     *stopper
 	wg       *sync.WaitGroup
 	ring     []*chunkJob // dispatched chunks in trace order from head
 	head     int
@@ -59,7 +59,6 @@ func (r *BinaryReader) SetWorkers(workers int) bool {
 	slots := 2 * workers
 	p := &parallel{
 		jobs: make(chan *chunkJob, slots),
-		stop: new(sync.Once),
 		wg:   new(sync.WaitGroup),
 		ring: make([]*chunkJob, slots),
 		dec:  newChunkDecoder(r),
@@ -73,7 +72,8 @@ func (r *BinaryReader) SetWorkers(workers int) bool {
 		// without Close can be collected and its cleanup end them.
 		go helpChunks(newChunkDecoder(r), p.jobs, p.wg)
 	}
-	p.cleanup = runtime.AddCleanup(r, func(s stopper) { s.close() }, stopper{p.stop, p.jobs})
+	p.stop = &stopper{jobs: p.jobs}
+	p.cleanup = runtime.AddCleanup(r, (*stopper).close, p.stop)
 	r.par = p
 	for i := 0; i < slots && r.dispatch(p.ring[i]); i++ {
 		p.inflight++
@@ -86,15 +86,15 @@ func (r *BinaryReader) SetWorkers(workers int) bool {
 
 // stopper ends the helpers of a reader, once.
 type stopper struct {
-	once *sync.Once
+	once sync.Once
 	jobs chan *chunkJob
 }
 
-func (s stopper) close() { s.once.Do(func() { close(s.jobs) }) }
+func (s *stopper) close() { s.once.Do(func() { close(s.jobs) }) }
 
 // end stops the helpers and waits for them.
 func (p *parallel) end() {
-	stopper{p.stop, p.jobs}.close()
+	p.stop.close()
 	p.wg.Wait()
 	p.cleanup.Stop()
 }
@@ -111,8 +111,9 @@ func (r *BinaryReader) Close() error {
 	return nil
 }
 
-// send offers j to the helpers. The queue holds at most one entry per
-// dispatch not yet taken; if it is full the reader decodes j itself.
+// send offers j to the helpers. The queue may also hold stale entries (of
+// chunks the reader claimed first, which the helpers skip); if it is full,
+// j is left to the reader, which decodes what no helper has claimed.
 func (p *parallel) send(j *chunkJob) {
 	select {
 	case p.jobs <- j:
@@ -179,21 +180,28 @@ func (p *parallel) await(j *chunkJob) {
 	<-j.done
 }
 
-// parBlock returns the next events of a parallel reader (see Block).
-func (r *BinaryReader) parBlock() []Event {
+// parReady makes sure p.cur has events not handed out yet; false at the end
+// or after an error.
+func (r *BinaryReader) parReady() bool {
 	p := r.par
 	for p.cur == nil || p.off == p.cur.k {
 		if p.cur != nil && p.cur.err != nil {
 			r.done = true
-			return nil
-		}
-		if r.done && p.inflight == 0 && p.cur == nil {
-			return nil
+			return false
 		}
 		if !r.nextChunk() {
-			return nil
+			return false
 		}
 	}
+	return true
+}
+
+// parBlock returns the next events of a parallel reader (see Block).
+func (r *BinaryReader) parBlock() []Event {
+	if !r.parReady() {
+		return nil
+	}
+	p := r.par
 	b := p.cur.out[p.off:p.cur.k]
 	p.off = p.cur.k
 	return b
@@ -201,16 +209,10 @@ func (r *BinaryReader) parBlock() []Event {
 
 // parNext fills r.blk from a parallel reader (see Next).
 func (r *BinaryReader) parNext() bool {
-	p := r.par
-	for p.cur == nil || p.off == p.cur.k {
-		if p.cur != nil && p.cur.err != nil {
-			r.done = true
-			return false
-		}
-		if !r.nextChunk() {
-			return false
-		}
+	if !r.parReady() {
+		return false
 	}
+	p := r.par
 	r.bn = copy(r.blk[:], p.cur.out[p.off:p.cur.k])
 	r.bi = 0
 	p.off += r.bn
