@@ -163,7 +163,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	results, err := runJobs(srcs, work, costs, *jobs)
+	results, err := runJobs(srcs, work, replay.Config{Costs: costs}, *jobs, nil)
 	if err != nil {
 		return err
 	}
@@ -272,9 +272,10 @@ func formatRatio(r float64, ok bool) string {
 }
 
 // runJobs replays every job on n goroutines; each goroutine keeps one engine
-// per arch and strategy and reuses it. Results come back in job order; the
-// first error in job order is returned.
-func runJobs(srcs []traceSource, work []compareJob, costs arch.Costs, n int) ([]*replay.Result, error) {
+// per arch and strategy (built from base, with the job's arch and strategy)
+// and reuses it. done, if not nil, is called after each job. Results come
+// back in job order; the first error in job order is returned.
+func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, done func()) ([]*replay.Result, error) {
 	results := make([]*replay.Result, len(work))
 	errs := make([]error, len(work))
 	next := make(chan int)
@@ -289,14 +290,17 @@ func runJobs(srcs []traceSource, work []compareJob, costs arch.Costs, n int) ([]
 				k := j.arch + "/" + j.strategy.String()
 				e := engines[k]
 				if e == nil {
-					var err error
-					if e, err = replay.New(replay.Config{Arch: j.arch, Costs: costs, Strategy: j.strategy}); err != nil {
-						errs[i] = err
-						continue
-					}
+					cfg := base
+					cfg.Arch, cfg.Strategy = j.arch, j.strategy
+					e, errs[i] = replay.New(cfg)
 					engines[k] = e
 				}
-				results[i], errs[i] = replayWith(e, srcs[j.trace], 1)
+				if e != nil {
+					results[i], errs[i] = replayWith(e, srcs[j.trace], 1)
+				}
+				if done != nil {
+					done()
+				}
 			}
 		}()
 	}

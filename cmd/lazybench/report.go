@@ -286,64 +286,23 @@ func buildReport(dir string, opt reportOptions) error {
 	}
 
 	// 1. Replay the corpus matrix.
-	type job struct {
-		trace int
-		arch  string
-		st    lazymmu.Strategy
+	srcs := make([]traceSource, len(entries))
+	for i := range entries {
+		name := entries[i].Name
+		srcs[i] = traceSource{name: name, open: func() (traces.Reader, io.Closer, error) { return corpus.Open(name) }}
 	}
-	var work []job
+	var work []compareJob
 	for ti := range entries {
 		for _, a := range arches {
 			for _, s := range strats {
-				work = append(work, job{ti, a, s})
+				work = append(work, compareJob{ti, a, s})
 			}
 		}
 	}
 	bar.start("replaying corpus", len(work))
-	results := make([]*replay.Result, len(work))
-	errs := make([]error, len(work))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(opt.jobs, len(work)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			engines := map[string]*replay.Engine{}
-			for i := range next {
-				j := work[i]
-				k := j.arch + "/" + j.st.String()
-				e := engines[k]
-				if e == nil {
-					var err error
-					e, err = replay.New(replay.Config{Arch: j.arch, Costs: opt.costs, Strategy: j.st, KeepDists: true})
-					if err != nil {
-						errs[i] = err
-						bar.add(1)
-						continue
-					}
-					engines[k] = e
-				}
-				name := entries[j.trace].Name
-				r, c, err := corpus.Open(name)
-				if err == nil {
-					e.SetTrace(name)
-					results[i], err = e.Run(r)
-					c.Close()
-				}
-				errs[i] = err
-				bar.add(1)
-			}
-		}()
-	}
-	for i := range work {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	results, err := runJobs(srcs, work, replay.Config{Costs: opt.costs, KeepDists: true}, opt.jobs, func() { bar.add(1) })
+	if err != nil {
+		return err
 	}
 	page.Replays = len(work)
 
