@@ -277,44 +277,63 @@ func formatRatio(r float64, ok bool) string {
 // back in job order; the first error in job order is returned.
 func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, done func()) ([]*replay.Result, error) {
 	results := make([]*replay.Result, len(work))
-	errs := make([]error, len(work))
+	engines := make([]map[string]*replay.Engine, max(n, 1))
+	for w := range engines {
+		engines[w] = map[string]*replay.Engine{}
+	}
+	err := parallelDo(len(work), n, func(w, i int) error {
+		if done != nil {
+			defer done()
+		}
+		j := work[i]
+		k := j.arch + "/" + j.strategy.String()
+		e := engines[w][k]
+		if e == nil {
+			cfg := base
+			cfg.Arch, cfg.Strategy = j.arch, j.strategy
+			var err error
+			if e, err = replay.New(cfg); err != nil {
+				return err
+			}
+			engines[w][k] = e
+		}
+		var err error
+		results[i], err = replayWith(e, srcs[j.trace], 1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// parallelDo calls f(w, i) for i in [0, n) on min(workers, n) goroutines
+// (w, below workers, numbers the goroutine, for state of its own) and returns
+// the first error in index order.
+func parallelDo(n, workers int, f func(w, i int) error) error {
+	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < min(n, len(work)); w++ {
+	for w := 0; w < min(workers, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			engines := map[string]*replay.Engine{}
 			for i := range next {
-				j := work[i]
-				k := j.arch + "/" + j.strategy.String()
-				e := engines[k]
-				if e == nil {
-					cfg := base
-					cfg.Arch, cfg.Strategy = j.arch, j.strategy
-					e, errs[i] = replay.New(cfg)
-					engines[k] = e
-				}
-				if e != nil {
-					results[i], errs[i] = replayWith(e, srcs[j.trace], 1)
-				}
-				if done != nil {
-					done()
-				}
+				errs[i] = f(w, i)
 			}
 		}()
 	}
-	for i := range work {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return results, nil
+	return nil
 }
 
 // sortedKeys returns m's keys in order.

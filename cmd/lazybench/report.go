@@ -315,7 +315,7 @@ func buildReport(dir string, opt reportOptions) error {
 	var figs []figure
 	secs := make([]traceSection, len(entries))
 	var mu sync.Mutex
-	drawErr := parallelDo(len(entries), opt.jobs, func(ti int) error {
+	drawErr := parallelDo(len(entries), opt.jobs, func(_, ti int) error {
 		sec, err := traceReport(dir, entries[ti], byTrace[ti], arches, opt)
 		if err != nil {
 			return err
@@ -367,32 +367,6 @@ func buildReport(dir string, opt reportOptions) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "index.html"), html.Bytes(), 0o644)
-}
-
-func parallelDo(n, workers int, f func(int) error) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // saveChart writes p as SVG (and PNG if png) under dir and returns the figure.
