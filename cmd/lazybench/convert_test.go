@@ -22,7 +22,7 @@ func TestConvertRoundTrip(t *testing.T) {
 	}
 	formats := []string{"binary", "zstd", "binary", "text"}
 	for i, s := range steps {
-		out, errs, code := lbTrace(append([]string{"convert"}, s...)...)
+		out, errs, code := lb(append([]string{"convert"}, s...)...)
 		if code != 0 {
 			t.Fatalf("convert %v: exit %d: %s", s, code, errs)
 		}
@@ -48,7 +48,7 @@ func TestConvertRoundTrip(t *testing.T) {
 func TestConvertBadInput(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "x.lmt")
-	_, errs, code := lbTrace("convert", "../../traces/testdata/bad/missing_key.lmt.txt", out)
+	_, errs, code := lb("convert", "../../traces/testdata/bad/missing_key.lmt.txt", out)
 	if code != 1 || errs != "lazybench: ../../traces/testdata/bad/missing_key.lmt.txt:3: set: missing required key addr\n" {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
@@ -64,7 +64,7 @@ func TestConvertUsage(t *testing.T) {
 		{"convert", "../../traces/testdata/nested.lmt.txt", "out.unknown"},
 		{"convert", "../../traces/testdata/nested.lmt.txt", "out.lmt", "--format", "xml"},
 	} {
-		if _, _, code := lbTrace(args...); code != 2 {
+		if _, _, code := lb(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}

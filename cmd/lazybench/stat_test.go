@@ -12,23 +12,23 @@ func TestStatGolden(t *testing.T) {
 		{"all_ops", "stat_all_ops"},
 	} {
 		path := "../../traces/testdata/" + c.trace + ".lmt.txt"
-		out, errs, code := lbTrace("stat", path)
+		out, errs, code := lb("stat", path)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", path, code, errs)
 		}
-		traceGolden(t, c.golden+".golden", []byte(out))
-		out, errs, code = lbTrace("stat", path, "--json")
+		golden(t, c.golden+".golden", []byte(out))
+		out, errs, code = lb("stat", path, "--json")
 		if code != 0 {
 			t.Fatalf("%s --json: exit %d: %s", path, code, errs)
 		}
-		traceGolden(t, c.golden+".json.golden", []byte(out))
+		golden(t, c.golden+".json.golden", []byte(out))
 	}
 }
 
 // TestStatNested checks the figures of the nested trace against a count by
 // hand, so the golden file cannot silently hold wrong numbers.
 func TestStatNested(t *testing.T) {
-	out, errs, code := lbTrace("stat", "--json", "../../traces/testdata/nested.lmt.txt")
+	out, errs, code := lb("stat", "--json", "../../traces/testdata/nested.lmt.txt")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -65,10 +65,10 @@ func TestStatNested(t *testing.T) {
 }
 
 func TestStatUsage(t *testing.T) {
-	if _, _, code := lbTrace("stat"); code != 2 {
+	if _, _, code := lb("stat"); code != 2 {
 		t.Errorf("no file: exit %d, want 2", code)
 	}
-	if _, errs, code := lbTrace("stat", "../../traces/testdata/bad/unknown_op.lmt.txt"); code != 1 || errs != "lazybench: ../../traces/testdata/bad/unknown_op.lmt.txt:3: unknown op \"frob\"\n" {
+	if _, errs, code := lb("stat", "../../traces/testdata/bad/unknown_op.lmt.txt"); code != 1 || errs != "lazybench: ../../traces/testdata/bad/unknown_op.lmt.txt:3: unknown op \"frob\"\n" {
 		t.Errorf("bad file: exit %d, stderr %q", code, errs)
 	}
 }
@@ -77,7 +77,7 @@ func TestStatUsage(t *testing.T) {
 // per-site section figures of fork (55 copy_pte_range sections; lengths counted
 // from the text form: min 6, type-7 median 40, max 320, 3690 updates).
 func TestStatCorpus(t *testing.T) {
-	out, errs, code := lbTrace("stat", "--json", "corpus:fork")
+	out, errs, code := lb("stat", "--json", "corpus:fork")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -100,13 +100,13 @@ func TestStatCorpus(t *testing.T) {
 	if c := s.BySection[0]; c.Site != "copy_pte_range" || c.Sections != 55 || c.Updates != 3690 || c.Min != 6 || c.P50 != 40 || c.Max != 320 {
 		t.Errorf("got %+v", c)
 	}
-	if _, errs, code := lbTrace("stat", "corpus:nope"); code != 1 || !strings.Contains(errs, `no trace named "nope"`) {
+	if _, errs, code := lb("stat", "corpus:nope"); code != 1 || !strings.Contains(errs, `no trace named "nope"`) {
 		t.Errorf("unknown corpus trace: exit %d, stderr %q", code, errs)
 	}
 }
 
 func TestValidateCorpus(t *testing.T) {
-	out, errs, code := lbTrace("validate", "corpus:fork", "corpus:mremap")
+	out, errs, code := lb("validate", "corpus:fork", "corpus:mremap")
 	if code != 0 || out != "corpus:fork: ok, 3851 events\ncorpus:mremap: ok, 4123 events\n" {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
