@@ -280,30 +280,14 @@ func (r *sliceReader) Meta() traces.Meta { return traces.Meta{} }
 func (r *sliceReader) Strings() []string { return []string{""} }
 
 // BenchmarkDecode decodes BenchmarkEngine's trace without replaying it.
-func BenchmarkDecode(b *testing.B) {
-	data := engineTrace(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var events uint64
-	start, cpu0 := time.Now(), cpuTime()
-	for b.Loop() {
-		r, err := traces.NewBinaryBytesReader(data, "synth")
-		if err != nil {
-			b.Fatal(err)
-		}
-		for r.Next() {
-			events++
-		}
-		if err := r.Err(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportRate(b, events, start, cpu0)
-}
+func BenchmarkDecode(b *testing.B) { benchDecode(b, false) }
 
 // BenchmarkDecodeBlock decodes BenchmarkEngine's trace through the Block
 // API, as the engine reads it: the decoder's share of BenchmarkEngine.
-func BenchmarkDecodeBlock(b *testing.B) {
+func BenchmarkDecodeBlock(b *testing.B) { benchDecode(b, true) }
+
+// benchDecode decodes the engine's trace through Next, or through Block.
+func benchDecode(b *testing.B, block bool) {
 	data := engineTrace(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -314,8 +298,14 @@ func BenchmarkDecodeBlock(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for blk := r.Block(); blk != nil; blk = r.Block() {
-			events += uint64(len(blk))
+		if block {
+			for blk := r.Block(); blk != nil; blk = r.Block() {
+				events += uint64(len(blk))
+			}
+		} else {
+			for r.Next() {
+				events++
+			}
 		}
 		if err := r.Err(); err != nil {
 			b.Fatal(err)
