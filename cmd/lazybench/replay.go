@@ -102,12 +102,9 @@ func replayWith(e *replay.Engine, src traceSource, workers int) (*replay.Result,
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer c.Close() // also ends SetWorkers' goroutines: traces.Open and corpus.Open close the reader
 	if workers != 1 {
 		traces.SetWorkers(r, workers)
-		if cl, ok := r.(io.Closer); ok {
-			defer cl.Close()
-		}
 	}
 	e.SetTrace(src.name)
 	return e.Run(r)

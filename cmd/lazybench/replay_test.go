@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -148,6 +149,7 @@ func TestReplayParallelDecode(t *testing.T) {
 		t.Fatal("the generated trace does not decode in parallel")
 	}
 	c.Close()
+	before := runtime.NumGoroutine()
 	for _, a := range arch.Names() {
 		for _, s := range lazymmu.Strategies() {
 			cfg := replay.Config{Arch: a, Strategy: s}
@@ -171,5 +173,8 @@ func TestReplayParallelDecode(t *testing.T) {
 				t.Errorf("%s/%s: parallel decoding gives\n%+v\nsequential\n%+v", a, s, par, seq)
 			}
 		}
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the replays, %d before: decoding helpers left running", n, before)
 	}
 }
