@@ -330,21 +330,42 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 // apply sums it.
 func (e *Engine) runFast(idx int64) int64 {
 	modeled, updates := e.modeled, e.updates
-	a, be := e.arm64, e.be
+	a := e.arm64
 	cpus := e.cpus // apply may grow it: reloaded after each call
 	for e.fill() {
 		win, i := e.win, e.wi
 		for i < len(win) {
+			// The inner loop makes no call, so its state stays in
+			// registers: it does the updates by CPUs' current tasks that
+			// arm64 does without a barrier (UpdateNoBarrier, inlined) and
+			// stops at any other event.
+			if a != nil {
+				for ; i < len(win); i++ {
+					ev := &win[i]
+					if !ev.Op.IsUpdate() || int(ev.CPU) >= len(cpus) {
+						break
+					}
+					c := &cpus[ev.CPU]
+					if c.task < 0 || ev.PID != c.cx.PID {
+						break
+					}
+					ns, ok := a.UpdateNoBarrier(ev)
+					if !ok {
+						break
+					}
+					c.cx.Now += ns
+					modeled += ns
+					updates++
+					idx++
+				}
+				if i == len(win) {
+					break
+				}
+			}
 			ev := &win[i]
 			if ev.Op.IsUpdate() && int(ev.CPU) < len(cpus) {
 				if c := &cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
-					c.cx.Lazy = c.lazy
-					var ns float64
-					if a != nil {
-						ns = a.Update(&c.cx, ev)
-					} else {
-						ns = be.Update(&c.cx, ev)
-					}
+					ns := e.update(c, ev)
 					c.cx.Now += ns
 					modeled += ns
 					updates++
@@ -376,6 +397,19 @@ func (e *Engine) runFast(idx int64) int64 {
 	}
 	e.modeled, e.updates = modeled, updates
 	return idx
+}
+
+// update is runFast's call of the backend's Update for an update by CPU c's
+// current task: out of the loop, so that the loop's registers are saved only
+// on this path.
+//
+//go:noinline
+func (e *Engine) update(c *cpuState, ev *traces.Event) float64 {
+	c.cx.Lazy = c.lazy
+	if e.arm64 != nil {
+		return e.arm64.Update(&c.cx, ev)
+	}
+	return e.be.Update(&c.cx, ev)
 }
 
 func (e *Engine) cpu(n uint32) *cpuState {

@@ -216,6 +216,21 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	return ns
 }
 
+// UpdateNoBarrier is Update for an update that issues no barrier pair (a
+// user entry, an invalid one, an xchg or cmpxchg: no queue_pte_barriers), and
+// reports true; for any other update it does nothing and reports false (call
+// Update). It is small enough to inline into the engine's loop, where most
+// updates take it.
+func (b *Backend) UpdateNoBarrier(e *traces.Event) (float64, bool) {
+	if needsBarrier(e) {
+		return 0, false
+	}
+	n := max(e.Nr, 1)
+	b.ptes += uint64(n)
+	b.St.Immediate++
+	return float64(n) * b.cost.Value(pPTEWrite), true
+}
+
 // Switch models __switch_to's dsb(ish), which makes the outgoing task's
 // pending page-table writes visible to the table walker (its comment, since
 // commit 5fdd05efa1cd). The dsb is issued on every switch whatever lazy
