@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/arch/archtest"
+	"github.com/lazybench/lazybench/traces"
 )
 
 // Default costs, for the expected modeled times below.
@@ -276,4 +278,43 @@ set mm=0 addr=2000
 disable
 expect barriers=2 batched=2 immediate=1`},
 	})
+}
+
+// TestUpdateNoBarrier checks the engine's inlined path against Update: for
+// every update op, mm, valid flag and page count, UpdateNoBarrier either
+// declines (exactly the updates that need a barrier pair) or does what Update
+// does, to the same modeled time and counters.
+func TestUpdateNoBarrier(t *testing.T) {
+	declined := 0
+	for op := traces.OpSet; op <= traces.OpWrprotect; op++ {
+		for _, mm := range []uint32{0, 7} {
+			for _, flags := range []uint8{0, traces.FlagValid, traces.FlagValid | traces.FlagWas} {
+				for _, nr := range []uint32{0, 1, 16} {
+					ev := traces.Event{Op: op, MM: mm, Flags: flags, Nr: nr, Addr: 0x1000}
+					c := &arch.Ctx{Task: 0, Lazy: true}
+					want, got := New(nil), New(nil)
+					wns := want.Update(c, &ev)
+					gns, ok := got.UpdateNoBarrier(&ev)
+					if ok != !needsBarrier(&ev) {
+						t.Fatalf("%+v: UpdateNoBarrier ok=%v, needsBarrier=%v", ev, ok, needsBarrier(&ev))
+					}
+					if !ok {
+						declined++
+						if got.St != (arch.Stats{}) || got.ptes != 0 {
+							t.Fatalf("%+v: declined but counted %+v ptes=%d", ev, got.St, got.ptes)
+						}
+						continue
+					}
+					if gns != wns || got.St != want.St || got.ptes != want.ptes || got.Pend.Total() != want.Pend.Total() {
+						t.Fatalf("%+v: UpdateNoBarrier %v ns %+v ptes=%d, Update %v ns %+v ptes=%d", ev, gns, got.St, got.ptes, wns, want.St, want.ptes)
+					}
+				}
+			}
+		}
+	}
+	// set, clear and modify of a valid kernel entry (two flag values each,
+	// three page counts) need the pair.
+	if declined != 3*2*3 {
+		t.Errorf("declined %d updates, want %d", declined, 3*2*3)
+	}
 }
