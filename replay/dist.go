@@ -196,8 +196,10 @@ func sortKey(v float64) uint64 {
 // radixQuantiles is Quantiles for a large unsorted sample set: one pass
 // counts the samples per bucket of the top 16 bits of sortKey, which names
 // the bucket of each wanted order statistic (ranks i and i+1 for p50, p90,
-// p99) and its rank inside; each such bucket is gathered and selected in.
-// The values are the same order statistics as a full sort gives.
+// p99) and its rank inside; a second pass gathers the samples of those
+// buckets (at most six), each bucket's in its own region, and each statistic
+// is selected in its bucket's region. The values are the same order
+// statistics as a full sort gives.
 func (d *Dist) radixQuantiles() Quantiles {
 	s := d.samples
 	if d.hist == nil {
@@ -218,28 +220,52 @@ func (d *Dist) radixQuantiles() Quantiles {
 		ranks[2*j+1] = min(int(lo)+1, len(s)-1)
 		frac[j] = x - lo
 	}
-	var stat [6]float64
-	j := 0
-	below := 0 // samples in the buckets before b
+	// The wanted buckets, ascending: wb[t] holds n[t] samples, the first
+	// of rank below[t]; rank j is in bucket of[j].
+	var wb, n, below, pos [6]int
+	var of [6]int
+	m, j, seen := 0, 0, 0
 	for b := 0; b < len(h) && j < len(ranks); b++ {
-		n := int(h[b])
-		if ranks[j] >= below+n {
-			below += n
+		c := int(h[b])
+		if ranks[j] >= seen+c {
+			seen += c
 			continue
 		}
-		// Bucket b holds ranks[j] and maybe the next ones.
-		g := d.scratch[:0]
-		for _, v := range s {
-			if int(sortKey(v)>>48) == b {
-				g = append(g, v)
-			}
-		}
-		d.scratch = g
-		for j < len(ranks) && ranks[j] < below+n {
-			stat[j] = selectNth(g, ranks[j]-below)
+		wb[m], n[m], below[m] = b, c, seen
+		for j < len(ranks) && ranks[j] < seen+c {
+			of[j] = m
 			j++
 		}
-		below += n
+		m++
+		seen += c
+	}
+	// Mark the wanted buckets in h (a count is at most MaxExact, far below
+	// the marks), lay out their regions, and gather in one pass.
+	total := 0
+	for t := 0; t < m; t++ {
+		h[wb[t]] = bucketMark + uint32(t)
+		pos[t] = total
+		total += n[t]
+	}
+	g := slices.Grow(d.scratch[:0], total)[:total]
+	d.scratch = g
+	for _, v := range s {
+		if x := h[sortKey(v)>>48]; x >= bucketMark {
+			t := int(x - bucketMark)
+			g[pos[t]] = v
+			pos[t]++
+		}
+	}
+	var stat [6]float64
+	start := 0
+	for t := 0; t < m; t++ {
+		region := g[start : start+n[t]]
+		for k := range ranks {
+			if of[k] == t {
+				stat[k] = selectNth(region, ranks[k]-below[t])
+			}
+		}
+		start += n[t]
 	}
 	r := Quantiles{Max: d.max}
 	out := [3]*float64{&r.P50, &r.P90, &r.P99}
@@ -253,6 +279,10 @@ func (d *Dist) radixQuantiles() Quantiles {
 	}
 	return r
 }
+
+// bucketMark marks a wanted bucket in radixQuantiles' histogram: mark + t for
+// the t-th wanted bucket.
+const bucketMark = 1 << 31
 
 // selectNth reorders s so that s[k] is the k-th smallest element, every
 // element before it no larger and every element after it no smaller
