@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/bits"
 	"strconv"
+	"unsafe"
 )
 
 // blockLen is how many events the binary reader decodes at a time.
@@ -651,9 +652,15 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 	k := 0
 	var code int
 	i := 0
-	for k < len(out) && len(buf)-p >= recordWindow {
-		w := (*[recordWindow]byte)(buf[p : p+recordWindow])
-		ev := &out[k]
+	// The window and the event are addressed from the slices' bases: the
+	// loop condition bounds both (p <= last, k < len(out)), which the
+	// compiler cannot see through a slice expression.
+	last := len(buf) - recordWindow
+	base := unsafe.Pointer(unsafe.SliceData(buf))
+	evs := unsafe.Pointer(unsafe.SliceData(out))
+	for k < len(out) && p <= last {
+		w := (*[recordWindow]byte)(unsafe.Add(base, p))
+		ev := (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
 		h := w[0]
 		op := h & headOp
 		in := &infos[op]
