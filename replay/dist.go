@@ -256,16 +256,11 @@ func (d *Dist) radixQuantiles() Quantiles {
 			pos[t]++
 		}
 	}
+	// Bucket t's region now ends at pos[t].
 	var stat [6]float64
-	start := 0
-	for t := 0; t < m; t++ {
-		region := g[start : start+n[t]]
-		for k := range ranks {
-			if of[k] == t {
-				stat[k] = selectNth(region, ranks[k]-below[t])
-			}
-		}
-		start += n[t]
+	for k, rank := range ranks {
+		t := of[k]
+		stat[k] = selectNth(g[pos[t]-n[t]:pos[t]], rank-below[t])
 	}
 	r := Quantiles{Max: d.max}
 	out := [3]*float64{&r.P50, &r.P90, &r.P99}

@@ -192,13 +192,10 @@ var barrierOp = [256]bool{traces.OpSet: true, traces.OpClear: true, traces.OpMod
 // Update is one PTE update. A set of nr pages is one set_ptes call: nr
 // stores and one queue_pte_barriers at the end (__set_ptes_anysz).
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	n := max(e.Nr, 1)
-	b.ptes += uint64(n)
-	ns := float64(n) * b.cost.Value(pPTEWrite)
-	if !needsBarrier(e) {
-		b.St.Immediate++
+	if ns, ok := b.UpdateNoBarrier(e); ok {
 		return ns
 	}
+	ns := b.write(e)
 	if !b.inLazy(c) {
 		b.St.Immediate++
 		return ns + b.barrier()
@@ -225,10 +222,15 @@ func (b *Backend) UpdateNoBarrier(e *traces.Event) (float64, bool) {
 	if needsBarrier(e) {
 		return 0, false
 	}
+	b.St.Immediate++
+	return b.write(e), true
+}
+
+// write counts the nr (at least 1) PTE stores of e and returns their cost.
+func (b *Backend) write(e *traces.Event) float64 {
 	n := max(e.Nr, 1)
 	b.ptes += uint64(n)
-	b.St.Immediate++
-	return float64(n) * b.cost.Value(pPTEWrite), true
+	return float64(n) * b.cost.Value(pPTEWrite)
 }
 
 // Switch models __switch_to's dsb(ish), which makes the outgoing task's
