@@ -3,7 +3,6 @@ package plots
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"image/png"
 	"io"
 	"math"
@@ -12,12 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lazybench/lazybench/internal/golden"
+
 	"gonum.org/v1/plot"
 
 	"github.com/lazybench/lazybench/replay"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixture returns hand-made results of one trace: 2 arches x 3 strategies with
 // known counts and distributions.
@@ -53,20 +52,7 @@ func checkGolden(t *testing.T, name string, p *plot.Plot) {
 		t.Fatal(err)
 	}
 	checkSVG(t, buf.Bytes())
-	path := filepath.Join("testdata", name+".svg")
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (run go test -update after checking the chart)", path)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".svg"), buf.Bytes())
 }
 
 // checkSVG checks that b is well-formed XML with an svg root.

@@ -3,19 +3,16 @@ package replay
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/lazybench/lazybench/internal/golden"
+
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func run(t *testing.T, s lazymmu.Strategy, text string, obs Observer) *Result {
 	t.Helper()
@@ -332,25 +329,7 @@ func TestStepsGolden(t *testing.T) {
 			sw.Flush()
 		}
 	}
-	golden(t, "steps.golden", buf.Bytes())
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
-	}
+	golden.Check(t, "testdata/"+"steps.golden", buf.Bytes())
 }
 
 func TestBadTrace(t *testing.T) {

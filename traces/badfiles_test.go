@@ -3,13 +3,11 @@ package traces
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite generated files under testdata/")
+	"github.com/lazybench/lazybench/internal/golden"
+)
 
 // badBinaries are the malformed binary traces shipped in testdata/bad, for
 // `lazybench validate` tests and as fuzz seeds.
@@ -34,20 +32,7 @@ func badBinaries(t testing.TB) map[string][]byte {
 // generator makes (go test -update rewrites them) and that each fails.
 func TestBadFiles(t *testing.T) {
 	for name, data := range badBinaries(t) {
-		path := filepath.Join("testdata", "bad", name)
-		if *update {
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update)", err)
-		}
-		if !bytes.Equal(got, data) {
-			t.Errorf("%s differs from what the test makes (run go test -update)", path)
-		}
+		golden.Check(t, filepath.Join("testdata", "bad", name), data)
 	}
 	files, _ := filepath.Glob("testdata/bad/*")
 	if len(files) != 14 { // the six badBinaries and eight hand-written text files

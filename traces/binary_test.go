@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/lazybench/lazybench/internal/golden"
 )
 
 func TestBinaryRoundTrip(t *testing.T) {
@@ -172,7 +174,7 @@ func TestBinaryVersion1(t *testing.T) {
 		}
 		if f == "testdata/all_ops.lmt.txt" {
 			path := "testdata/all_ops.v1.lmt"
-			if *update {
+			if golden.Updating() {
 				if err := os.WriteFile(path, v1.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
 				}

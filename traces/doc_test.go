@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/lazybench/lazybench/internal/golden"
 )
 
 const (
@@ -53,16 +55,5 @@ func TestFormatDoc(t *testing.T) {
 		t.Fatalf("%s: markers of the ops table not found", docPath)
 	}
 	i += len(docOpsBegin)
-	want := opsTable()
-	if string(doc[i:j]) == want {
-		return
-	}
-	if *update {
-		out := append(append(append([]byte{}, doc[:i]...), want...), doc[j:]...)
-		if err := os.WriteFile(docPath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s: ops table differs from traces.Ops (run go test ./traces -run TestFormatDoc -update); want:\n%s", docPath, want)
+	golden.Check(t, docPath, append(append(append([]byte{}, doc[:i]...), opsTable()...), doc[j:]...))
 }

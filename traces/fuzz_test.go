@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/lazybench/lazybench/internal/golden"
 )
 
 // maxFuzzAlloc bounds the bytes the readers of one fuzz input may allocate
@@ -253,7 +255,7 @@ func TestFuzzSeeds(t *testing.T) {
 	}
 	for target, list := range seeds {
 		dir := filepath.Join("testdata", "fuzz", target)
-		if *update {
+		if golden.Updating() {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}

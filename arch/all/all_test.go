@@ -2,18 +2,17 @@ package all
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/lazybench/lazybench/internal/golden"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/traces"
 )
-
-var update = flag.Bool("update", false, "rewrite the generated table in docs/costs.md")
 
 func TestContractNames(t *testing.T) {
 	want := []string{"arm64", "ppc64-hash", "sparc64", "x86-xen", "x86", "s390"}
@@ -123,17 +122,7 @@ func TestCostsDoc(t *testing.T) {
 	if err := arch.WriteParamTable(&tab); err != nil {
 		t.Fatal(err)
 	}
-	gen := s[:i+len(beginMark)] + tab.String() + s[j:]
-	if gen == s {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(gen), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s: the parameter table is out of date; run go test ./arch/all -update", path)
+	golden.Check(t, path, []byte(s[:i+len(beginMark)]+tab.String()+s[j:]))
 }
 
 // The template printed by "lazybench costs" loads back with every default.

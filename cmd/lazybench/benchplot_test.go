@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lazybench/lazybench/internal/golden"
 )
 
 // TestBenchplotSample charts the checked-in `go test -bench` sample and
@@ -51,19 +53,7 @@ func TestBenchplotSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSVGFile(t, "m.svg", got)
-	golden := "testdata/benchplot-modeled.svg"
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("chart differs from %s (go test -update after checking it)", golden)
-	}
+	golden.Check(t, "testdata/benchplot-modeled.svg", got)
 
 	// Measured time with confidence intervals, as PNG, keys swapped.
 	pngOut := filepath.Join(dir, "t.png")

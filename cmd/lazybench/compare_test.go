@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/lazybench/lazybench/internal/golden"
 )
 
 func TestCompareGolden(t *testing.T) {
@@ -11,7 +13,7 @@ func TestCompareGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden(t, "compare.golden", []byte(out))
+	golden.Check(t, "testdata/"+"compare.golden", []byte(out))
 }
 
 func TestCompareJSON(t *testing.T) {

@@ -3,40 +3,19 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/lazybench/lazybench/internal/golden"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/traces"
 )
-
-// update rewrites the golden files of this package's tests.
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from testdata/%s; got:\n%s", name, got)
-	}
-}
 
 // lb runs the command line and returns stdout, stderr and the exit status.
 func lb(args ...string) (string, string, int) {
@@ -61,7 +40,7 @@ func TestReplaySteps(t *testing.T) {
 		}
 		all.WriteString("# " + c.trace + " " + c.arch + " " + c.strategy + "\n" + out)
 	}
-	golden(t, "replay_steps.golden", all.Bytes())
+	golden.Check(t, "testdata/"+"replay_steps.golden", all.Bytes())
 }
 
 func TestReplayTable(t *testing.T) {
@@ -69,7 +48,7 @@ func TestReplayTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden(t, "replay_table.golden", []byte(out))
+	golden.Check(t, "testdata/"+"replay_table.golden", []byte(out))
 }
 
 func TestReplayJSON(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/lazybench/lazybench/internal/golden"
 )
 
 func TestStatGolden(t *testing.T) {
@@ -16,12 +18,12 @@ func TestStatGolden(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", path, code, errs)
 		}
-		golden(t, c.golden+".golden", []byte(out))
+		golden.Check(t, "testdata/"+c.golden+".golden", []byte(out))
 		out, errs, code = lb("stat", path, "--json")
 		if code != 0 {
 			t.Fatalf("%s --json: exit %d: %s", path, code, errs)
 		}
-		golden(t, c.golden+".json.golden", []byte(out))
+		golden.Check(t, "testdata/"+c.golden+".json.golden", []byte(out))
 	}
 }
 

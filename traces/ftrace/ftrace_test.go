@@ -3,17 +3,16 @@ package ftrace
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lazybench/lazybench/internal/golden"
+
 	"github.com/lazybench/lazybench/traces"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // importText imports src into the text format and returns the trace text.
 func importText(t testing.TB, src []byte, opt Options) (string, *Summary, error) {
@@ -57,20 +56,7 @@ func TestGolden(t *testing.T) {
 			got.WriteString(text)
 			got.WriteString("# ---- summary ----\n")
 			sum.WriteReport(&got, opt.Name)
-			golden := strings.TrimSuffix(file, ".ftrace") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != string(want) {
-				t.Errorf("output differs from %s (go test -update to accept):\n--- got\n%s--- want\n%s", golden, got.String(), want)
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".ftrace")+".golden", got.Bytes())
 			// The output is a valid trace that reads back.
 			checkReadBack(t, text)
 		})

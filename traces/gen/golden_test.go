@@ -2,15 +2,13 @@ package gen
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/lazybench/lazybench/internal/golden"
+
 	"github.com/lazybench/lazybench/traces"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden traces in testdata/golden")
 
 // goldenParams are small parameter sets whose whole text trace is checked in
 // under testdata/golden: a change to any generator shows up there line by line.
@@ -50,21 +48,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", "golden", w.Name+".lmt.txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the generated trace (go test -update rewrites it)", path)
-			}
+			golden.Check(t, path, buf.Bytes())
 		})
 	}
 }
