@@ -649,6 +649,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 	if int(cpu) >= len(st.cpus) {
 		st.state(cpu)
 	}
+	c := &st.cpus[cpu] // cpu's state, kept with cpu
 	k := 0
 	var code int
 	i := 0
@@ -665,12 +666,86 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		op := h & headOp
 		in := &infos[op]
 		i = 1
-		// Fast path: no extension byte, or one that only changes the cpu
-		// to one below 128, gives an extra string (recorded traces carry
-		// one on every event) and/or a new mm (the first update of a
-		// section in another address space); then pid, nr, flags, shift
-		// and site are all predicted. The cpu is selected without a branch, since
-		// whether it changes is what a merged multi-CPU trace makes random.
+		if h < headExt && h&^in.head == 0 && h != 0 {
+			// A plain record (no extension byte: 88% of the synthetic
+			// benchmark trace's records). The CPU stays, and with it c;
+			// pid, mm, nr, flags, shift, site and extra are predicted.
+			// This is the path below for records without its extension
+			// byte, written out: taking them here, where the CPU cannot
+			// change and no extension is read, keeps the loop's state
+			// in registers (decode alone: 207 -> 158 instructions per
+			// event, scripts/icount). Helpers cannot share the code:
+			// in a function this large the compiler inlines only tiny
+			// ones.
+			if h&headTime != 0 {
+				if c0 := w[1]; c0 < 0x80 {
+					c.time += uint64(c0)
+					i = 2
+				} else if c1 := w[2]; c1 < 0x80 {
+					c.time += uint64(c0&0x7f) | uint64(c1)<<7
+					i = 3
+				} else {
+					var v uint64
+					v, i = varintSlow(w, 1)
+					c.time += v
+				}
+			}
+			ev.Time = c.time
+			ev.CPU = cpu
+			ev.PID = c.pid
+			ev.Op = Op(op)
+			ev.Flags = in.def.Flags
+			if in.kind != kindNone {
+				sl := in.slot & (numSlots - 1)
+				a := c.next[sl]
+				if h&headAddr != 0 {
+					// varintWord, inlined (it is over the inlining budget).
+					v := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
+					if stop := ^v & 0x8080808080808080; stop != 0 {
+						v &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7f
+						v = v&0x007f007f007f007f | v&0x7f007f007f007f00>>1
+						v = v&0x00003fff00003fff | v&0x3fff00003fff0000>>2
+						v = v&0x000000000fffffff | v&0x0fffffff00000000>>4
+						i += (bits.TrailingZeros64(stop) + 1) >> 3
+					} else {
+						v, i = varintSlow(w, i)
+					}
+					a += v>>1 ^ -(v & 1)
+				}
+				c.next[sl] = a + c.step[sl]
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]
+			} else {
+				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
+			}
+			ev.Site = 0
+			if in.site {
+				ev.Site = st.site[op]
+			}
+			ev.Extra = st.extra[op]
+			ev.Arg = 0
+			if in.hasArg {
+				var v uint64
+				v, i = varintWord(w, i)
+				ev.Arg = v
+				if op == uint8(OpSwitch) {
+					c.pid = uint32(v)
+				}
+			}
+			if i > maxRecord {
+				code = decVarint
+				goto fail
+			}
+			p += i
+			k++
+			continue
+		}
+		// Fast path for records with an extension byte that only changes
+		// the cpu to one below 128, gives an extra string (recorded
+		// traces carry one on every event) and/or a new mm (the first
+		// update of a section in another address space); then pid, nr,
+		// flags, shift and site are all predicted. The cpu is selected
+		// without a branch, since whether it changes is what a merged
+		// multi-CPU trace makes random.
 		hx := h >> 7
 		ext0 := w[1] & -hx
 		cb := w[2]
@@ -682,7 +757,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 				goto general // a cpu not seen yet: grow the state there
 			}
 			cpu = ncpu
-			c := &st.cpus[cpu]
+			c = &st.cpus[cpu]
 			i = 1 + int(hx) + int(hc)
 			if h&headTime != 0 {
 				if c0 := w[i&m]; c0 < 0x80 {
@@ -773,6 +848,7 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		if code != decOK {
 			goto fail
 		}
+		c = &st.cpus[cpu]
 		if i > maxRecord {
 			code = decVarint
 			goto fail
