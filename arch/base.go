@@ -43,7 +43,7 @@ func (b *Base) Drain(owner int, now float64) int {
 }
 
 // ResetBase zeroes the counters and empties the pending set, keeping its
-// capacity and OnDrain hook.
+// capacity and Sink.
 func (b *Base) ResetBase() {
 	b.St = Stats{}
 	b.Pend.Reset()

@@ -4,18 +4,15 @@ package arch
 // effect yet, grouped by owner: the CPU index for per-CPU batches (powerpc,
 // sparc64, Xen, s390), the task index for per-task state (arm64). The hazard
 // oracle asks it whether an address still has a deferred update; draining an
-// owner reports each entry's deferral time to OnDrain.
+// owner hands its entries to Sink.
 //
 // Entries are kept one per update; slices are reused, so a steady-state replay
 // allocates nothing.
 type Pending struct {
 	lists [][]PendingEntry
 	total int
-	// OnDrain, if set, is called with the deferral time (ns) of every entry that
-	// a drain makes take effect.
-	OnDrain func(deferredNs float64)
-	// Sink, if set, is given each drain's entries at once instead (one call
-	// per drain rather than one per entry).
+	// Sink, if set, is given the entries of each drain (one call per
+	// drain, none for an empty one).
 	Sink DrainSink
 }
 
@@ -86,10 +83,6 @@ func (p *Pending) Drain(owner int, now float64) int {
 	}
 	if p.Sink != nil {
 		p.Sink.Drained(now, l)
-	} else if p.OnDrain != nil {
-		for i := range l {
-			p.OnDrain(now - l[i].T)
-		}
 	}
 	p.lists[owner] = l[:0]
 	p.total -= len(l)
@@ -108,22 +101,11 @@ func (p *Pending) DrainAll(now float64) int {
 // Overlaps reports whether any owner has a deferred update of mm overlapping
 // nr pages of 1<<shift bytes at addr.
 func (p *Pending) Overlaps(mm uint32, addr uint64, nr uint32, shift uint8) bool {
-	if p.total == 0 {
-		return false
-	}
-	s, e := span(addr, nr, shift)
-	for _, l := range p.lists {
-		for i := range l {
-			if l[i].mm == mm && l[i].start < e && s < l[i].end {
-				return true
-			}
-		}
-	}
-	return false
+	return p.OverlapOwner(mm, addr, nr, shift) >= 0
 }
 
-// OverlapOwner returns an owner with a deferred update of mm overlapping nr
-// pages of 1<<shift bytes at addr, or -1 if there is none.
+// OverlapOwner returns the first owner with a deferred update of mm
+// overlapping nr pages of 1<<shift bytes at addr, or -1 if there is none.
 func (p *Pending) OverlapOwner(mm uint32, addr uint64, nr uint32, shift uint8) int {
 	if p.total == 0 {
 		return -1
@@ -139,22 +121,7 @@ func (p *Pending) OverlapOwner(mm uint32, addr uint64, nr uint32, shift uint8) i
 	return -1
 }
 
-// OverlapsOwner is Overlaps restricted to one owner's entries.
-func (p *Pending) OverlapsOwner(owner int, mm uint32, addr uint64, nr uint32, shift uint8) bool {
-	if owner < 0 || owner >= len(p.lists) {
-		return false
-	}
-	s, e := span(addr, nr, shift)
-	l := p.lists[owner]
-	for i := range l {
-		if l[i].mm == mm && l[i].start < e && s < l[i].end {
-			return true
-		}
-	}
-	return false
-}
-
-// Reset empties the set, keeping its capacity, OnDrain and Sink.
+// Reset empties the set, keeping its capacity and Sink.
 func (p *Pending) Reset() {
 	for o := range p.lists {
 		p.lists[o] = p.lists[o][:0]

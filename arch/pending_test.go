@@ -4,8 +4,8 @@ import "testing"
 
 func TestBaseDrainRecordsBatches(t *testing.T) {
 	var b Base
-	var deferred []float64
-	b.Pend.OnDrain = func(ns float64) { deferred = append(deferred, ns) }
+	s := &sinkRec{}
+	b.Pend.Sink = s
 	b.Pend.Add(1, 0, 0x1000, 1, 12, 10)
 	b.Pend.Add(1, 0, 0x2000, 2, 12, 20)
 	b.Pend.Add(0, 5, 0x1000, 1, 12, 30)
@@ -15,8 +15,8 @@ func TestBaseDrainRecordsBatches(t *testing.T) {
 	if n := b.Drain(1, 50); n != 2 {
 		t.Errorf("Drain = %d, want 2", n)
 	}
-	if len(deferred) != 2 || deferred[0] != 40 || deferred[1] != 30 {
-		t.Errorf("deferral times %v, want [40 30]", deferred)
+	if len(s.got) != 2 || s.got[0] != 40 || s.got[1] != 30 {
+		t.Errorf("deferral times %v, want [40 30]", s.got)
 	}
 	if b.Drain(1, 60) != 0 || b.St.Flushes != 1 || b.St.Batches[2] != 1 {
 		t.Errorf("empty drain must not count: Flushes=%d Batches[2]=%d", b.St.Flushes, b.St.Batches[2])
@@ -30,7 +30,7 @@ func TestBaseDrainRecordsBatches(t *testing.T) {
 		t.Error("Count/Pending")
 	}
 	b.ResetBase()
-	if b.St != (Stats{}) || b.Pend.Total() != 0 || b.Pend.OnDrain == nil {
+	if b.St != (Stats{}) || b.Pend.Total() != 0 || b.Pend.Sink != s {
 		t.Error("ResetBase")
 	}
 }
@@ -44,12 +44,11 @@ func (s *sinkRec) Drained(now float64, entries []PendingEntry) {
 }
 
 // A Sink gets each drain's entries in one call, in the order they were
-// added, instead of OnDrain; an empty drain does not call it.
+// added; an empty drain does not call it.
 func TestPendingSink(t *testing.T) {
 	var p Pending
 	s := &sinkRec{}
 	p.Sink = s
-	p.OnDrain = func(float64) { t.Error("OnDrain called while a Sink is set") }
 	p.Add(2, 0, 0x1000, 1, 12, 10)
 	p.Add(2, 0, 0x2000, 1, 12, 25)
 	p.Add(0, 0, 0x3000, 1, 12, 5)

@@ -74,8 +74,6 @@ type Engine struct {
 	// runFast inlines its barrier-free updates (UpdateNoBarrier); every
 	// other call goes through be, which measured no slower.
 	arm64 *arm64.Backend
-	// sink is Pending.Sink: it adds to deferred.
-	sink arch.DrainSink
 
 	cpus  []cpuState
 	tasks []taskState
@@ -146,8 +144,6 @@ func New(cfg Config) (*Engine, error) {
 	if p, ok := be.(arch.PreemptOff); ok {
 		e.preemptOff = p.PreemptOffInSection()
 	}
-	e.sink = deferredSink{&e.deferred} // made once: the conversion allocates
-	e.pend.Sink = e.sink
 	return e, nil
 }
 
@@ -174,8 +170,8 @@ func (e *Engine) reset() {
 	e.be.Reset()
 	e.pend = e.be.Pending()
 	e.stats = e.be.Stats()
-	e.pend.Sink = e.sink
-	e.cpus = e.cpus[:0] // cpu() rebuilds each entry
+	e.pend.Sink = deferredSink{&e.deferred} // one pointer: no allocation
+	e.cpus = e.cpus[:0]                     // cpu() rebuilds each entry
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
 	e.r, e.blk, e.win, e.wi, e.eof = nil, nil, nil, 0, false
@@ -629,7 +625,8 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 // oracle checks an access or tlbflush against the deferred updates (KERNEL.md
 // section 5). Under ideal it flushes instead, so no hazard remains.
 func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
-	if e.pend.Total() == 0 || !e.pend.Overlaps(ev.MM, ev.Addr, ev.Nr, 0) {
+	o := e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0)
+	if o < 0 {
 		return
 	}
 	if e.ideal {
@@ -639,7 +636,7 @@ func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
 		} else {
 			// Drain only the owners whose deferred updates the access
 			// needs; each drain ends that owner's batch as the arch does.
-			for o := e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0); o >= 0; o = e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0) {
+			for ; o >= 0; o = e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0) {
 				n := e.pend.Total()
 				e.cost(c, e.flushOwner.FlushOwner(ctx, o))
 				if e.pend.Total() == n {

@@ -56,24 +56,32 @@ type Driver struct {
 	pids       []uint32         // per task
 	states     []lazymmu.State  // per task: the generic layer state
 	Cost       float64          // sum of every call's cost
-	Drained    int              // entries drained (OnDrain calls)
+	Drained    int              // entries drained
 	Deferred   float64          // sum of their deferral times
 	DeferTimes []float64        // every deferral time, in drain order
 	Violations [lazymmu.NumViolations]int
 }
 
 // New returns a driver for b, reset, on CPU 0 running task 0. It installs
-// an OnDrain hook on b's Pending.
+// itself as the Sink of b's Pending.
 func New(b arch.Backend) *Driver {
 	b.Reset()
 	d := &Driver{B: b}
-	b.Pending().OnDrain = func(ns float64) {
-		d.Drained++
-		d.Deferred += ns
-		d.DeferTimes = append(d.DeferTimes, ns)
-	}
+	b.Pending().Sink = drainSink{d}
 	d.On(0, 0)
 	return d
+}
+
+// drainSink records a Driver's drained entries.
+type drainSink struct{ d *Driver }
+
+func (s drainSink) Drained(now float64, entries []arch.PendingEntry) {
+	for i := range entries {
+		ns := now - entries[i].T
+		s.d.Drained++
+		s.d.Deferred += ns
+		s.d.DeferTimes = append(s.d.DeferTimes, ns)
+	}
 }
 
 func grow[T any](s []T, n int, zero T) []T {
