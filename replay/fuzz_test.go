@@ -1,6 +1,8 @@
 package replay
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -14,7 +16,9 @@ import (
 // fake backend and on every registered arch: the engine must not panic
 // (whatever the order of calls, interrupts, switches and pids), every update
 // is counted once as batched or immediate, every deferred update is drained
-// exactly once by the end, and ideal leaves no hazard.
+// exactly once by the end, and ideal leaves no hazard. With an observer the
+// engine takes its general loop instead of runFast (and arm64's inlined
+// updates): the result must be the same.
 func FuzzEngine(f *testing.F) {
 	for _, s := range traceTable {
 		f.Add(s)
@@ -57,6 +61,16 @@ func FuzzEngine(f *testing.F) {
 				}
 				if s == lazymmu.Ideal && r.HazardTotal() != 0 {
 					t.Errorf("%s/ideal: hazards %v", be.Name(), r.Hazards)
+				}
+				j, _ := json.Marshal(r) // before the engine runs again
+				e.SetObserver(nopObserver{})
+				ro, err := e.Run(&sliceReader{ev: evs})
+				if err != nil {
+					t.Fatalf("%s/%s with an observer: %v", be.Name(), s, err)
+				}
+				jo, _ := json.Marshal(ro)
+				if !bytes.Equal(j, jo) {
+					t.Errorf("%s/%s: result differs with an observer:\n%s\n%s", be.Name(), s, j, jo)
 				}
 			}
 		}
