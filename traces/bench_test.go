@@ -9,12 +9,20 @@ import (
 
 const benchEvents = 1 << 20
 
+// reportSpeed reports the time per item and the items per second of a
+// benchmark whose every op handles n items ("ns/event" and "events/s" for
+// unit "event").
+func reportSpeed(b *testing.B, n int, unit string) {
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(n)
+	b.ReportMetric(ns, "ns/"+unit)
+	b.ReportMetric(1e9/ns, unit+"s/s")
+}
+
 func BenchmarkDecodeBinary(b *testing.B) {
 	events, strs := synthWalkers(benchEvents, 1)
 	bin := encode(b, events, strs, FormatBinary)
 	b.SetBytes(int64(len(bin)))
 	b.ReportAllocs()
-	b.ResetTimer()
 	var n int
 	for b.Loop() {
 		r, err := NewBinaryBytesReader(bin, "synth")
@@ -29,9 +37,7 @@ func BenchmarkDecodeBinary(b *testing.B) {
 			b.Fatalf("read %d of %d: %v", n, len(events), r.Err())
 		}
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
-	b.ReportMetric(ns, "ns/event")
-	b.ReportMetric(1e9/ns, "events/s")
+	reportSpeed(b, len(events), "event")
 	b.ReportMetric(float64(len(bin))/float64(len(events)), "bytes/event")
 }
 
@@ -53,9 +59,7 @@ func BenchmarkDecodeBinaryInterface(b *testing.B) {
 			b.Fatal(r.Err())
 		}
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
-	b.ReportMetric(ns, "ns/event")
-	b.ReportMetric(1e9/ns, "events/s")
+	reportSpeed(b, len(events), "event")
 }
 
 func BenchmarkParseText(b *testing.B) {
@@ -73,9 +77,7 @@ func BenchmarkParseText(b *testing.B) {
 			b.Fatalf("read %d of %d: %v", n, len(events), r.Err())
 		}
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
-	b.ReportMetric(ns, "ns/line")
-	b.ReportMetric(1e9/ns, "lines/s")
+	reportSpeed(b, len(events), "line")
 }
 
 // BenchmarkDecodeBinaryBlock decodes through Block, the batch API for
@@ -98,9 +100,7 @@ func BenchmarkDecodeBinaryBlock(b *testing.B) {
 			b.Fatalf("read %d of %d: %v", n, len(events), r.Err())
 		}
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
-	b.ReportMetric(ns, "ns/event")
-	b.ReportMetric(1e9/ns, "events/s")
+	reportSpeed(b, len(events), "event")
 }
 
 // BenchmarkEncode writes the synthetic trace in each format and reports the
@@ -113,8 +113,7 @@ func BenchmarkEncode(b *testing.B) {
 			for b.Loop() {
 				size = len(encode(b, events, strs, f))
 			}
-			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
-			b.ReportMetric(ns, "ns/event")
+			reportSpeed(b, len(events), "event")
 			b.ReportMetric(float64(size)/float64(len(events)), "bytes/event")
 		})
 	}
@@ -154,9 +153,7 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 			}
 		}
 	}
-	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(events)
-	b.ReportMetric(ns, "ns/event")
-	b.ReportMetric(1e9/ns, "events/s")
+	reportSpeed(b, events, "event")
 	b.ReportMetric(float64(size)/float64(events), "bytes/event")
 }
 
@@ -196,9 +193,7 @@ func BenchmarkDecodeParallel(b *testing.B) {
 					b.Fatalf("read %d of %d: %v", n, len(events), err)
 				}
 			}
-			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(events))
-			b.ReportMetric(ns, "ns/event")
-			b.ReportMetric(1e9/ns, "events/s")
+			reportSpeed(b, len(events), "event")
 			b.ReportMetric(float64(len(bin))/float64(len(events)), "bytes/event")
 		})
 	}
