@@ -57,4 +57,16 @@ func TestCostsTemplateRoundTrip(t *testing.T) {
 	if len(c) != len(arch.Names()) {
 		t.Errorf("template has %d arches, want %d", len(c), len(arch.Names()))
 	}
+	for _, name := range arch.Names() {
+		info, _ := arch.Lookup(name)
+		want := info.Values(nil)
+		if len(c[name]) != len(want) {
+			t.Errorf("%s: template has %d values, want %d", name, len(c[name]), len(want))
+		}
+		for k, v := range want {
+			if got, ok := c[name][k]; !ok || got != v {
+				t.Errorf("%s: template's %s = %v (present %v), default %v", name, k, got, ok, v)
+			}
+		}
+	}
 }
