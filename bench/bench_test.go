@@ -94,24 +94,8 @@ var (
 	matrixTraces []benchTrace
 )
 
-// traceName makes name safe as a benchmark name value.
-func traceName(name string) string {
-	name = strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(name)
-	if i := strings.LastIndexByte(name, '-'); i >= 0 {
-		if _, err := strconv.Atoi(name[i+1:]); err == nil && i+1 < len(name) {
-			name = name[:i] + "_" + name[i+1:]
-		}
-	}
-	return name
-}
-
 func benchTraces(tb testing.TB) []benchTrace {
-	matrixOnce.Do(func() {
-		matrixTraces = corpusTraces(tb)
-		if len(matrixTraces) == 0 {
-			matrixTraces = []benchTrace{{"synth_mix", synthBinary(tb, 100_000)}}
-		}
-	})
+	matrixOnce.Do(func() { matrixTraces = corpusTraces(tb) })
 	return matrixTraces
 }
 
@@ -121,7 +105,7 @@ func BenchmarkReplay(b *testing.B) {
 	for _, tr := range benchTraces(b) {
 		for _, a := range arch.Names() {
 			for _, s := range lazymmu.Strategies() {
-				b.Run(fmt.Sprintf("trace=%s/arch=%s/strategy=%s", traceName(tr.name), a, s), func(b *testing.B) {
+				b.Run(fmt.Sprintf("trace=%s/arch=%s/strategy=%s", tr.name, a, s), func(b *testing.B) {
 					e, err := replay.New(replay.Config{Trace: tr.name, Arch: a, Strategy: s, Costs: costs})
 					if err != nil {
 						b.Fatal(err)
