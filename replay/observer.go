@@ -20,6 +20,21 @@ type Observer interface {
 	End(n int64, s *EndInfo)
 }
 
+// Tee returns an observer that passes every call to a, then to b.
+func Tee(a, b Observer) Observer { return tee{a, b} }
+
+type tee struct{ a, b Observer }
+
+func (t tee) Step(i int64, e *traces.Event, s *StepInfo) {
+	t.a.Step(i, e, s)
+	t.b.Step(i, e, s)
+}
+
+func (t tee) End(n int64, s *EndInfo) {
+	t.a.End(n, s)
+	t.b.End(n, s)
+}
+
 // MaxStepCallbacks bounds the arch callbacks one event can cause: an API call's
 // own callback, one held back by a mid=1 context switch and released when the
 // task runs again, and under ideal a flush before a switch (arches whose

@@ -462,18 +462,3 @@ func (e *errWriter) bytes(b []byte) {
 		_, e.err = e.w.Write(b)
 	}
 }
-
-// Tee returns an observer that passes every call to a, then to b.
-func Tee(a, b replay.Observer) replay.Observer { return tee{a, b} }
-
-type tee struct{ a, b replay.Observer }
-
-func (t tee) Step(i int64, e *traces.Event, s *replay.StepInfo) {
-	t.a.Step(i, e, s)
-	t.b.Step(i, e, s)
-}
-
-func (t tee) End(n int64, s *replay.EndInfo) {
-	t.a.End(n, s)
-	t.b.End(n, s)
-}

@@ -10,8 +10,10 @@ import (
 
 	"github.com/lazybench/lazybench/arch"
 	_ "github.com/lazybench/lazybench/arch/all"
+	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
+	"github.com/lazybench/lazybench/timeline"
 	"github.com/lazybench/lazybench/traces"
 )
 
@@ -85,15 +87,6 @@ func checkArch(name string) error {
 	return nil
 }
 
-// replayOne runs one replay of src.
-func replayOne(src traceSource, cfg replay.Config) (*replay.Result, error) {
-	e, err := replay.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return replayWith(e, src, 0)
-}
-
 // replayWith replays src on e. A binary trace of format version 3 is decoded
 // ahead on workers goroutines in all (0: GOMAXPROCS; traces.SetWorkers), the
 // engine's included; compare, which runs a replay per core, passes 1.
@@ -146,34 +139,57 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat}
-	if *timelinePath != "" {
-		return replayTimeline(src, cfg, *timelinePath, *steps, *asJSON, stdout)
-	}
-	if *steps {
-		r, c, err := src.open()
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		sw := replay.NewStepWriter(stdout, r.Strings)
-		cfg.Observer = sw
-		cfg.Trace = src.name
-		e, err := replay.New(cfg)
-		if err != nil {
-			return err
-		}
-		_, err = e.Run(r)
-		if ferr := sw.Flush(); err == nil {
-			err = ferr
-		}
-		return err
-	}
-	res, err := replayOne(src, cfg)
+	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat, Trace: src.name}
+	r, c, err := src.open()
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	defer c.Close() // also ends SetWorkers' goroutines
+	if !*steps {
+		// Decode ahead; --steps decodes in order, so that its lines
+		// before an error in a streamed trace are those of validate.
+		traces.SetWorkers(r, 0)
+	}
+	var sw *replay.StepWriter
+	if *steps {
+		sw = replay.NewStepWriter(stdout, r.Strings)
+		cfg.Observer = sw
+	}
+	var tl *timeline.Timeline
+	if *timelinePath != "" {
+		tl = timeline.New()
+		tl.Strings = r.Strings
+		tl.Meta["trace"] = src.name
+		tl.Meta["arch"] = cfg.Arch
+		tl.Meta["strategy"] = cfg.Strategy.String()
+		if sw != nil {
+			cfg.Observer = replay.Tee(sw, tl)
+		} else {
+			cfg.Observer = tl
+		}
+	}
+	e, err := replay.New(cfg)
+	if err != nil {
+		return err
+	}
+	res, err := e.Run(r)
+	if sw != nil {
+		if ferr := sw.Flush(); err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if tl != nil {
+		if err := atomicfile.Write(*timelinePath, tl.Close); err != nil {
+			return err
+		}
+	}
+	switch {
+	case *steps:
+		return nil
+	case *asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)

@@ -41,6 +41,14 @@ func TestReplayTimelineFlag(t *testing.T) {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
 			tc.check(t, stdout.String())
+			// --timeline changes nothing on stdout.
+			var plain bytes.Buffer
+			if err := run(append([]string{"replay", "--trace", "corpus:preempt_smp", "--arch", "x86-xen"}, tc.extra...), &plain, &stderr); err != nil {
+				t.Fatal(err)
+			}
+			if plain.String() != stdout.String() {
+				t.Errorf("stdout with --timeline differs from stdout without it:\n%s\n---\n%s", stdout.String(), plain.String())
+			}
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
