@@ -228,6 +228,7 @@ func TestBinaryMalformed(t *testing.T) {
 		{"chunk records longer", craft(3, 2, emptyMeta, []byte{1, 1, en | headTime, 5, 1, 1, en}), 1, "f: event 0: chunk of 1 events declares 1 bytes, its records take 2"},
 		{"chunk records shorter", craft(3, 2, emptyMeta, []byte{1, 2, en, 1, 1, en}), 1, "f: event 0: chunk of 1 events declares 2 bytes, its records take 1"},
 		{"error in second chunk", craft(3, 3, emptyMeta, []byte{2, 2, en, en, 1, 1, 31}), 2, "f: event 2: unknown op 31"},
+		{"chunk cut short, past the count", craft(3, 3, emptyMeta, []byte{4, 4, en | headTime, 5, en | headTime, 5}), 2, "f: event 2: truncated chunk: 2 of its events missing"},
 		{"chunks beyond count", craft(3, 1, emptyMeta, []byte{1, 1, en, 1, 1, en}), 1, "f: event 1: more events than the 1 the header declares"},
 	}
 	for _, tc := range tests {

@@ -312,9 +312,10 @@ func decodeChunk(d *BinaryReader, j *chunkJob) {
 	j.k, j.err = k, d.err
 	switch {
 	case j.err != nil:
-	case j.nr < j.n && d.p >= len(j.data):
-		// The order of Next's checks: the end of the content first.
-		j.err = d.errorf(d.index, "truncated chunk: %d of its events missing", j.n-j.nr)
+	case k < j.n && d.p >= len(j.data):
+		// The order of Next's checks: the end of the content first,
+		// then the chunk's own count (not the header's).
+		j.err = d.errorf(d.index, "truncated chunk: %d of its events missing", j.n-k)
 	case j.nr < j.n:
 		j.err = d.errorf(d.index, "more events than the %d the header declares", d.count)
 	case d.p != j.l:
