@@ -92,7 +92,8 @@ func NewBinaryReader(r io.Reader, name string) (*BinaryReader, error) {
 // NewBytesReader returns a reader of the trace in data, which may be binary,
 // zstd-compressed or text (detected by content). A binary trace is decoded in
 // place, without copying; data must not change while the reader is used. For
-// zstd input the reader implements io.Closer: Close releases the decoder.
+// zstd input the reader implements io.Closer: Close releases the decoder; a
+// binary reader has Close too, which ends SetWorkers' helpers.
 func NewBytesReader(data []byte, name string) (Reader, error) {
 	if Detect(data) != FormatBinary {
 		return NewReader(bytes.NewReader(data), name)
@@ -336,7 +337,8 @@ func (r *BinaryReader) nextBlock() bool {
 }
 
 // Block returns the next decoded events, up to an internal block size (128
-// events; a chunk of up to 8192 after SetWorkers), or nil
+// events; after SetWorkers a chunk: at most 8192, 2048 as this package
+// writes them), or nil
 // at the end or on error (see Err). The slice is valid until the next call to
 // Block or Next. Do not mix Block with Next and Event: Block skips what Next
 // has not handed out.
@@ -618,7 +620,7 @@ func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 // branch on its length (address deltas and args take 1 to 6 bytes, in an
 // order branch prediction cannot learn), and returns it and the index after
 // it. A varint longer than 8 bytes goes to varintSlow. i must be below 64 for
-// a valid record (the fast path's address and arg start before byte 14); a
+// a valid record (an address starts before byte 14, an arg before byte 24); a
 // larger i is an error the caller reports (i > maxRecord), and the value read
 // then does not matter.
 func varintWord(w *[recordWindow]byte, i int) (uint64, int) {

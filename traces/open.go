@@ -190,7 +190,8 @@ var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 // zstd-compressed content (of either) by its first bytes; name is used in
 // error messages. An error is returned only for a bad binary header or zstd
 // frame; text errors show up through Err. For zstd input the reader
-// implements io.Closer: Close releases the decoder (Open does it for you).
+// implements io.Closer: Close releases the decoder; a binary reader's Close
+// ends SetWorkers' helpers (Open does both for you).
 func NewReader(r io.Reader, name string) (Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	head, _ := br.Peek(len(BinaryMagic))

@@ -40,7 +40,8 @@ type parallel struct {
 // goroutines in all (0: GOMAXPROCS): workers-1 helpers, and the goroutine
 // that calls Next or Block, which decodes a chunk itself when no helper has
 // started it. Events come out in trace order, as without it; Block then
-// returns up to a chunk (2048 events) at a time. Memory is two chunks per
+// returns up to a chunk at a time (at most 8192 events, 2048 as this
+// package writes them). Memory is two chunks per
 // worker, whatever the trace's length, and nothing is allocated per event.
 // Call Close when done with the reader (the helpers also end at the end of
 // the trace or at an error).
