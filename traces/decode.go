@@ -499,38 +499,33 @@ func (r *BinaryReader) decode(out []Event) int {
 			want = min(want, r.chunkLeft)
 		}
 		dst := out[n : n+int(want)]
+		var k, used, code int
+		var rec []byte // the bad record, on error
 		if avail >= recordWindow {
-			k, p, code := r.decodeRun(r.buf, r.p, dst)
-			n += k
-			r.index += int64(k)
-			r.p = p
+			var p int
+			k, p, code = r.decodeRun(r.buf, r.p, dst)
+			used, rec = p-r.p, r.buf[p:]
+		} else {
+			// The last records: decode one at a time from a zero-padded
+			// copy, and check afterwards that it did not run past the end.
+			r.pad = [recordWindow]byte{}
+			copy(r.pad[:], r.buf[r.p:])
+			k, used, code = r.decodeRun(r.pad[:], 0, dst[:1])
+			if used+r.errAt > avail && r.errAt < badIndex {
+				code = decTruncated // it ran past the end: not decoded
+			}
 			if code != decOK {
-				r.fail(r.recordError(code, r.buf[p:]))
-				return n
+				k, used = 0, 0
 			}
-			if r.chunks {
-				r.chunkLeft -= uint64(k)
-				if r.chunkLeft == 0 && !r.chunkDone() {
-					return n
-				}
-			}
-			continue
-		}
-		// The last records: decode one at a time from a zero-padded copy, and
-		// check afterwards that it did not run past the end.
-		r.pad = [recordWindow]byte{}
-		copy(r.pad[:], r.buf[r.p:])
-		k, p, code := r.decodeRun(r.pad[:], 0, dst[:1])
-		if p+r.errAt > avail && r.errAt < badIndex {
-			code = decTruncated
-		}
-		if code != decOK {
-			r.fail(r.recordError(code, r.pad[:]))
-			return n
+			rec = r.pad[:]
 		}
 		n += k
 		r.index += int64(k)
-		r.p += p
+		r.p += used
+		if code != decOK {
+			r.fail(r.recordError(code, rec))
+			return n
+		}
 		if r.chunks {
 			r.chunkLeft -= uint64(k)
 			if r.chunkLeft == 0 && !r.chunkDone() {
