@@ -61,6 +61,10 @@ type BinaryReader struct {
 	chunkPos  uint64 // content offset of the current chunk's first record
 	sub       bool   // a chunk decoder of SetWorkers: buf is one chunk's records, no CRC
 	par       *parallel
+
+	// goPlain keeps decodeRun's plain records in Go where haveAsm would
+	// hand them to decodePlain: tests check that both decode alike.
+	goPlain bool
 }
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
@@ -672,6 +676,18 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			// event, scripts/icount). Helpers cannot share the code:
 			// in a function this large the compiler inlines only tiny
 			// ones.
+			if haveAsm && !r.goPlain {
+				// This record and the plain ones after it, in
+				// assembly; what it does not take (a varint too long
+				// for it) is left to the code below.
+				st.cpu = cpu
+				used, evBytes := decodePlain(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k)
+				if used > 0 {
+					p += used
+					k += evBytes / int(unsafe.Sizeof(Event{}))
+					continue
+				}
+			}
 			if h&headTime != 0 {
 				if c0 := w[1]; c0 < 0x80 {
 					c.time += uint64(c0)

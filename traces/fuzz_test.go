@@ -129,6 +129,7 @@ func FuzzBinaryReader(f *testing.F) {
 func fuzzBinary(t *testing.T, data []byte) {
 	if Detect(data) == FormatBinary {
 		checkParallel(t, data, 2)
+		checkPlainAsm(t, data)
 	}
 	{
 		var evs, evs2 []Event
@@ -162,6 +163,33 @@ func fuzzBinary(t *testing.T, data []byte) {
 		evs3, strs3 := reencode(t, meta, evs, strs, FormatBinary)
 		if err := sameEvents(evs, strs, evs3, strs3); err != nil {
 			t.Fatalf("binary round trip: %v", err)
+		}
+	}
+}
+
+// checkPlainAsm checks that decoding data with decodePlain (assembly, where
+// there is one) and without it gives the same events, strings and error.
+func checkPlainAsm(t *testing.T, data []byte) {
+	t.Helper()
+	read := func(goPlain bool) ([]Event, []string, error) {
+		r, err := NewBinaryBytesReader(data, "f")
+		if err != nil {
+			return nil, nil, err
+		}
+		r.goPlain = goPlain
+		return events(r)
+	}
+	evs, strs, err := read(false)
+	evs2, strs2, err2 := read(true)
+	if fmt.Sprint(err) != fmt.Sprint(err2) {
+		t.Fatalf("assembly: %v; Go: %v", err, err2)
+	}
+	if len(evs) != len(evs2) || len(strs) != len(strs2) {
+		t.Fatalf("assembly: %d events, %d strings; Go: %d, %d", len(evs), len(strs), len(evs2), len(strs2))
+	}
+	for i := range evs {
+		if evs[i] != evs2[i] {
+			t.Fatalf("event %d: assembly %+v; Go %+v", i, evs[i], evs2[i])
 		}
 	}
 }
