@@ -23,11 +23,15 @@ type DrainSink interface {
 	Drained(now float64, entries []PendingEntry)
 }
 
-// PendingEntry is one deferred update.
+// PendingEntry is one deferred update. It keeps the update's fields as
+// given; the oracle computes their byte range (span) when it asks, which is
+// rare next to adding.
 type PendingEntry struct {
-	start, end uint64  // byte range [start, end)
-	T          float64 // modeled time it was deferred
-	mm         uint32
+	addr  uint64
+	T     float64 // modeled time it was deferred
+	mm    uint32
+	nr    uint32
+	shift uint8
 }
 
 func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
@@ -46,8 +50,7 @@ func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8,
 	if owner >= len(p.lists) {
 		p.grow(owner)
 	}
-	s, e := span(addr, nr, shift)
-	p.lists[owner] = append(p.lists[owner], PendingEntry{start: s, end: e, T: now, mm: mm})
+	p.lists[owner] = append(p.lists[owner], PendingEntry{addr: addr, T: now, mm: mm, nr: nr, shift: shift})
 	p.total++
 }
 
@@ -113,8 +116,10 @@ func (p *Pending) OverlapOwner(mm uint32, addr uint64, nr uint32, shift uint8) i
 	s, e := span(addr, nr, shift)
 	for o, l := range p.lists {
 		for i := range l {
-			if l[i].mm == mm && l[i].start < e && s < l[i].end {
-				return o
+			if x := &l[i]; x.mm == mm {
+				if xs, xe := span(x.addr, x.nr, x.shift); xs < e && s < xe {
+					return o
+				}
 			}
 		}
 	}

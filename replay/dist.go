@@ -80,22 +80,42 @@ type deferredSink struct{ d *Dist }
 // behind gives a negative time, which counts 0 (no deferral).
 func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d := s.d
-	for i := range entries {
-		v := now - entries[i].T
-		if v < 0 {
-			v = 0
+	n0 := len(d.samples)
+	if d.n == 0 || n0+len(entries) > MaxExact {
+		for i := range entries {
+			d.Add(deferral(now, &entries[i]))
 		}
-		if d.n == 0 || len(d.samples) >= MaxExact {
-			d.Add(v)
-			continue
-		}
-		// Add, inlined for the common case (it is over the inlining
-		// budget): 5 instructions per event fewer than calling Add
-		// (scripts/icount, 145.0 against 149.9 for the engine).
-		d.count(v)
-		d.samples = append(d.samples, v)
+		return
 	}
+	// Add for each entry, written as one loop over locals (the common
+	// case: min and max set, room for every sample): the samples are
+	// stored in place and the sum taken in the same order as Add takes it.
+	d.samples = slices.Grow(d.samples, len(entries))[:n0+len(entries)]
+	out := d.samples[n0:]
+	lo, hi, sum := d.min, d.max, d.sum
+	for i := range entries {
+		v := deferral(now, &entries[i])
+		out[i] = v
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		sum += v
+	}
+	d.min, d.max, d.sum = lo, hi, sum
+	d.n += uint64(len(entries))
 	d.sorted = false
+}
+
+// deferral is the deferral time of a pending entry drained at now.
+func deferral(now float64, x *arch.PendingEntry) float64 {
+	v := now - x.T
+	if v < 0 {
+		v = 0
+	}
+	return v
 }
 
 // Reset empties d, keeping its capacity.

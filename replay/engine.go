@@ -409,11 +409,15 @@ func current(cpus []cpuState, ev *traces.Event) *cpuState {
 
 // update is runFast's call of the backend's Update for an update by CPU c's
 // current task: out of the loop, so that the loop's registers are saved only
-// on this path.
+// on this path. Under arm64 runFast has already tried UpdateNoBarrier, which
+// refused ev: it goes straight to UpdateBarrier.
 //
 //go:noinline
 func (e *Engine) update(c *cpuState, ev *traces.Event) float64 {
 	c.cx.Lazy = c.lazy
+	if a := e.arm64; a != nil {
+		return a.UpdateBarrier(&c.cx, ev)
+	}
 	return e.be.Update(&c.cx, ev)
 }
 

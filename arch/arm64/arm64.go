@@ -195,6 +195,14 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	if ns, ok := b.UpdateNoBarrier(e); ok {
 		return ns
 	}
+	return b.UpdateBarrier(c, e)
+}
+
+// UpdateBarrier is Update for an update UpdateNoBarrier refuses (a valid
+// kernel entry written through set_pte(s), pte_clear or
+// ptep_modify_prot_commit): the engine's loop, having tried UpdateNoBarrier,
+// calls it directly.
+func (b *Backend) UpdateBarrier(c *arch.Ctx, e *traces.Event) float64 {
 	ns := b.write(e)
 	if !b.inLazy(c) {
 		b.St.Immediate++
