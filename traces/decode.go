@@ -661,6 +661,21 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 	for k < len(out) && p <= last {
 		w := (*[recordWindow]byte)(unsafe.Add(base, p))
 		ev := (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
+		if haveAsm && !r.goPlain {
+			// This record and the ones after it that the two fast
+			// paths below take, in assembly; a record it does not
+			// take (a varint too long for it, a new cpu, an error) is
+			// left to the code below.
+			st.cpu = cpu
+			used, evBytes := decodePlain(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
+			if used > 0 {
+				p += used
+				k += evBytes / int(unsafe.Sizeof(Event{}))
+				cpu = st.cpu
+				c = &st.cpus[cpu]
+				continue
+			}
+		}
 		h := w[0]
 		op := h & headOp
 		in := &infos[op]
@@ -676,18 +691,6 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			// event, scripts/icount). Helpers cannot share the code:
 			// in a function this large the compiler inlines only tiny
 			// ones.
-			if haveAsm && !r.goPlain {
-				// This record and the plain ones after it, in
-				// assembly; what it does not take (a varint too long
-				// for it) is left to the code below.
-				st.cpu = cpu
-				used, evBytes := decodePlain(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k)
-				if used > 0 {
-					p += used
-					k += evBytes / int(unsafe.Sizeof(Event{}))
-					continue
-				}
-			}
 			if h&headTime != 0 {
 				if c0 := w[1]; c0 < 0x80 {
 					c.time += uint64(c0)

@@ -10,13 +10,15 @@ const haveAsm = true
 // opInfo's size is what decodePlain's indexing assumes.
 var _ = [1]int{}[unsafe.Sizeof(opInfo{})-72]
 
-// decodePlain decodes plain records (a head byte without an extension byte,
-// whose bits the op allows; a time delta of one or two bytes; an address
-// delta or arg of at most eight) from w into ev, with the prediction state
-// st and c (st.cpu's), exactly as decodeRun's plain path does. A record may
-// start at w[0:wn] and at most evn events are written. It stops before the
-// first record that is not such a record, changing nothing of it, and
-// returns the bytes and the bytes of events it used. decode_amd64.s.
+// decodePlain decodes the records decodeRun's two fast paths take (a head
+// byte without an extension byte, or with one that only sets a known cpu
+// below 128, an mm or an extra string; a time delta of one or two bytes;
+// other varints of at most eight bytes) from w into ev, with the prediction
+// state st and c (st.cpu's), exactly as decodeRun does, and sets st.cpu. A
+// record may start at w[0:wn], at most evn events are written, and nstr is
+// the number of strings. It stops before the first record it does not take,
+// changing nothing of it, and returns the bytes and the bytes of events it
+// used. plain_amd64.s.
 //
 //go:noescape
-func decodePlain(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int) (used, evBytes int)
+func decodePlain(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)

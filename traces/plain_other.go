@@ -8,6 +8,6 @@ import "unsafe"
 const haveAsm = false
 
 // decodePlain is only called when haveAsm.
-func decodePlain(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int) (used, evBytes int) {
+func decodePlain(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int) {
 	panic("traces: decodePlain without assembly")
 }
