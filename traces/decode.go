@@ -62,9 +62,10 @@ type BinaryReader struct {
 	sub       bool   // a chunk decoder of SetWorkers: buf is one chunk's records, no CRC
 	par       *parallel
 
-	// goPlain keeps decodeRun's plain records in Go where haveAsm would
-	// hand them to decodePlain: tests check that both decode alike.
-	goPlain bool
+	// goOnly keeps every record of decodeRun in Go where haveAsm would
+	// hand the fast paths' records to decodeFast: tests check that both
+	// decode alike.
+	goOnly bool
 }
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
@@ -661,13 +662,13 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 	for k < len(out) && p <= last {
 		w := (*[recordWindow]byte)(unsafe.Add(base, p))
 		ev := (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
-		if haveAsm && !r.goPlain {
+		if haveAsm && !r.goOnly {
 			// This record and the ones after it that the two fast
 			// paths below take, in assembly; a record it does not
 			// take (a varint too long for it, a new cpu, an error) is
 			// left to the code below.
 			st.cpu = cpu
-			used, evBytes := decodePlain(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
+			used, evBytes := decodeFast(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
 			if used > 0 {
 				p += used
 				k += evBytes / int(unsafe.Sizeof(Event{}))
@@ -682,7 +683,9 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 		i = 1
 		if h < headExt && h&^in.head == 0 && h != 0 {
 			// A plain record (no extension byte: 88% of the synthetic
-			// benchmark trace's records). The CPU stays, and with it c;
+			// benchmark trace's records; with assembly, decodeFast took
+			// them above and only those it leaves come here). The CPU
+			// stays, and with it c;
 			// pid, mm, nr, flags, shift, site and extra are predicted.
 			// This is the path below for records without its extension
 			// byte, written out: taking them here, where the CPU cannot

@@ -129,7 +129,7 @@ func FuzzBinaryReader(f *testing.F) {
 func fuzzBinary(t *testing.T, data []byte) {
 	if Detect(data) == FormatBinary {
 		checkParallel(t, data, 2)
-		checkPlainAsm(t, data)
+		checkDecodeAsm(t, data)
 	}
 	{
 		var evs, evs2 []Event
@@ -167,16 +167,19 @@ func fuzzBinary(t *testing.T, data []byte) {
 	}
 }
 
-// checkPlainAsm checks that decoding data with decodePlain (assembly, where
+// checkDecodeAsm checks that decoding data with decodeFast (assembly, where
 // there is one) and without it gives the same events, strings and error.
-func checkPlainAsm(t *testing.T, data []byte) {
+func checkDecodeAsm(t *testing.T, data []byte) {
 	t.Helper()
-	read := func(goPlain bool) ([]Event, []string, error) {
+	if !haveAsm {
+		return // both reads would be the Go one
+	}
+	read := func(goOnly bool) ([]Event, []string, error) {
 		r, err := NewBinaryBytesReader(data, "f")
 		if err != nil {
 			return nil, nil, err
 		}
-		r.goPlain = goPlain
+		r.goOnly = goOnly
 		return events(r)
 	}
 	evs, strs, err := read(false)

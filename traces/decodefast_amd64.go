@@ -4,13 +4,13 @@ package traces
 
 import "unsafe"
 
-// haveAsm reports whether decodePlain is implemented in assembly.
+// haveAsm reports whether decodeFast is implemented in assembly.
 const haveAsm = true
 
-// opInfo's size is what decodePlain's indexing assumes.
+// opInfo's size is what decodeFast's indexing assumes.
 var _ = [1]int{}[unsafe.Sizeof(opInfo{})-72]
 
-// decodePlain decodes the records decodeRun's two fast paths take (a head
+// decodeFast decodes the records decodeRun's two fast paths take (a head
 // byte without an extension byte, or with one that only sets a known cpu
 // below 128, an mm or an extra string; a time delta of one or two bytes;
 // other varints of at most eight bytes) from w into ev, with the prediction
@@ -18,7 +18,7 @@ var _ = [1]int{}[unsafe.Sizeof(opInfo{})-72]
 // record may start at w[0:wn], at most evn events are written, and nstr is
 // the number of strings. It stops before the first record it does not take,
 // changing nothing of it, and returns the bytes and the bytes of events it
-// used. plain_amd64.s.
+// used. decodefast_amd64.s.
 //
 //go:noescape
-func decodePlain(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
+func decodeFast(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)

@@ -3,7 +3,7 @@
 #include "textflag.h"
 #include "go_asm.h"
 
-// decodePlain is decodeRun's plain path and its fast path for records with
+// decodeFast is decodeRun's plain path and its fast path for records with
 // an extension byte (decode.go), written out: the Go compiler spills that
 // loop's state on every record. It decodes a record only once it knows the
 // record is whole and one it takes (every varint ends within eight bytes,
@@ -53,8 +53,8 @@
 	SHRQ $4, AX; \
 	ORQ  R14, AX
 
-// func decodePlain(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
-TEXT ·decodePlain(SB), NOSPLIT, $56-72
+// func decodeFast(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
+TEXT ·decodeFast(SB), NOSPLIT, $56-72
 	MOVQ st+0(FP), R12
 	MOVQ c+8(FP), R10
 	MOVQ w+16(FP), SI

@@ -1,0 +1,134 @@
+package traces
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"unsafe"
+)
+
+// TestDecodeAsm checks that records decode the same with decodeFast
+// (assembly, on amd64) as in Go: on the synthetic walkers, on every corpus
+// trace (versions 1 and 3), and on records whose varints are too long for
+// decodeFast (a time delta of three bytes or more, an address delta and an
+// arg of nine or more), which it must leave to decodeRun untouched. Without
+// assembly only the long-varint trace's round trip is checked.
+func TestDecodeAsm(t *testing.T) {
+	walkers, strs := synthWalkers(20000, 5)
+	inputs := map[string][]byte{"synth": encode(t, walkers, strs, FormatBinary)}
+	files, err := filepath.Glob("corpus/*.lmt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("corpus: %v, %d files", err, len(files))
+	}
+	files = append(files, "testdata/all_ops.v1.lmt")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = b
+	}
+	// Long varints, each between plain records.
+	var long []Event
+	add := func(op Op, f func(*Event)) {
+		e := Defaults(op)
+		e.CPU, e.PID = 1, 7
+		if n := len(long); n > 0 {
+			e.Time = long[n-1].Time + 3
+		}
+		f(&e)
+		long = append(long, e)
+	}
+	for i := range 40 {
+		add(OpSet, func(e *Event) { e.Addr = 0x7f0000000000 + uint64(i)<<12 })
+		switch i % 8 {
+		case 1:
+			add(OpSet, func(e *Event) { e.Addr, e.Time = 0x1000, e.Time+1<<20 }) // 3-byte time, 5-byte address
+		case 3:
+			add(OpClear, func(e *Event) { e.Addr = 1<<63 | uint64(i)<<12 }) // 9-byte address delta
+		case 5:
+			add(OpWork, func(e *Event) { e.Arg = 1<<60 + uint64(i) }) // 9-byte arg
+		case 7:
+			add(OpSwitch, func(e *Event) { e.Arg = 1<<31 + uint64(i) }) // 5-byte arg, new pid
+		}
+		if long[len(long)-1].Op == OpSwitch {
+			// The next events run as the switched-to task.
+			pid := uint32(long[len(long)-1].Arg)
+			add(OpAccess, func(e *Event) { e.PID, e.Addr = pid, 0x2000 })
+			add(OpSwitch, func(e *Event) { e.PID, e.Arg = pid, 7 })
+		}
+	}
+	inputs["long varints"] = encode(t, long, []string{""}, FormatBinary)
+	if haveAsm {
+		for name, data := range inputs {
+			t.Run(name, func(t *testing.T) { checkDecodeAsm(t, data) })
+		}
+	}
+	// The long-varint trace round-trips, so both paths are also right.
+	r, err := NewBinaryBytesReader(inputs["long varints"], "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := events(r)
+	if err != nil || len(got) != len(long) {
+		t.Fatalf("long varints: %d of %d events: %v", len(got), len(long), err)
+	}
+	for i := range long {
+		if got[i] != long[i] {
+			t.Fatalf("long varints: event %d: got %+v, want %+v", i, got[i], long[i])
+		}
+	}
+}
+
+// TestDecodeFastStops checks decodeFast itself on the start of a chunk
+// (pid 0 and mm 1 as predicted, so every record is one it takes): it takes
+// no record of a cpu the state has no entry for yet (decodeGeneral
+// grows the table), and once the cpu has one, takes the records up to the
+// first with a three-byte time delta and stops before it, leaving the time
+// of the last record it took.
+func TestDecodeFastStops(t *testing.T) {
+	if !haveAsm {
+		t.Skip("no assembly on this build")
+	}
+	var evs []Event
+	for i := range 4 {
+		e := Defaults(OpSet)
+		e.CPU, e.Time, e.Addr = 1, uint64(10*i), 0x7f0000000000+uint64(i)<<12
+		if i == 3 {
+			e.Time += 1 << 20 // a delta of three bytes
+		}
+		evs = append(evs, e)
+	}
+	data := encode(t, evs, []string{""}, FormatBinary)
+	r, err := NewBinaryBytesReader(data, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.chunks || !r.chunkHead() {
+		t.Fatalf("no version 3 chunk: %v", r.err)
+	}
+	buf := append(bytes.Clone(r.buf[r.p:]), make([]byte, recordWindow)...)
+	out := make([]Event, len(evs))
+	c := r.st.state(0)
+	used, n := decodeFast(&r.st, c, unsafe.Pointer(&buf[0]), 1, &out[0], len(out), len(r.strs))
+	if used != 0 || n != 0 || r.st.cpu != 0 {
+		t.Fatalf("cpu 1 not in the table: used %d bytes, %d event bytes, cpu %d; want none", used, n, r.st.cpu)
+	}
+	r.st.state(1)
+	used, n = decodeFast(&r.st, &r.st.cpus[0], unsafe.Pointer(&buf[0]), len(buf)-recordWindow, &out[0], len(out), len(r.strs))
+	if k := n / int(unsafe.Sizeof(Event{})); k != 3 {
+		t.Fatalf("took %d events, want 3", k)
+	}
+	for i := range 3 {
+		if out[i] != evs[i] {
+			t.Fatalf("event %d: got %+v, want %+v", i, out[i], evs[i])
+		}
+	}
+	if r.st.cpu != 1 || r.st.cpus[1].time != evs[2].Time {
+		t.Fatalf("state after: cpu %d, time %d; want 1, %d", r.st.cpu, r.st.cpus[1].time, evs[2].Time)
+	}
+	if h := buf[used]; h&headTime == 0 || buf[used+1] < 0x80 || buf[used+2] < 0x80 {
+		t.Fatalf("stopped at bytes % x, want the record with a three-byte time", buf[used:used+4])
+	}
+}
