@@ -107,7 +107,10 @@ type opInfo struct {
 	sticky bool  // version 2: shift and extra are predicted from the op's last
 	hasMM  bool
 	hasNr  bool
-	def    Event // Defaults(op)
+	// addrRec: the op has an address and no arg, so any head byte of it
+	// without an extension byte is valid (decodeFast's first path).
+	addrRec bool
+	def     Event // Defaults(op)
 }
 
 // opInfos holds the op table of each binary version (index 0 unused).
@@ -166,6 +169,7 @@ func makeOpInfos(version int) *[headOp + 1]opInfo {
 				addrOps++
 			}
 		}
+		in.addrRec = in.kind != kindNone && !in.hasArg
 		in.sticky = version >= 2
 		in.fast = extCPU | extExtra
 		if in.kind != kindNone && in.hasMM {
@@ -199,7 +203,10 @@ type cpuState struct {
 	mm    [numSlots]uint32 // last mm per slot (version 1: slot 0 only)
 	step  [numSlots]uint64 // address advance of the slot's default nr at its predicted shift
 	shift [numSlots]uint8  // predicted shift per slot
-	pid   uint32
+	// cpu is the state's index in codecState.cpus; with pid after it,
+	// the CPU and PID fields of an event in one word (decodeFast).
+	cpu uint32
+	pid uint32
 }
 
 // codecState is the prediction state shared, step for step, by the binary
@@ -223,6 +230,7 @@ func (s *codecState) setVersion(v int) {
 func (s *codecState) reset() {
 	for i := range s.cpus {
 		s.cpus[i] = s.init
+		s.cpus[i].cpu = uint32(i)
 	}
 	s.cpu = 0
 	clear(s.site[:])
@@ -233,6 +241,7 @@ func (s *codecState) reset() {
 func (s *codecState) state(cpu uint32) *cpuState {
 	for int(cpu) >= len(s.cpus) {
 		s.cpus = append(s.cpus, s.init)
+		s.cpus[len(s.cpus)-1].cpu = uint32(len(s.cpus) - 1)
 	}
 	return &s.cpus[cpu]
 }

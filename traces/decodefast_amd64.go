@@ -10,6 +10,11 @@ const haveAsm = true
 // opInfo's size is what decodeFast's indexing assumes.
 var _ = [1]int{}[unsafe.Sizeof(opInfo{})-72]
 
+// decodeFast copies an event's CPU and PID as one word, from cpuState's cpu
+// and pid.
+var _ = [1]int{}[unsafe.Offsetof(cpuState{}.pid)-unsafe.Offsetof(cpuState{}.cpu)-4]
+var _ = [1]int{}[unsafe.Offsetof(Event{}.PID)-unsafe.Offsetof(Event{}.CPU)-4]
+
 // decodeFast decodes the records decodeRun's two fast paths take (a head
 // byte without an extension byte, or with one that only sets a known cpu
 // below 128, an mm or an extra string; a time delta of one or two bytes;

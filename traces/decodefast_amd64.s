@@ -10,6 +10,11 @@
 // every value is in range), so it stops before any other record without
 // changing any state, and decodeRun decodes (or reports) that one.
 //
+// Records without an extension byte of an op with an address and no arg
+// (updates, accesses, TLB flushes: most records) take a path of their own,
+// which needs no check of the head byte and writes every field of the event
+// without a branch; the others go through general.
+//
 // Registers: SI the record, DI the event, R10 the CPU's state, R11 the op
 // table, R12 the codec state; BX the head byte, R8 its op, CX the op's
 // opInfo, DX the record's length so far, R13 the extension byte (0 if
@@ -74,12 +79,88 @@ loop:
 	CMPQ DI, evend-16(SP)
 	JAE  done
 	MOVBQZX (SI), BX
-	TESTQ BX, BX
-	JEQ  done
 	MOVQ BX, R8
 	ANDQ $const_headOp, R8
 	LEAQ (R8)(R8*8), CX
 	LEAQ (R11)(CX*8), CX // &infos[op] (opInfo__size is 72)
+	CMPQ BX, $const_headExt
+	JAE  general
+	CMPB opInfo_addrRec(CX), $0
+	JEQ  general
+
+	// A record without an extension byte of an op with an address and no
+	// arg (an update, an access, a TLB flush): every head byte of such an
+	// op is valid. The time delta into R13, the address into R14 (after
+	// WORD, which uses R14); R9 the op's slot.
+	MOVQ $1, DX
+	XORQ R13, R13
+	TESTQ $const_headTime, BX
+	JEQ  atimed
+	MOVBQZX 1(SI), R13
+	MOVQ $2, DX
+	CMPQ R13, $0x80
+	JAE  atime2
+
+atimed:
+	MOVBQZX opInfo_slot(CX), R9
+	TESTQ $const_headAddr, BX
+	JEQ  apredicted
+	WORD // (R14 and R15 are its scratch)
+	MOVQ AX, R15
+	SHRQ $1, R15
+	ANDQ $1, AX
+	NEGQ AX
+	XORQ R15, AX
+	MOVQ cpuState_next(R10)(R9*8), R14
+	ADDQ AX, R14
+	JMP  awhole
+
+apredicted:
+	MOVQ cpuState_next(R10)(R9*8), R14
+
+awhole:
+	// The record is whole: the CPU's state, then the event (every field;
+	// site[op] is 0 for an op without a site).
+	ADDQ cpuState_time(R10), R13
+	MOVQ R13, cpuState_time(R10)
+	MOVQ R13, Event_Time(DI)
+	MOVQ R14, Event_Addr(DI)
+	ADDQ cpuState_step(R10)(R9*8), R14
+	MOVQ R14, cpuState_next(R10)(R9*8)
+	MOVQ $0, Event_Arg(DI)
+	MOVQ cpuState_cpu(R10), R15 // cpu and pid
+	MOVQ R15, Event_CPU(DI)
+	MOVBQZX opInfo_mmSlot(CX), R15
+	MOVL cpuState_mm(R10)(R15*4), R15
+	MOVL R15, Event_MM(DI)
+	MOVL (opInfo_def+Event_Nr)(CX), R15
+	MOVL R15, Event_Nr(DI)
+	MOVL codecState_site(R12)(R8*4), R15
+	MOVL R15, Event_Site(DI)
+	MOVL codecState_extra(R12)(R8*4), R15
+	MOVL R15, Event_Extra(DI)
+	MOVW (opInfo_def+Event_Op)(CX), R15 // the op and its default flags
+	MOVW R15, Event_Op(DI)
+	MOVBQZX cpuState_shift(R10)(R9*1), R15
+	MOVB R15, Event_Shift(DI)
+	ADDQ DX, SI
+	ADDQ $Event__size, DI
+	JMP  loop
+
+atime2:
+	// A two-byte time delta (three bytes or more: decodeRun).
+	MOVBQZX 2(SI), R14
+	CMPQ R14, $0x80
+	JAE  done
+	ANDQ $0x7f, R13
+	SHLQ $7, R14
+	ORQ  R14, R13
+	MOVQ $3, DX
+	JMP  atimed
+
+general:
+	TESTQ BX, BX
+	JEQ  done
 	MOVBQZX opInfo_head(CX), R9
 	NOTQ R9
 	TESTQ BX, R9
@@ -218,10 +299,8 @@ decoded:
 	// The record is whole and the CPU's time and mm are set: the event.
 	MOVQ cpuState_time(R10), R9
 	MOVQ R9, Event_Time(DI)
-	MOVL codecState_cpu(R12), R9
-	MOVL R9, Event_CPU(DI)
-	MOVL cpuState_pid(R10), R9
-	MOVL R9, Event_PID(DI)
+	MOVQ cpuState_cpu(R10), R9 // cpu and pid
+	MOVQ R9, Event_CPU(DI)
 	MOVB R8, Event_Op(DI)
 	MOVB (opInfo_def+Event_Flags)(CX), R9
 	MOVB R9, Event_Flags(DI)

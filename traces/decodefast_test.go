@@ -12,7 +12,8 @@ import (
 // (assembly, on amd64) as in Go: on the synthetic walkers, on every corpus
 // trace (versions 1 and 3), and on records whose varints are too long for
 // decodeFast (a time delta of three bytes or more, an address delta and an
-// arg of nine or more), which it must leave to decodeRun untouched. Without
+// arg of nine or more), which it must leave to decodeRun untouched, and on
+// updates with sites and extra strings. Without
 // assembly only the long-varint trace's round trip is checked.
 func TestDecodeAsm(t *testing.T) {
 	walkers, strs := synthWalkers(20000, 5)
@@ -60,6 +61,20 @@ func TestDecodeAsm(t *testing.T) {
 		}
 	}
 	inputs["long varints"] = encode(t, long, []string{""}, FormatBinary)
+	// Sites and extra strings on updates, which later plain records of
+	// the op inherit (version 2's sticky extra; a site per op).
+	var sticky []Event
+	for i := range 64 {
+		e := Defaults(OpSet)
+		if i%3 == 0 {
+			e.Op = OpGetClear
+		}
+		e.Time, e.Addr = uint64(10*i), 0x7f0000000000+uint64(i)<<12
+		e.Extra = uint32(i/8) % 3
+		e.Site = uint32(i/16) % 2 * 3
+		sticky = append(sticky, e)
+	}
+	inputs["sticky extra"] = encode(t, sticky, []string{"", "a=1", "b=2", "site"}, FormatBinary)
 	if haveAsm {
 		for name, data := range inputs {
 			t.Run(name, func(t *testing.T) { checkDecodeAsm(t, data) })
