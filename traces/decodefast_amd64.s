@@ -12,8 +12,10 @@
 //
 // Records without an extension byte of an op with an address and no arg
 // (updates, accesses, TLB flushes: most records) take a path of their own,
-// which needs no check of the head byte and writes every field of the event
-// without a branch; the others go through general.
+// which needs no check of the head byte, decodes the address delta whether
+// or not there is one (a mispredicted branch costs more than the varint's
+// instructions) and writes every field of the event without a branch; the
+// others go through general.
 //
 // Registers: SI the record, DI the event, R10 the CPU's state, R11 the op
 // table, R12 the codec state; BX the head byte, R8 its op, CX the op's
@@ -90,8 +92,8 @@ loop:
 
 	// A record without an extension byte of an op with an address and no
 	// arg (an update, an access, a TLB flush): every head byte of such an
-	// op is valid. The time delta into R13, the address into R14 (after
-	// WORD, which uses R14); R9 the op's slot.
+	// op is valid. The time delta into R13, then the address into R14
+	// and the op's slot into R9.
 	MOVQ $1, DX
 	XORQ R13, R13
 	TESTQ $const_headTime, BX
@@ -102,21 +104,55 @@ loop:
 	JAE  atime2
 
 atimed:
-	MOVBQZX opInfo_slot(CX), R9
-	TESTQ $const_headAddr, BX
-	JEQ  apredicted
-	WORD // (R14 and R15 are its scratch)
+	// The address delta without a branch on A (whose presence follows
+	// no pattern in most traces): WORD with its input and its length
+	// masked by R9, all ones with A and 0 without, so that without A
+	// the delta is 0 and no byte is used.
+	MOVQ BX, R9
+	SHLQ $57, R9
+	SARQ $63, R9
+	MOVQ (SI)(DX*1), AX
+	ANDQ R9, AX
+	MOVQ AX, R14
+	NOTQ R14
+	MOVQ $0x8080808080808080, R15
+	ANDQ R15, R14
+	JEQ  done
+	LEAQ -1(R14), R15
+	XORQ R14, R15
+	ANDQ R15, AX
+	MOVQ $0x7f7f7f7f7f7f7f7f, R15
+	ANDQ R15, AX
+	BSFQ R14, R14
+	INCQ R14
+	SHRQ $3, R14
+	ANDQ R9, R14
+	ADDQ R14, DX
+	MOVQ $0x007f007f007f007f, R15
+	MOVQ AX, R14
+	ANDQ R15, R14
+	XORQ R14, AX
+	SHRQ $1, AX
+	ORQ  R14, AX
+	MOVQ $0x00003fff00003fff, R15
+	MOVQ AX, R14
+	ANDQ R15, R14
+	XORQ R14, AX
+	SHRQ $2, AX
+	ORQ  R14, AX
+	MOVQ AX, R14
+	ANDQ $0x0fffffff, R14
+	XORQ R14, AX
+	SHRQ $4, AX
+	ORQ  R14, AX
 	MOVQ AX, R15
 	SHRQ $1, R15
 	ANDQ $1, AX
 	NEGQ AX
 	XORQ R15, AX
+	MOVBQZX opInfo_slot(CX), R9
 	MOVQ cpuState_next(R10)(R9*8), R14
 	ADDQ AX, R14
-	JMP  awhole
-
-apredicted:
-	MOVQ cpuState_next(R10)(R9*8), R14
 
 awhole:
 	// The record is whole: the CPU's state, then the event (every field;
