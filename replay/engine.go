@@ -71,7 +71,7 @@ type Engine struct {
 	flushOwner arch.OwnerFlusher
 	preemptOff bool
 	// arm64 is be when it is the arm64 backend (the benchmark's arch):
-	// runFast inlines its barrier-free updates (NoBarrierWrites); every
+	// runFast inlines its barrier-free updates (UpdateNoBarrier); every
 	// other call goes through be, which measured no slower.
 	arm64 *arm64.Backend
 
@@ -332,27 +332,25 @@ func (e *Engine) runFast(idx int64) int64 {
 		for i < len(win) {
 			// The inner loop makes no call, so its state stays in
 			// registers: it does the updates by CPUs' current tasks that
-			// arm64 does without a barrier (UpdateNoBarrier, written out
-			// with the inlined NoBarrierWrites and AddNoBarrier) and stops
-			// at any other event.
+			// arm64 does without a barrier (UpdateNoBarrier, inlined) and
+			// stops at any other event.
 			if a != nil {
 				for ; i < len(win); i++ {
 					ev := &win[i]
 					// current, written out: through the helper's
 					// nil result the loop runs 9 more instructions
-					// per event (scripts/icount). NoBarrierWrites
-					// refuses any event that is not an update: one
-					// lookup of the op for both checks.
-					n := arm64.NoBarrierWrites(ev)
-					if n == 0 || int(ev.CPU) >= len(cpus) {
+					// per event (scripts/icount).
+					if !ev.Op.IsUpdate() || int(ev.CPU) >= len(cpus) {
 						break
 					}
 					c := &cpus[ev.CPU]
 					if c.task < 0 || ev.PID != c.cx.PID {
 						break
 					}
-					a.AddNoBarrier(1, uint64(n))
-					ns := float64(n) * a.PTEWriteNs()
+					ns, ok := a.UpdateNoBarrier(ev)
+					if !ok {
+						break
+					}
 					c.cx.Now += ns
 					modeled += ns
 					updates++
@@ -411,7 +409,7 @@ func current(cpus []cpuState, ev *traces.Event) *cpuState {
 
 // update is runFast's call of the backend's Update for an update by CPU c's
 // current task: out of the loop, so that the loop's registers are saved only
-// on this path. Under arm64 runFast has already tried NoBarrierWrites, which
+// on this path. Under arm64 runFast has already tried UpdateNoBarrier, which
 // refused ev: it goes straight to UpdateBarrier.
 //
 //go:noinline

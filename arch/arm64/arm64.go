@@ -182,22 +182,12 @@ func (b *Backend) Flush(c *arch.Ctx) float64 {
 // ptep_modify_prot_commit (set_pte_at). ptep_get_and_clear (xchg) and
 // ptep_set_wrprotect (cmpxchg loop) issue no barrier pair.
 func needsBarrier(e *traces.Event) bool {
-	return updateKind[uint8(e.Op)] == maybeBarrier && e.MM == 0 && e.Flags&traces.FlagValid != 0
+	return barrierOp[uint8(e.Op)] && e.MM == 0 && e.Flags&traces.FlagValid != 0
 }
 
-// Kinds of op for needsBarrier and NoBarrierWrites.
-const (
-	noUpdate     = iota // not an update
-	neverBarrier        // ptep_get_and_clear, ptep_set_wrprotect
-	maybeBarrier        // set_pte(s), pte_clear, ptep_modify_prot_commit
-)
-
-// updateKind is every op's kind (a table of every uint8, so the lookup needs
-// no bounds check).
-var updateKind = [256]uint8{
-	traces.OpSet: maybeBarrier, traces.OpClear: maybeBarrier, traces.OpModify: maybeBarrier,
-	traces.OpGetClear: neverBarrier, traces.OpWrprotect: neverBarrier,
-}
+// barrierOp marks the ops of needsBarrier (a table of every uint8, so the
+// lookup needs no bounds check).
+var barrierOp = [256]bool{traces.OpSet: true, traces.OpClear: true, traces.OpModify: true}
 
 // Update is one PTE update. A set of nr pages is one set_ptes call: nr
 // stores and one queue_pte_barriers at the end (__set_ptes_anysz).
@@ -210,7 +200,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 
 // UpdateBarrier is Update for an update UpdateNoBarrier refuses (a valid
 // kernel entry written through set_pte(s), pte_clear or
-// ptep_modify_prot_commit): the engine's loop, having tried NoBarrierWrites,
+// ptep_modify_prot_commit): the engine's loop, having tried UpdateNoBarrier,
 // calls it directly.
 func (b *Backend) UpdateBarrier(c *arch.Ctx, e *traces.Event) float64 {
 	ns := b.write(e)
@@ -234,43 +224,15 @@ func (b *Backend) UpdateBarrier(c *arch.Ctx, e *traces.Event) float64 {
 // UpdateNoBarrier is Update for an update that issues no barrier pair (a
 // user entry, an invalid one, an xchg or cmpxchg: no queue_pte_barriers), and
 // reports true; for any other update it does nothing and reports false (call
-// Update).
+// Update). It is small enough to inline into the engine's loop, where most
+// updates take it.
 func (b *Backend) UpdateNoBarrier(e *traces.Event) (float64, bool) {
-	n := NoBarrierWrites(e)
-	if n == 0 {
+	if needsBarrier(e) {
 		return 0, false
 	}
-	b.AddNoBarrier(1, uint64(n))
-	return float64(n) * b.PTEWriteNs(), true
+	b.St.Immediate++
+	return b.write(e), true
 }
-
-// NoBarrierWrites returns the number of PTE stores (max(nr, 1)) of e if it
-// is an update that issues no barrier pair, 0 otherwise (an update that
-// does, or an event that is not an update): UpdateNoBarrier without its
-// counts, small enough to inline into the engine's loop, which counts the
-// updates it takes and adds them with AddNoBarrier.
-func NoBarrierWrites(e *traces.Event) uint32 {
-	switch updateKind[uint8(e.Op)] {
-	case noUpdate:
-		return 0
-	case maybeBarrier:
-		if e.MM == 0 && e.Flags&traces.FlagValid != 0 {
-			return 0
-		}
-	}
-	return max(e.Nr, 1)
-}
-
-// AddNoBarrier counts n updates without a barrier pair (immediate) of ptes
-// PTE stores in all: what UpdateNoBarrier counts for each of them.
-func (b *Backend) AddNoBarrier(n, ptes uint64) {
-	b.St.Immediate += n
-	b.ptes += ptes
-}
-
-// PTEWriteNs returns the cost of one PTE store (pte_write_ns): an update
-// NoBarrierWrites takes costs its stores times this.
-func (b *Backend) PTEWriteNs() float64 { return b.cost.Value(pPTEWrite) }
 
 // write counts the nr (at least 1) PTE stores of e and returns their cost.
 func (b *Backend) write(e *traces.Event) float64 {

@@ -316,13 +316,4 @@ func TestUpdateNoBarrier(t *testing.T) {
 	if declined != 3*2*3 {
 		t.Errorf("declined %d updates, want %d", declined, 3*2*3)
 	}
-	// The engine's loop asks NoBarrierWrites of every event: it refuses
-	// every op that is not an update.
-	for op := traces.OpInvalid; op <= traces.NumOps; op++ {
-		ev := traces.Event{Op: op, MM: 7, Nr: 3}
-		n := NoBarrierWrites(&ev)
-		if want := map[bool]uint32{true: 3, false: 0}[op.IsUpdate()]; n != want {
-			t.Errorf("%v: NoBarrierWrites = %d, want %d", op, n, want)
-		}
-	}
 }
