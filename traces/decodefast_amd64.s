@@ -25,9 +25,18 @@
 // known to be whole.
 
 // WORD decodes the varint at SI+DX into AX and advances DX (varintWord);
-// a varint longer than eight bytes ends the run (done).
+// a varint longer than eight bytes ends the run (done). It is VSTOP, the
+// length added, then VJOIN; the address records' path masks the input and
+// the length between them instead (decoding no varint without the A bit).
 #define WORD \
 	MOVQ (SI)(DX*1), AX; \
+	VSTOP; \
+	ADDQ R14, DX; \
+	VJOIN
+
+// VSTOP keeps in AX the 7-bit groups of the varint that AX's bytes start
+// with and puts its length in bytes in R14 (done if it is longer than 8).
+#define VSTOP \
 	MOVQ AX, R14; \
 	NOTQ R14; \
 	MOVQ $0x8080808080808080, R15; \
@@ -40,8 +49,10 @@
 	ANDQ R15, AX; \
 	BSFQ R14, R14; \
 	INCQ R14; \
-	SHRQ $3, R14; \
-	ADDQ R14, DX; \
+	SHRQ $3, R14
+
+// VJOIN joins the 7-bit groups in AX into the varint's value.
+#define VJOIN \
 	MOVQ $0x007f007f007f007f, R15; \
 	MOVQ AX, R14; \
 	ANDQ R15, R14; \
@@ -113,38 +124,10 @@ atimed:
 	SARQ $63, R9
 	MOVQ (SI)(DX*1), AX
 	ANDQ R9, AX
-	MOVQ AX, R14
-	NOTQ R14
-	MOVQ $0x8080808080808080, R15
-	ANDQ R15, R14
-	JEQ  done
-	LEAQ -1(R14), R15
-	XORQ R14, R15
-	ANDQ R15, AX
-	MOVQ $0x7f7f7f7f7f7f7f7f, R15
-	ANDQ R15, AX
-	BSFQ R14, R14
-	INCQ R14
-	SHRQ $3, R14
+	VSTOP
 	ANDQ R9, R14
 	ADDQ R14, DX
-	MOVQ $0x007f007f007f007f, R15
-	MOVQ AX, R14
-	ANDQ R15, R14
-	XORQ R14, AX
-	SHRQ $1, AX
-	ORQ  R14, AX
-	MOVQ $0x00003fff00003fff, R15
-	MOVQ AX, R14
-	ANDQ R15, R14
-	XORQ R14, AX
-	SHRQ $2, AX
-	ORQ  R14, AX
-	MOVQ AX, R14
-	ANDQ $0x0fffffff, R14
-	XORQ R14, AX
-	SHRQ $4, AX
-	ORQ  R14, AX
+	VJOIN
 	MOVQ AX, R15
 	SHRQ $1, R15
 	ANDQ $1, AX
