@@ -87,18 +87,28 @@ func checkArch(name string) error {
 	return nil
 }
 
-// replayWith replays src on e. A binary trace of format version 3 is decoded
-// ahead on workers goroutines in all (0: GOMAXPROCS; traces.SetWorkers), the
-// engine's included; compare, which runs a replay per core, passes 1.
+// openAhead opens the trace. A binary trace of format version 3 is decoded
+// ahead on workers goroutines in all, the reading one included
+// (traces.SetWorkers: 0 is GOMAXPROCS, 1 decodes in order). Closing the
+// closer also ends the helpers (traces.Open and corpus.Open close the
+// reader).
+func (s traceSource) openAhead(workers int) (traces.Reader, io.Closer, error) {
+	r, c, err := s.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	traces.SetWorkers(r, workers)
+	return r, c, nil
+}
+
+// replayWith replays src on e, decoding on workers goroutines (openAhead);
+// compare, which runs a replay per core, passes 1.
 func replayWith(e *replay.Engine, src traceSource, workers int) (*replay.Result, error) {
-	r, c, err := src.open()
+	r, c, err := src.openAhead(workers)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close() // also ends SetWorkers' goroutines: traces.Open and corpus.Open close the reader
-	if workers != 1 {
-		traces.SetWorkers(r, workers)
-	}
+	defer c.Close()
 	e.SetTrace(src.name)
 	return e.Run(r)
 }
@@ -140,16 +150,17 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat, Trace: src.name}
-	r, c, err := src.open()
+	// Decode ahead on every core; --steps decodes in order, so that its
+	// lines before an error in a streamed trace are those of validate.
+	workers := 0
+	if *steps {
+		workers = 1
+	}
+	r, c, err := src.openAhead(workers)
 	if err != nil {
 		return err
 	}
-	defer c.Close() // also ends SetWorkers' goroutines
-	if !*steps {
-		// Decode ahead; --steps decodes in order, so that its lines
-		// before an error in a streamed trace are those of validate.
-		traces.SetWorkers(r, 0)
-	}
+	defer c.Close()
 	var sw *replay.StepWriter
 	if *steps {
 		sw = replay.NewStepWriter(stdout, r.Strings)

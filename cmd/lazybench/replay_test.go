@@ -108,9 +108,9 @@ func TestReplayErrors(t *testing.T) {
 	}
 }
 
-// TestReplayParallelDecode checks that replay's parallel decoding (as
-// lazybench replay does it) gives the results of sequential decoding (as
-// compare does it), for every arch and strategy, on a trace of many chunks.
+// TestReplayParallelDecode checks that decoding ahead (openAhead, as
+// lazybench replay opens its trace) gives the results of decoding in order
+// (as compare does), for every arch and strategy, on a trace of many chunks.
 func TestReplayParallelDecode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mix.lmt")
 	if err := run([]string{"gen", "mix", "--pages", "512", "--loops", "3", "-o", path}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
