@@ -227,7 +227,7 @@ type closingReader struct {
 // releases the resource.
 func (r *closingReader) Close() error {
 	if c, ok := r.Reader.(io.Closer); ok {
-		c.Close()
+		return multiCloser{c, r.c}.Close()
 	}
 	return r.c.Close()
 }

@@ -25,7 +25,7 @@ type chunkJob struct {
 // parallel is the state of a BinaryReader that decodes ahead (SetWorkers).
 type parallel struct {
 	jobs     chan *chunkJob // to the helpers
-	stop     *stopper
+	stop     func()         // closes jobs, once
 	wg       *sync.WaitGroup
 	ring     []*chunkJob // dispatched chunks in trace order from head
 	head     int
@@ -73,8 +73,9 @@ func (r *BinaryReader) SetWorkers(workers int) bool {
 		// without Close can be collected and its cleanup end them.
 		go helpChunks(newChunkDecoder(r), p.jobs, p.wg)
 	}
-	p.stop = &stopper{jobs: p.jobs}
-	p.cleanup = runtime.AddCleanup(r, (*stopper).close, p.stop)
+	jobs := p.jobs
+	p.stop = sync.OnceFunc(func() { close(jobs) })
+	p.cleanup = runtime.AddCleanup(r, func(stop func()) { stop() }, p.stop)
 	r.par = p
 	for i := 0; i < slots && r.dispatch(p.ring[i]); i++ {
 		p.inflight++
@@ -85,17 +86,9 @@ func (r *BinaryReader) SetWorkers(workers int) bool {
 	return true
 }
 
-// stopper ends the helpers of a reader, once.
-type stopper struct {
-	once sync.Once
-	jobs chan *chunkJob
-}
-
-func (s *stopper) close() { s.once.Do(func() { close(s.jobs) }) }
-
 // end stops the helpers and waits for them.
 func (p *parallel) end() {
-	p.stop.close()
+	p.stop()
 	p.wg.Wait()
 	p.cleanup.Stop()
 }

@@ -85,26 +85,33 @@ func checkParallel(t *testing.T, data []byte, workers int) {
 		want, wantErr := decodeSequential(data, stream)
 		got, err := decodeParallel(data, workers, stream)
 		mode := fmt.Sprintf("workers=%d stream=%v", workers, stream)
+		checkParallelResult(t, mode, stream, got, err, want, wantErr)
 		if !stream && workers == 2 {
 			got, err = decodeParallelNext(data, workers)
-			mode += " Next"
+			checkParallelResult(t, mode+" Next", stream, got, err, want, wantErr)
 		}
-		if (err == nil) != (wantErr == nil) {
-			t.Fatalf("%s: error %v, Next's %v", mode, err, wantErr)
-		}
-		if !stream && err != nil && err.Error() != wantErr.Error() {
-			t.Fatalf("%s: error %q, Next's %q", mode, err, wantErr)
-		}
-		if !stream && len(got) != len(want) {
-			t.Fatalf("%s: %d events, Next %d", mode, len(got), len(want))
-		}
-		if stream && err == nil && len(got) != len(want) {
-			t.Fatalf("%s: %d events without error, Next %d", mode, len(got), len(want))
-		}
-		for i := range min(len(got), len(want)) {
-			if got[i] != want[i] {
-				t.Fatalf("%s: event %d: %+v, Next %+v", mode, i, got[i], want[i])
-			}
+	}
+}
+
+// checkParallelResult compares one parallel decoding (got, err) with the
+// sequential one (want, wantErr), as checkParallel says.
+func checkParallelResult(t *testing.T, mode string, stream bool, got []Event, err error, want []Event, wantErr error) {
+	t.Helper()
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("%s: error %v, Next's %v", mode, err, wantErr)
+	}
+	if !stream && err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("%s: error %q, Next's %q", mode, err, wantErr)
+	}
+	if !stream && len(got) != len(want) {
+		t.Fatalf("%s: %d events, Next %d", mode, len(got), len(want))
+	}
+	if stream && err == nil && len(got) != len(want) {
+		t.Fatalf("%s: %d events without error, Next %d", mode, len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Fatalf("%s: event %d: %+v, Next %+v", mode, i, got[i], want[i])
 		}
 	}
 }
@@ -264,7 +271,7 @@ func TestSetWorkersRefuses(t *testing.T) {
 	if r.SetWorkers(2) {
 		t.Error("parallel inside a chunk")
 	}
-	if r.SetWorkers(1) {
+	if r2, _ := NewBinaryBytesReader(data, "f"); r2.SetWorkers(1) {
 		t.Error("parallel with one worker")
 	}
 	n := 1
