@@ -19,12 +19,3 @@ func corpusTraces(tb testing.TB) []benchTrace {
 	}
 	return out
 }
-
-// Every corpus name is usable as a benchmark name value.
-func TestCorpusNamesBenchSafe(t *testing.T) {
-	for _, tr := range corpusTraces(t) {
-		if !corpus.ValidName(tr.name) {
-			t.Errorf("corpus name %q is not a safe benchmark name", tr.name)
-		}
-	}
-}

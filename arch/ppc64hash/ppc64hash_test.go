@@ -295,8 +295,6 @@ func TestFlushCallback(t *testing.T) {
 	`)
 }
 
-// A steady-state section allocates nothing.
-
 // The cost file sets parameters and options by name; unknown keys are
 // rejected naming the key.
 func TestCostFile(t *testing.T) {

@@ -84,6 +84,20 @@ type compareJob struct {
 	strategy lazymmu.Strategy
 }
 
+// jobMatrix returns a job for every trace (by index), arch and strategy,
+// in that order of nesting.
+func jobMatrix(traces int, arches []string, strats []lazymmu.Strategy) []compareJob {
+	work := make([]compareJob, 0, traces*len(arches)*len(strats))
+	for t := range traces {
+		for _, a := range arches {
+			for _, s := range strats {
+				work = append(work, compareJob{t, a, s})
+			}
+		}
+	}
+	return work
+}
+
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
 	traceList := fs.String("trace", "", "trace files or corpus:NAME, comma-separated (default: the whole embedded corpus)")
@@ -155,14 +169,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			run = append(run, s)
 		}
 	}
-	var work []compareJob
-	for t := range srcs {
-		for _, a := range arches {
-			for _, s := range run {
-				work = append(work, compareJob{t, a, s})
-			}
-		}
-	}
+	work := jobMatrix(len(srcs), arches, run)
 	results, err := runJobs(srcs, work, replay.Config{Costs: costs}, *jobs, nil)
 	if err != nil {
 		return err
@@ -271,13 +278,13 @@ func formatRatio(r float64, ok bool) string {
 	return fmt.Sprintf("%.2f", r)
 }
 
-// runJobs replays every job on n goroutines; each goroutine keeps one engine
+// runJobs replays every job on n (at least 1) goroutines; each goroutine keeps one engine
 // per arch and strategy (built from base, with the job's arch and strategy)
 // and reuses it. done, if not nil, is called after each job. Results come
 // back in job order; the first error in job order is returned.
 func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, done func()) ([]*replay.Result, error) {
 	results := make([]*replay.Result, len(work))
-	engines := make([]map[string]*replay.Engine, max(n, 1))
+	engines := make([]map[string]*replay.Engine, n)
 	for w := range engines {
 		engines[w] = map[string]*replay.Engine{}
 	}

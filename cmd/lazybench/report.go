@@ -291,14 +291,7 @@ func buildReport(dir string, opt reportOptions) error {
 		name := entries[i].Name
 		srcs[i] = traceSource{name: name, open: func() (traces.Reader, io.Closer, error) { return corpus.Open(name) }}
 	}
-	var work []compareJob
-	for ti := range entries {
-		for _, a := range arches {
-			for _, s := range strats {
-				work = append(work, compareJob{ti, a, s})
-			}
-		}
-	}
+	work := jobMatrix(len(entries), arches, strats)
 	bar.start("replaying corpus", len(work))
 	results, err := runJobs(srcs, work, replay.Config{Costs: opt.costs, KeepDists: true}, opt.jobs, func() { bar.add(1) })
 	if err != nil {

@@ -37,13 +37,16 @@ func TestCheck(t *testing.T) {
 		errs   int
 		fatal  bool
 		after  string // the file afterwards
+		shows  string // in the error's format: the output, or only its size
 	}{
-		{"same", "abc\n", "abc\n", false, 0, false, "abc\n"},
-		{"differs", "abc\n", "abd\n", false, 1, false, "abc\n"},
-		{"missing", "", "abc\n", false, 1, true, ""},
-		{"update writes", "abc\n", "new\n", true, 0, false, "new\n"},
-		{"update creates", "", "new\n", true, 0, false, "new\n"},
-		{"long binary", "a", strings.Repeat("\xff", maxShown+1), false, 1, false, "a"},
+		{"same", "abc\n", "abc\n", false, 0, false, "abc\n", ""},
+		{"differs", "abc\n", "abd\n", false, 1, false, "abc\n", "got:"},
+		{"missing", "", "abc\n", false, 1, true, "", ""},
+		{"update writes", "abc\n", "new\n", true, 0, false, "new\n", ""},
+		{"update creates", "", "new\n", true, 0, false, "new\n", ""},
+		{"binary", "a", "\xff\n", false, 1, false, "a", "bytes)"},
+		{"long text", "a", strings.Repeat("x", maxShown+1), false, 1, false, "a", "bytes)"},
+		{"long binary", "a", strings.Repeat("\xff", maxShown+1), false, 1, false, "a", "bytes)"},
 	} {
 		os.RemoveAll(filepath.Join(dir, "sub"))
 		if c.file != "" {
@@ -61,6 +64,9 @@ func TestCheck(t *testing.T) {
 		*update = false
 		if len(r.errs) != c.errs || r.fatal != c.fatal {
 			t.Errorf("%s: errors %q (fatal %v), want %d (fatal %v)", c.name, r.errs, r.fatal, c.errs, c.fatal)
+		}
+		if c.shows != "" && (len(r.errs) == 0 || !strings.Contains(r.errs[0], c.shows)) {
+			t.Errorf("%s: errors %q, want one with %q", c.name, r.errs, c.shows)
 		}
 		b, _ := os.ReadFile(path)
 		if string(b) != c.after {
