@@ -34,6 +34,17 @@ type PendingEntry struct {
 	shift uint8
 }
 
+// Deferral returns how long the entry was deferred if it takes effect at
+// now: now minus T, or 0 for a drain by a CPU whose clock is behind the one
+// that deferred it.
+func (x *PendingEntry) Deferral(now float64) float64 {
+	v := now - x.T
+	if v < 0 {
+		v = 0
+	}
+	return v
+}
+
 func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
 	if nr == 0 {
 		nr = 1

@@ -76,14 +76,14 @@ func (d *Dist) sample(v float64) {
 // deferral time goes to the Dist.
 type deferredSink struct{ d *Dist }
 
-// Drained adds now minus each entry's T; a drain by another CPU whose clock is
-// behind gives a negative time, which counts 0 (no deferral).
+// Drained adds each entry's deferral time (PendingEntry.Deferral: 0 for a
+// drain by a CPU whose clock is behind).
 func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d := s.d
 	n0 := len(d.samples)
 	if d.n == 0 || n0+len(entries) > MaxExact {
 		for i := range entries {
-			d.Add(deferral(now, &entries[i]))
+			d.Add(entries[i].Deferral(now))
 		}
 		return
 	}
@@ -94,7 +94,7 @@ func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	out := d.samples[n0:]
 	lo, hi, sum := d.min, d.max, d.sum
 	for i := range entries {
-		v := deferral(now, &entries[i])
+		v := entries[i].Deferral(now)
 		out[i] = v
 		if v < lo {
 			lo = v
@@ -109,14 +109,6 @@ func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d.sorted = false
 }
 
-// deferral is the deferral time of a pending entry drained at now.
-func deferral(now float64, x *arch.PendingEntry) float64 {
-	v := now - x.T
-	if v < 0 {
-		v = 0
-	}
-	return v
-}
 
 // Reset empties d, keeping its capacity.
 func (d *Dist) Reset() { *d = Dist{samples: d.samples[:0], hist: d.hist, scratch: d.scratch[:0]} }

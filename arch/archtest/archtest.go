@@ -77,7 +77,7 @@ type drainSink struct{ d *Driver }
 
 func (s drainSink) Drained(now float64, entries []arch.PendingEntry) {
 	for i := range entries {
-		ns := now - entries[i].T
+		ns := entries[i].Deferral(now)
 		s.d.Drained++
 		s.d.Deferred += ns
 		s.d.DeferTimes = append(s.d.DeferTimes, ns)
