@@ -109,7 +109,6 @@ func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d.sorted = false
 }
 
-
 // Reset empties d, keeping its capacity.
 func (d *Dist) Reset() { *d = Dist{samples: d.samples[:0], hist: d.hist, scratch: d.scratch[:0]} }
 
