@@ -389,14 +389,12 @@ func (r *BinaryReader) fail(err error) {
 // finish runs the end-of-trace checks.
 func (r *BinaryReader) finish() {
 	r.done = true
-	if r.sub {
-		// A chunk decoder of SetWorkers at the end of what it was
-		// given: decodeChunk checks the count.
-		return
-	}
 	if r.chunkLeft != 0 {
 		r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.chunkLeft))
 		return
+	}
+	if r.sub {
+		return // a chunk decoder of SetWorkers: no checksum, no count
 	}
 	r.crc = crc32.Update(r.crc, castagnoli, r.buf[r.crcPos:r.p])
 	r.crcPos = r.p
@@ -476,6 +474,12 @@ func (r *BinaryReader) chunkDone() bool {
 	return true
 }
 
+// chunkOverrun is the error of a record of the current chunk, at r.index, that
+// runs past the end its head declares.
+func (r *BinaryReader) chunkOverrun() *Error {
+	return r.errorf(r.index, "chunk at event %d declares %d bytes, its records run past them", r.chunkAt, r.chunkEnd-r.chunkPos)
+}
+
 // decode decodes up to len(out) records into out and returns how many.
 func (r *BinaryReader) decode(out []Event) int {
 	n := 0
@@ -489,7 +493,23 @@ func (r *BinaryReader) decode(out []Event) int {
 				return n
 			}
 		}
-		avail := len(r.buf) - r.p
+		// lim: the end of what this run may read. In a chunk, a record
+		// must start before the chunk's end, so the run sees at most
+		// recordWindow-1 bytes past it (the same as a helper of
+		// SetWorkers sees, whether it has the rest of the trace or a copy
+		// of the chunk and the window after it); a record that ends past
+		// it is refused below.
+		lim := len(r.buf)
+		if r.chunks {
+			if r.pos() >= r.chunkEnd {
+				// Its bytes used up, events still to come (finish
+				// says the same at the end of the content).
+				r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.chunkLeft))
+				return n
+			}
+			lim = min(lim, r.p+int(r.chunkEnd-r.pos())+recordWindow-1)
+		}
+		avail := lim - r.p
 		if avail <= 0 {
 			r.finish()
 			return n
@@ -508,13 +528,13 @@ func (r *BinaryReader) decode(out []Event) int {
 		var rec []byte // the bad record, on error
 		if avail >= recordWindow {
 			var p int
-			k, p, code = r.decodeRun(r.buf, r.p, dst)
+			k, p, code = r.decodeRun(r.buf[:lim], r.p, dst)
 			used, rec = p-r.p, r.buf[p:]
 		} else {
 			// The last records: decode one at a time from a zero-padded
 			// copy, and check afterwards that it did not run past the end.
 			r.pad = [recordWindow]byte{}
-			copy(r.pad[:], r.buf[r.p:])
+			copy(r.pad[:], r.buf[r.p:lim])
 			k, used, code = r.decodeRun(r.pad[:], 0, dst[:1])
 			if used+r.errAt > avail && r.errAt < badIndex {
 				code = decTruncated // it ran past the end: not decoded
@@ -527,6 +547,15 @@ func (r *BinaryReader) decode(out []Event) int {
 		n += k
 		r.index += int64(k)
 		r.p += used
+		if r.chunks && r.pos() > r.chunkEnd {
+			// The last record decoded runs past the chunk's end (the
+			// run stopped after it: no record after it started before
+			// the end). It is not handed out.
+			n--
+			r.index--
+			r.fail(r.chunkOverrun())
+			return n
+		}
 		if code != decOK {
 			r.fail(r.recordError(code, rec))
 			return n

@@ -231,9 +231,16 @@ func (r *BinaryReader) dispatch(j *chunkJob) bool {
 	} else {
 		own, err := r.copyChunk(j.own[:0], j.l)
 		j.own = own
-		if err != nil {
+		if len(own) < j.l {
 			r.fail(err)
 			return false
+		}
+		if err != nil {
+			// Met past the chunk (the stream ends short of its
+			// length, or goes on after it): handed out after the
+			// chunk's events and its error, if any, as Next would
+			// report the chunk's error first.
+			r.fail(err)
 		}
 		j.data = own
 	}
@@ -246,7 +253,8 @@ func (r *BinaryReader) dispatch(j *chunkJob) bool {
 
 // copyChunk appends the next l bytes of a streaming reader to dst, and then,
 // without consuming them, up to recordWindow bytes that follow (what the
-// sequential decoder's window sees past the chunk's end).
+// sequential decoder's window sees past the chunk's end). An error reading
+// those last comes with the whole chunk; any other, with less than l bytes.
 func (r *BinaryReader) copyChunk(dst []byte, l int) ([]byte, error) {
 	for l > 0 {
 		if err := r.fill(min(l, binaryBufLen)); err != nil {
@@ -260,16 +268,14 @@ func (r *BinaryReader) copyChunk(dst []byte, l int) ([]byte, error) {
 		r.p += k
 		l -= k
 	}
-	if err := r.fill(recordWindow); err != nil {
-		return dst, err
-	}
-	return append(dst, r.buf[r.p:min(len(r.buf), r.p+recordWindow)]...), nil
+	err := r.fill(recordWindow)
+	return append(dst, r.buf[r.p:min(len(r.buf), r.p+recordWindow)]...), err
 }
 
 // newChunkDecoder returns a reader that decodes single chunks of r's trace:
 // its string table and version, no checksum.
 func newChunkDecoder(r *BinaryReader) *BinaryReader {
-	d := &BinaryReader{name: r.name, strs: r.strs, sub: true, srcEOF: true}
+	d := &BinaryReader{name: r.name, strs: r.strs, sub: true, srcEOF: true, chunks: true}
 	d.st.infos, d.st.init = r.st.infos, r.st.init
 	return d
 }
@@ -286,14 +292,16 @@ func helpChunks(d *BinaryReader, jobs <-chan *chunkJob, wg *sync.WaitGroup) {
 	}
 }
 
-// decodeChunk decodes j with d and checks that the chunk's records end where
-// its length says.
+// decodeChunk decodes j with d, which checks the chunk as the reader's own
+// decoder does (chunkDone, chunkOverrun, the header's count), so that both
+// report the same error after the same events.
 func decodeChunk(d *BinaryReader, j *chunkJob) {
 	d.buf, d.p = j.data, 0
-	d.got, d.length = uint64(len(j.data)), uint64(len(j.data))
-	d.index, d.chunkAt = j.at, j.at
+	d.got = uint64(len(j.data)) // d.pos() is d.p
+	d.index = j.at
 	d.count = uint64(j.at) + uint64(j.nr)
 	d.err, d.done = nil, false
+	d.chunkLeft, d.chunkEnd, d.chunkAt, d.chunkPos = uint64(j.n), uint64(j.l), j.at, 0
 	d.st.reset()
 	if cap(j.out) < j.nr {
 		j.out = make([]Event, j.nr)
@@ -303,18 +311,12 @@ func decodeChunk(d *BinaryReader, j *chunkJob) {
 	for k < j.nr && !d.done {
 		k += d.decode(j.out[k:])
 	}
-	j.k, j.err = k, d.err
-	switch {
-	case j.err != nil:
-	case k < j.n && d.p >= len(j.data):
-		// The order of Next's checks: the end of the content first,
-		// then the chunk's own count (not the header's).
-		j.err = d.errorf(d.index, "truncated chunk: %d of its events missing", j.n-k)
-	case j.nr < j.n:
-		j.err = d.errorf(d.index, "more events than the %d the header declares", d.count)
-	case d.p != j.l:
-		j.err = d.errorf(j.at, "chunk of %d events declares %d bytes, its records take %d", j.n, j.l, d.p)
+	if k == j.nr && j.nr < j.n && !d.done {
+		// The chunk runs past the header's count: decode reports it
+		// (or a shorter chunk) at its next event, without decoding it.
+		d.decode(d.blk[:1])
 	}
+	j.k, j.err = k, d.err
 }
 
 // Parallel decodes the rest of the trace with SetWorkers(workers) and calls
