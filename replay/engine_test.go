@@ -330,7 +330,7 @@ func TestStepsGolden(t *testing.T) {
 			sw.Flush()
 		}
 	}
-	golden.Check(t, "testdata/"+"steps.golden", buf.Bytes())
+	golden.Check(t, "testdata/steps.golden", buf.Bytes())
 }
 
 func TestBadTrace(t *testing.T) {

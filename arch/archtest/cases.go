@@ -10,7 +10,7 @@ import (
 // defaults) and checks that the calls cost something, that their modeled
 // time is the dot product of Terms with the values (CheckLinear), and that
 // Reset zeroes every term.
-func CheckLinearReset[B arch.Backend](t *testing.T, newB func(map[string]float64) B, script string, opts ...map[string]float64) {
+func CheckLinearReset(t *testing.T, newB func(map[string]float64) arch.Backend, script string, opts ...map[string]float64) {
 	t.Helper()
 	for _, o := range opts {
 		d := Run(t, newB(o), script)

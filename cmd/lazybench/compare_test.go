@@ -13,7 +13,7 @@ func TestCompareGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden.Check(t, "testdata/"+"compare.golden", []byte(out))
+	golden.Check(t, "testdata/compare.golden", []byte(out))
 }
 
 func TestCompareJSON(t *testing.T) {

@@ -40,7 +40,7 @@ func TestReplaySteps(t *testing.T) {
 		}
 		all.WriteString("# " + c.trace + " " + c.arch + " " + c.strategy + "\n" + out)
 	}
-	golden.Check(t, "testdata/"+"replay_steps.golden", all.Bytes())
+	golden.Check(t, "testdata/replay_steps.golden", all.Bytes())
 }
 
 func TestReplayTable(t *testing.T) {
@@ -48,7 +48,7 @@ func TestReplayTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden.Check(t, "testdata/"+"replay_table.golden", []byte(out))
+	golden.Check(t, "testdata/replay_table.golden", []byte(out))
 }
 
 func TestReplayJSON(t *testing.T) {

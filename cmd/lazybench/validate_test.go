@@ -18,7 +18,7 @@ func TestValidateGood(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden.Check(t, "testdata/"+"validate_good.golden", []byte(out))
+	golden.Check(t, "testdata/validate_good.golden", []byte(out))
 }
 
 // TestValidateBad runs validate on every shipped malformed file: each must
@@ -36,7 +36,7 @@ func TestValidateBad(t *testing.T) {
 		}
 		all.WriteString("$ lazybench validate " + f + "\n" + out + errs + "exit " + strconv.Itoa(code) + "\n\n")
 	}
-	golden.Check(t, "testdata/"+"validate_bad.golden", all.Bytes())
+	golden.Check(t, "testdata/validate_bad.golden", all.Bytes())
 }
 
 func TestValidateUsage(t *testing.T) {
