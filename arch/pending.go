@@ -74,6 +74,51 @@ func (p *Pending) grow(owner int) {
 	}
 }
 
+// Open returns owner's list (owner >= 0), for a backend to append a run of
+// entries to with AppendIf and then give back with Close; nothing else may
+// use owner's entries in between.
+func (p *Pending) Open(owner int) []PendingEntry {
+	if owner >= len(p.lists) {
+		p.grow(owner)
+	}
+	return p.lists[owner]
+}
+
+// Close makes l, owner's list from Open after appends, owner's list.
+func (p *Pending) Close(owner int, l []PendingEntry) {
+	p.total += len(l) - len(p.lists[owner])
+	p.lists[owner] = l
+}
+
+// AppendIf returns l with the entry Add would record appended if add is 1,
+// and l as it was if add is 0, without a branch on add: it writes the entry
+// past l's end either way, so l must have room for it (Room). It is for a
+// backend's loop over updates, where whether one is deferred follows no
+// pattern.
+func AppendIf(l []PendingEntry, add uint64, mm uint32, addr uint64, nr uint32, shift uint8, now float64) []PendingEntry {
+	n := len(l)
+	// Field by field: a PendingEntry{...} literal is built on the stack
+	// and copied.
+	x := &l[:n+1][n]
+	x.addr, x.T, x.mm, x.nr, x.shift = addr, now, mm, nr, shift
+	return l[:n+int(add&1)]
+}
+
+// Room returns l with room for one more entry past its end.
+func Room(l []PendingEntry) []PendingEntry {
+	if len(l) == cap(l) {
+		return moreEntries(l)
+	}
+	return l
+}
+
+// moreEntries returns l with room for one more entry (Room's rare path).
+//
+//go:noinline
+func moreEntries(l []PendingEntry) []PendingEntry {
+	return append(l, PendingEntry{})[:len(l)]
+}
+
 // Len returns the number of entries owner has deferred.
 func (p *Pending) Len(owner int) int {
 	if owner < 0 || owner >= len(p.lists) {

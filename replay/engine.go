@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/lazybench/lazybench/arch"
-	"github.com/lazybench/lazybench/arch/arm64"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
 )
@@ -70,10 +69,9 @@ type Engine struct {
 	// arch's enter disables preemption (flush before a switch).
 	flushOwner arch.OwnerFlusher
 	preemptOff bool
-	// arm64 is be when it is the arm64 backend (the benchmark's arch):
-	// runFast inlines its barrier-free updates (UpdateNoBarrier); every
-	// other call goes through be, which measured no slower.
-	arm64 *arm64.Backend
+	// runner is be when it does runs of updates in one call
+	// (arch.UpdateRunner, arm64): runFast hands it each run.
+	runner arch.UpdateRunner
 
 	cpus  []cpuState
 	tasks []taskState
@@ -140,7 +138,7 @@ func New(cfg Config) (*Engine, error) {
 		pids:  make(map[uint32]int32),
 	}
 	e.flushOwner, _ = be.(arch.OwnerFlusher)
-	e.arm64, _ = be.(*arm64.Backend)
+	e.runner, _ = be.(arch.UpdateRunner)
 	if p, ok := be.(arch.PreemptOff); ok {
 		e.preemptOff = p.PreemptOffInSection()
 	}
@@ -318,50 +316,30 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 
 // runFast is Run's loop without an observer. An update by the CPU's
 // current task is done here, in local variables (what apply does, without
-// its call): arm64's barrier-free ones inline, the others through update;
-// any other event goes to apply, with the loop state written back first. It
-// returns at the end of the input, or at the first event it does not handle
-// that needs Run's checks (a cpu out of range), with e.win[e.wi] that event.
-// The modeled clock is summed in the same order as apply sums it.
+// its call): a run of them in one call of the backend's UpdateRun if it has
+// one, one at a time through update if not; any other event goes to apply,
+// with the loop state written back first. It returns at the end of the
+// input, or at the first event it does not handle that needs Run's checks (a
+// cpu out of range), with e.win[e.wi] that event. The modeled clock is summed
+// in the same order as apply sums it.
 func (e *Engine) runFast(idx int64) int64 {
 	modeled, updates := e.modeled, e.updates
-	a := e.arm64
+	run := e.runner
 	cpus := e.cpus // apply may grow it: reloaded after each call
 	for e.fill() {
 		win, i := e.win, e.wi
 		for i < len(win) {
-			// The inner loop makes no call, so its state stays in
-			// registers: it does the updates by CPUs' current tasks that
-			// arm64 does without a barrier (UpdateNoBarrier, inlined) and
-			// stops at any other event.
-			if a != nil {
-				for ; i < len(win); i++ {
-					ev := &win[i]
-					// current, written out: through the helper's
-					// nil result the loop runs 9 more instructions
-					// per event (scripts/icount).
-					if !ev.Op.IsUpdate() || int(ev.CPU) >= len(cpus) {
-						break
-					}
-					c := &cpus[ev.CPU]
-					if c.task < 0 || ev.PID != c.cx.PID {
-						break
-					}
-					ns, ok := a.UpdateNoBarrier(ev)
-					if !ok {
-						break
-					}
-					c.cx.Now += ns
-					modeled += ns
-					updates++
-					idx++
-				}
-				if i == len(win) {
-					break
-				}
-			}
 			ev := &win[i]
 			if c := current(cpus, ev); c != nil {
+				if run != nil {
+					c.cx.Lazy = c.lazy
+					var k int
+					k, modeled = run.UpdateRun(&c.cx, win[i:], modeled)
+					updates += uint64(k)
+					idx += int64(k)
+					i += k
+					continue
+				}
 				ns := e.update(c, ev)
 				c.cx.Now += ns
 				modeled += ns
@@ -408,16 +386,12 @@ func current(cpus []cpuState, ev *traces.Event) *cpuState {
 }
 
 // update is runFast's call of the backend's Update for an update by CPU c's
-// current task: out of the loop, so that the loop's registers are saved only
-// on this path. Under arm64 runFast has already tried UpdateNoBarrier, which
-// refused ev: it goes straight to UpdateBarrier.
+// current task (a backend without UpdateRun): out of the loop, so that the
+// loop's registers are saved only on this path.
 //
 //go:noinline
 func (e *Engine) update(c *cpuState, ev *traces.Event) float64 {
 	c.cx.Lazy = c.lazy
-	if a := e.arm64; a != nil {
-		return a.UpdateBarrier(&c.cx, ev)
-	}
 	return e.be.Update(&c.cx, ev)
 }
 

@@ -181,29 +181,34 @@ func (b *Backend) Flush(c *arch.Ctx) float64 {
 // set_pte(s), pte_clear (a set of an empty, so invalid, entry) and
 // ptep_modify_prot_commit (set_pte_at). ptep_get_and_clear (xchg) and
 // ptep_set_wrprotect (cmpxchg loop) issue no barrier pair.
-func needsBarrier(e *traces.Event) bool {
-	return barrierOp[uint8(e.Op)] && e.MM == 0 && e.Flags&traces.FlagValid != 0
+func needsBarrier(e *traces.Event) bool { return barrierBit(e) != 0 }
+
+// barrierBit is needsBarrier as 1 or 0, computed without a branch.
+func barrierBit(e *traces.Event) uint64 {
+	kernel := uint64(0)
+	if e.MM == 0 {
+		kernel = 1
+	}
+	return uint64(barrierOp[uint8(e.Op)]) & kernel & uint64(e.Flags&traces.FlagValid)
 }
 
-// barrierOp marks the ops of needsBarrier (a table of every uint8, so the
-// lookup needs no bounds check).
-var barrierOp = [256]bool{traces.OpSet: true, traces.OpClear: true, traces.OpModify: true}
+// barrierOp marks the ops of needsBarrier with 1 (a table of every uint8, so
+// the lookup needs no bounds check).
+var barrierOp = [256]uint8{traces.OpSet: 1, traces.OpClear: 1, traces.OpModify: 1}
+
+// FlagValid is bit 0, so that barrierBit needs no shift.
+var _ = [1]struct{}{}[traces.FlagValid-1]
 
 // Update is one PTE update. A set of nr pages is one set_ptes call: nr
 // stores and one queue_pte_barriers at the end (__set_ptes_anysz).
 func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
-	if ns, ok := b.UpdateNoBarrier(e); ok {
+	ns := b.write(e)
+	if !needsBarrier(e) {
+		// A user entry, an invalid one, an xchg or a cmpxchg: no
+		// queue_pte_barriers.
+		b.St.Immediate++
 		return ns
 	}
-	return b.UpdateBarrier(c, e)
-}
-
-// UpdateBarrier is Update for an update UpdateNoBarrier refuses (a valid
-// kernel entry written through set_pte(s), pte_clear or
-// ptep_modify_prot_commit): the engine's loop, having tried UpdateNoBarrier,
-// calls it directly.
-func (b *Backend) UpdateBarrier(c *arch.Ctx, e *traces.Event) float64 {
-	ns := b.write(e)
 	if !b.inLazy(c) {
 		b.St.Immediate++
 		return ns + b.barrier()
@@ -221,24 +226,85 @@ func (b *Backend) UpdateBarrier(c *arch.Ctx, e *traces.Event) float64 {
 	return ns
 }
 
-// UpdateNoBarrier is Update for an update that issues no barrier pair (a
-// user entry, an invalid one, an xchg or cmpxchg: no queue_pte_barriers), and
-// reports true; for any other update it does nothing and reports false (call
-// Update). It is small enough to inline into the engine's loop, where most
-// updates take it.
-func (b *Backend) UpdateNoBarrier(e *traces.Event) (float64, bool) {
-	if needsBarrier(e) {
-		return 0, false
+// UpdateRun is Update for a run of updates by c's task (arch.UpdateRunner).
+// Whether an update needs a barrier pair follows no pattern in most traces,
+// so the loop takes no branch on it: the costs and counts it adds are
+// selected by the update's barrier bit, and a deferred write's pending entry
+// is written either way and kept by it (arch.AppendIf). The costs are added
+// in Update's order; an added 0 leaves a sum as it was, so the modeled times
+// are Update's to the bit (TestUpdateRun).
+func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (int, float64) {
+	cpu, pid := uint32(c.CPU), c.PID
+	now, pte := c.Now, b.cost.Value(pPTEWrite)
+	ptes, immediate := b.ptes, b.St.Immediate
+	i := 0
+	if !b.inLazy(c) {
+		// Every barrier pair now.
+		pair := [2]float64{0, b.cost.Value(pBarrierPair)}
+		barriers := b.St.Ops[arch.Barriers]
+		for ; i < len(evs); i++ {
+			e := &evs[i]
+			if !e.Op.IsUpdate() || e.CPU != cpu || e.PID != pid {
+				break
+			}
+			n := max(e.Nr, 1)
+			ptes += uint64(n)
+			bar := barrierBit(e)
+			ns := float64(float64(n)*pte) + pair[bar] // no fused multiply-add: Update's sum
+			barriers += bar
+			now += ns
+			modeled += ns
+		}
+		b.St.Ops[arch.Barriers] = barriers
+		immediate += uint64(i)
+	} else {
+		// Each barrier deferred: the flag check, and the atomic that sets
+		// PENDING for the first of the section.
+		check := [2]float64{0, b.cost.Value(pDeferCheck)}
+		set := [2]float64{0, b.cost.Value(pFlagAtomic)}
+		f := b.flag(c.Task)
+		flag := uint64(0)
+		if *f {
+			flag = 1
+		}
+		deferred, atomics := b.deferred, b.atomics
+		l := b.Pend.Open(c.Task)
+		for ; i < len(evs); i++ {
+			e := &evs[i]
+			if !e.Op.IsUpdate() || e.CPU != cpu || e.PID != pid {
+				break
+			}
+			n := max(e.Nr, 1)
+			ptes += uint64(n)
+			bar := barrierBit(e)
+			first := bar &^ flag
+			flag |= bar
+			ns := float64(float64(n)*pte) + check[bar]
+			ns += set[first]
+			l = arch.AppendIf(arch.Room(l), bar, e.MM, e.Addr, e.Nr, e.Shift, now+ns)
+			deferred += bar
+			atomics += first
+			immediate += bar ^ 1
+			now += ns
+			modeled += ns
+		}
+		b.Pend.Close(c.Task, l)
+		*f = flag != 0
+		b.St.Batched += deferred - b.deferred
+		b.deferred, b.atomics = deferred, atomics
 	}
-	b.St.Immediate++
-	return b.write(e), true
+	b.ptes, b.St.Immediate = ptes, immediate
+	c.Now = now
+	return i, modeled
 }
 
 // write counts the nr (at least 1) PTE stores of e and returns their cost.
 func (b *Backend) write(e *traces.Event) float64 {
 	n := max(e.Nr, 1)
 	b.ptes += uint64(n)
-	return float64(n) * b.cost.Value(pPTEWrite)
+	// Rounded here (the conversion), so that no build fuses it into the
+	// caller's next add: UpdateRun sums alike.
+	return float64(float64(n) * b.cost.Value(pPTEWrite))
 }
 
 // Switch models __switch_to's dsb(ish), which makes the outgoing task's
