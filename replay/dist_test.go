@@ -1,6 +1,11 @@
 package replay
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/lazybench/lazybench/arch"
+)
 
 func TestType7(t *testing.T) {
 	// Values checked against R: quantile(c(1,2,3,4,10), c(.5,.9,.99), type=7).
@@ -75,5 +80,42 @@ func TestQuantilesSelectionMatchesSort(t *testing.T) {
 				t.Errorf("n=%d kind=%d: second call %+v", n, kind, again)
 			}
 		}
+	}
+}
+
+// TestDrainedAsAdd checks deferredSink.Drained against Dist.Add one sample at
+// a time, over drains of 1 to 700 entries that fill the kept samples and go
+// on into the reservoir (2.5 MaxExact samples): the same kept samples in the
+// same order, count, sum, min, max and generator state.
+func TestDrainedAsAdd(t *testing.T) {
+	var d, want Dist
+	sink := deferredSink{&d}
+	var x uint64 = 88172645463325252
+	var drains, reservoir int
+	for want.Count() < 5*MaxExact/2 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		l := make([]arch.PendingEntry, 1+x%700)
+		now := float64(x%100000) / 8
+		for i := range l {
+			l[i].T = now - float64((x>>20+uint64(i)*7919)%5000)/4
+			if i%97 == 3 {
+				l[i].T = now + 1 // a CPU whose clock is behind: 0
+			}
+			want.Add(l[i].Deferral(now))
+		}
+		if want.Count() > MaxExact && want.Count()-uint64(len(l)) < MaxExact {
+			reservoir++ // a drain that crosses into the reservoir
+		}
+		sink.Drained(now, l)
+		drains++
+	}
+	if d.n != want.n || d.sum != want.sum || d.min != want.min || d.max != want.max || d.rng != want.rng || !slices.Equal(d.samples, want.samples) {
+		t.Fatalf("after %d drains: n %d sum %v min %v max %v rng %x, %d kept; Add: %d %v %v %v %x, %d",
+			drains, d.n, d.sum, d.min, d.max, d.rng, len(d.samples), want.n, want.sum, want.min, want.max, want.rng, len(want.samples))
+	}
+	if reservoir != 1 || d.Exact() {
+		t.Fatalf("%d drains crossed into the reservoir, exact %v", reservoir, d.Exact())
 	}
 }
