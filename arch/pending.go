@@ -58,14 +58,10 @@ func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
 // Add records an update of nr pages of 1<<shift bytes at addr in mm, deferred
 // by owner at modeled time now.
 func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
-	if owner >= len(p.lists) {
-		p.grow(owner)
-	}
-	p.lists[owner] = append(p.lists[owner], PendingEntry{addr: addr, T: now, mm: mm, nr: nr, shift: shift})
-	p.total++
+	p.Close(owner, AppendIf(Room(p.Open(owner)), 1, mm, addr, nr, shift, now))
 }
 
-// grow makes room for owner (out of Add's common path).
+// grow makes room for owner (out of Open's common path).
 //
 //go:noinline
 func (p *Pending) grow(owner int) {

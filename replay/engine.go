@@ -331,8 +331,8 @@ func (e *Engine) runFast(idx int64) int64 {
 		for i < len(win) {
 			ev := &win[i]
 			if c := current(cpus, ev); c != nil {
+				c.cx.Lazy = c.lazy
 				if run != nil {
-					c.cx.Lazy = c.lazy
 					var k int
 					k, modeled = run.UpdateRun(&c.cx, win[i:], modeled)
 					updates += uint64(k)
@@ -386,12 +386,11 @@ func current(cpus []cpuState, ev *traces.Event) *cpuState {
 }
 
 // update is runFast's call of the backend's Update for an update by CPU c's
-// current task (a backend without UpdateRun): out of the loop, so that the
-// loop's registers are saved only on this path.
+// current task (a backend without UpdateRun), c.cx.Lazy set: out of the
+// loop, so that the loop's registers are saved only on this path.
 //
 //go:noinline
 func (e *Engine) update(c *cpuState, ev *traces.Event) float64 {
-	c.cx.Lazy = c.lazy
 	return e.be.Update(&c.cx, ev)
 }
 

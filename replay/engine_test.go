@@ -345,8 +345,8 @@ func TestBadTrace(t *testing.T) {
 }
 
 // TestLinearTerms checks that replays keep a linear backend's counts right,
-// whichever path takes an update (runFast's inlined arm64 updates count
-// them apart from the backend): the terms times the parameter values sum to
+// whichever path takes an update (arm64's UpdateRun, from runFast, keeps
+// its counts in its own loop): the terms times the parameter values sum to
 // the modeled time, on every strategy, for updates of one and of several
 // pages, user and kernel, valid and not.
 func TestLinearTerms(t *testing.T) {
@@ -388,7 +388,7 @@ func TestLinearTerms(t *testing.T) {
 			}
 		}
 	}
-	// Every backend has a linear cost model, arm64 (runFast's inlined
+	// Every backend has a linear cost model, arm64 (runFast's UpdateRun
 	// path) among them: without them the test checks nothing.
 	if got, want := strings.Join(linear, ","), "arm64,ppc64-hash,sparc64,x86-xen,x86,s390"; got != want {
 		t.Errorf("linear backends %s, want %s", got, want)

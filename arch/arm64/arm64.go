@@ -253,7 +253,7 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 			n := max(e.Nr, 1)
 			ptes += uint64(n)
 			bar := barrierBit(e)
-			ns := float64(float64(n)*pte) + pair[bar] // no fused multiply-add: Update's sum
+			ns := writeNs(n, pte) + pair[bar]
 			barriers += bar
 			now += ns
 			modeled += ns
@@ -282,7 +282,7 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 			bar := barrierBit(e)
 			first := bar &^ flag
 			flag |= bar
-			ns := float64(float64(n)*pte) + check[bar]
+			ns := writeNs(n, pte) + check[bar]
 			ns += set[first]
 			l = arch.AppendIf(arch.Room(l), bar, e.MM, e.Addr, e.Nr, e.Shift, now+ns)
 			deferred += bar
@@ -305,10 +305,13 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 func (b *Backend) write(e *traces.Event) float64 {
 	n := max(e.Nr, 1)
 	b.ptes += uint64(n)
-	// Rounded here (the conversion), so that no build fuses it into the
-	// caller's next add: UpdateRun sums alike.
-	return float64(float64(n) * b.cost.Value(pPTEWrite))
+	return writeNs(n, b.cost.Value(pPTEWrite))
 }
+
+// writeNs is the cost of n PTE stores at pte ns each, rounded (the
+// conversion) so that no build fuses it into the caller's next add: Update
+// and UpdateRun sum alike.
+func writeNs(n uint32, pte float64) float64 { return float64(float64(n) * pte) }
 
 // Switch models __switch_to's dsb(ish), which makes the outgoing task's
 // pending page-table writes visible to the table walker (its comment, since
