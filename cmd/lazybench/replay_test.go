@@ -156,4 +156,18 @@ func TestReplayParallelDecode(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after the replays, %d before: decoding helpers left running", n, before)
 	}
+	// A replay to the end or to an error ends the helpers by itself; a
+	// reader given up early needs its closer to end them.
+	before = runtime.NumGoroutine()
+	r, c, err = src.openAhead(3)
+	if err != nil || !r.Next() {
+		t.Fatalf("openAhead: %v, %v", err, r.Err())
+	}
+	if n := runtime.NumGoroutine(); n < before+2 {
+		t.Fatalf("%d goroutines decoding ahead on 3 workers, %d before: want 2 helpers more", n, before)
+	}
+	c.Close()
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after closing a reader given up early, %d before: decoding helpers left running", n, before)
+	}
 }
