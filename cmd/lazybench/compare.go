@@ -284,16 +284,16 @@ func formatRatio(r float64, ok bool) string {
 // back in job order; the first error in job order is returned.
 func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, done func()) ([]*replay.Result, error) {
 	results := make([]*replay.Result, len(work))
-	engines := make([]map[string]*replay.Engine, n)
-	for w := range engines {
-		engines[w] = map[string]*replay.Engine{}
-	}
+	engines := make([]map[string]*replay.Engine, n) // made by the goroutine that uses it
 	err := parallelDo(len(work), n, func(w, i int) error {
 		if done != nil {
 			defer done()
 		}
 		j := work[i]
 		k := j.arch + "/" + j.strategy.String()
+		if engines[w] == nil {
+			engines[w] = map[string]*replay.Engine{}
+		}
 		e := engines[w][k]
 		if e == nil {
 			cfg := base
@@ -304,8 +304,8 @@ func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, d
 			}
 			engines[w][k] = e
 		}
-		var err error
-		results[i], err = replayWith(e, srcs[j.trace], 1)
+		res, err := replayWith(e, srcs[j.trace], 1)
+		results[i] = res
 		return err
 	})
 	if err != nil {
