@@ -695,7 +695,8 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 			// This record and the ones after it that the two fast
 			// paths below take, in assembly; a record it does not
 			// take (a varint too long for it, a new cpu, an error) is
-			// left to the code below.
+			// left to the code below, without a second call that
+			// would refuse it again.
 			st.cpu = cpu
 			used, evBytes := decodeFast(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
 			if used > 0 {
@@ -703,7 +704,11 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 				k += evBytes / int(unsafe.Sizeof(Event{}))
 				cpu = st.cpu
 				c = &st.cpus[cpu]
-				continue
+				if k >= len(out) || p > last {
+					break
+				}
+				w = (*[recordWindow]byte)(unsafe.Add(base, p))
+				ev = (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
 			}
 		}
 		h := w[0]
