@@ -59,7 +59,6 @@ type BinaryReader struct {
 	chunkEnd  uint64 // content offset of the current chunk's end
 	chunkAt   int64  // index of the current chunk's first event
 	chunkPos  uint64 // content offset of the current chunk's first record
-	sub       bool   // a chunk decoder of SetWorkers: buf is one chunk's records, no CRC
 	par       *parallel
 
 	// goOnly keeps every record of decodeRun in Go where haveAsm would
@@ -386,16 +385,11 @@ func (r *BinaryReader) fail(err error) {
 	r.done = true
 }
 
-// finish runs the end-of-trace checks.
+// finish runs the end-of-trace checks: the checksum and the count. decode has
+// checked the last chunk; a chunk decoder of SetWorkers stops at its chunk's
+// last event and never gets here.
 func (r *BinaryReader) finish() {
 	r.done = true
-	if r.chunkLeft != 0 {
-		r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.chunkLeft))
-		return
-	}
-	if r.sub {
-		return // a chunk decoder of SetWorkers: no checksum, no count
-	}
 	r.crc = crc32.Update(r.crc, castagnoli, r.buf[r.crcPos:r.p])
 	r.crcPos = r.p
 	switch {
@@ -502,8 +496,9 @@ func (r *BinaryReader) decode(out []Event) int {
 		lim := len(r.buf)
 		if r.chunks {
 			if r.pos() >= r.chunkEnd {
-				// Its bytes used up, events still to come (finish
-				// says the same at the end of the content).
+				// Its bytes used up, events still to come (also
+				// at the end of the content: finish, reached only
+				// after a chunk's last event, checks no chunk).
 				r.fail(r.errorf(r.index, "truncated chunk: %d of its events missing", r.chunkLeft))
 				return n
 			}
