@@ -78,9 +78,9 @@ func decodeSequential(data []byte, stream bool) ([]Event, error) {
 // that when its read-ahead meets the end, and the two read ahead by
 // different amounts (the sequential one by its buffer, decoding ahead by
 // chunks): so either may report it, or the error of a record before it, after
-// a different count of events, but both report an error (fuzz seeds
-// 1a677013432b22ad: 4 events against 32; 684104abaf347352 and
-// b570e4f3270f1a37, a bad chunk before the end, each way round). A worker streaming has a chunk and the window after
+// a different count of events, but both report an error (fuzz seed
+// b570e4f3270f1a37: the chunk's error and 1 event decoding ahead, the
+// stream's and 0 events in order). A worker streaming has a chunk and the window after
 // it, not the rest of the trace; it gives the same result because no decoder
 // reads a record that starts past its chunk's end.
 func checkParallel(t *testing.T, data []byte, workers int) {
@@ -352,4 +352,35 @@ func TestParallelChunkShort(t *testing.T) {
 	}
 	checkParallel(t, data, 2)
 	checkParallel(t, data, 3)
+
+	// The first chunk declares one event more than its bytes hold: the
+	// run must stop at the chunk's end (a run that saw recordWindow bytes
+	// past it, not recordWindow-1, decoded the next chunk's head as event
+	// 2048, "unknown op 0", in memory decoding ahead).
+	data = encode(t, events, strs, FormatBinary)
+	binary.PutUvarint(data[off:p], n+1)
+	fixCRC(data)
+	if _, err := decodeSequential(data, false); err == nil || !strings.HasSuffix(err.Error(), "event 2048: truncated chunk: 1 of its events missing") {
+		t.Fatalf("a chunk one event short: %v", err)
+	}
+	checkParallel(t, data, 2)
+	checkParallel(t, data, 3)
+}
+
+// TestParallelStreamEnd streams a trace with a byte of trailing data: Next
+// reports it when its read-ahead meets the end, decoding ahead when the
+// window after the last chunk does, and hands out every event of the chunks
+// it has read whole before the error.
+func TestParallelStreamEnd(t *testing.T) {
+	events, strs := synthWalkers(6000, 2)
+	data := append(encode(t, events, strs, FormatBinary), 0)
+	got, err := decodeParallel(data, 2, true)
+	if err == nil || !strings.Contains(err.Error(), "trailing data after the trace") || len(got) != len(events) {
+		t.Fatalf("%d of %d events, then %v", len(got), len(events), err)
+	}
+	for i := range got {
+		if got[i] != events[i] {
+			t.Fatalf("event %d: %+v, want %+v", i, got[i], events[i])
+		}
+	}
 }
