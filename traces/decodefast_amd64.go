@@ -15,6 +15,10 @@ var _ = [1]int{}[unsafe.Sizeof(opInfo{})-72]
 var _ = [1]int{}[unsafe.Offsetof(cpuState{}.pid)-unsafe.Offsetof(cpuState{}.cpu)-4]
 var _ = [1]int{}[unsafe.Offsetof(Event{}.PID)-unsafe.Offsetof(Event{}.CPU)-4]
 
+// decodeFast copies an event's op and flags as one 16-bit word, from the
+// op's default event.
+var _ = [1]int{}[unsafe.Offsetof(Event{}.Flags)-unsafe.Offsetof(Event{}.Op)-1]
+
 // decodeFast decodes the records decodeRun's two fast paths take (a head
 // byte without an extension byte, or with one that only sets a known cpu
 // below 128, an mm or an extra string; a time delta of one or two bytes;

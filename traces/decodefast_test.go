@@ -15,6 +15,27 @@ import (
 // arg of nine or more), which it must leave to decodeRun untouched, and on
 // updates with sites and extra strings. Without
 // assembly only the long-varint trace's round trip is checked.
+// TestOpInfoAddrOrArg checks what decodeFast's plain and extension paths
+// assume of every op: an address or an arg, not both (they keep either in
+// one register). The table builds ops from Ops' keys, so an op given both
+// would pass every other test of the decoder.
+func TestOpInfoAddrOrArg(t *testing.T) {
+	n := 0
+	for v := 1; v <= BinaryVersion; v++ {
+		for op, in := range opInfos[v] {
+			if in.kind != kindNone && in.hasArg {
+				t.Errorf("version %d: %v has an address and an arg", v, Op(op))
+			}
+			if in.kind != kindNone || in.hasArg {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no op with an address or an arg: the table is empty")
+	}
+}
+
 func TestDecodeAsm(t *testing.T) {
 	walkers, strs := synthWalkers(20000, 5)
 	inputs := map[string][]byte{"synth": encode(t, walkers, strs, FormatBinary)}
