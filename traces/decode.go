@@ -61,11 +61,21 @@ type BinaryReader struct {
 	chunkPos  uint64 // content offset of the current chunk's first record
 	par       *parallel
 
-	// goOnly keeps every record of decodeRun in Go where haveAsm would
-	// hand the fast paths' records to decodeFast: tests check that both
-	// decode alike.
-	goOnly bool
+	// asm is what decodeRun hands the fast paths' records to (asmAuto:
+	// decodeFastBMI where fastBMI, decodeFast elsewhere with haveAsm):
+	// tests check that every choice decodes alike.
+	asm asmMode
 }
+
+// asmMode chooses decodeRun's assembly.
+type asmMode uint8
+
+const (
+	asmAuto asmMode = iota // the faster on this CPU
+	asmGo                  // none: every record in Go
+	asmBase                // decodeFast
+	asmBMI                 // decodeFastBMI (only where hasBMI)
+)
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
 	return &Error{File: r.name, Index: index, Msg: fmt.Sprintf(format, args...)}
@@ -681,19 +691,25 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 	// loop condition bounds both (p <= last, k < len(out)), which the
 	// compiler cannot see through a slice expression.
 	last := len(buf) - recordWindow
+	bmi := r.asm == asmBMI || r.asm == asmAuto && fastBMI
 	base := unsafe.Pointer(unsafe.SliceData(buf))
 	evs := unsafe.Pointer(unsafe.SliceData(out))
 	for k < len(out) && p <= last {
 		w := (*[recordWindow]byte)(unsafe.Add(base, p))
 		ev := (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
-		if haveAsm && !r.goOnly {
+		if haveAsm && r.asm != asmGo {
 			// This record and the ones after it that the two fast
 			// paths below take, in assembly; a record it does not
 			// take (a varint too long for it, a new cpu, an error) is
 			// left to the code below, without a second call that
 			// would refuse it again.
 			st.cpu = cpu
-			used, evBytes := decodeFast(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
+			var used, evBytes int
+			if bmi {
+				used, evBytes = decodeFastBMI(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
+			} else {
+				used, evBytes = decodeFast(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
+			}
 			if used > 0 {
 				p += used
 				k += evBytes / int(unsafe.Sizeof(Event{}))

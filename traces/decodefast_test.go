@@ -117,7 +117,7 @@ func TestDecodeAsm(t *testing.T) {
 	}
 }
 
-// TestDecodeFastStops checks decodeFast itself on the start of a chunk
+// TestDecodeFastStops checks decodeFast (and decodeFastBMI) itself on the start of a chunk
 // (pid 0 and mm 1 as predicted, so every record is one it takes): it takes
 // no record of a cpu the state has no entry for yet (decodeGeneral
 // grows the table), and once the cpu has one, takes the records up to the
@@ -137,6 +137,16 @@ func TestDecodeFastStops(t *testing.T) {
 		evs = append(evs, e)
 	}
 	data := encode(t, evs, []string{""}, FormatBinary)
+	for _, m := range asmModes() {
+		t.Run(m.String(), func(t *testing.T) { checkFastStops(t, m, data, evs) })
+	}
+}
+
+func checkFastStops(t *testing.T, m asmMode, data []byte, evs []Event) {
+	decode := decodeFast
+	if m == asmBMI {
+		decode = decodeFastBMI
+	}
 	r, err := NewBinaryBytesReader(data, "t")
 	if err != nil {
 		t.Fatal(err)
@@ -147,12 +157,12 @@ func TestDecodeFastStops(t *testing.T) {
 	buf := append(bytes.Clone(r.buf[r.p:]), make([]byte, recordWindow)...)
 	out := make([]Event, len(evs))
 	c := r.st.state(0)
-	used, n := decodeFast(&r.st, c, unsafe.Pointer(&buf[0]), 1, &out[0], len(out), len(r.strs))
+	used, n := decode(&r.st, c, unsafe.Pointer(&buf[0]), 1, &out[0], len(out), len(r.strs))
 	if used != 0 || n != 0 || r.st.cpu != 0 {
 		t.Fatalf("cpu 1 not in the table: used %d bytes, %d event bytes, cpu %d; want none", used, n, r.st.cpu)
 	}
 	r.st.state(1)
-	used, n = decodeFast(&r.st, &r.st.cpus[0], unsafe.Pointer(&buf[0]), len(buf)-recordWindow, &out[0], len(out), len(r.strs))
+	used, n = decode(&r.st, &r.st.cpus[0], unsafe.Pointer(&buf[0]), len(buf)-recordWindow, &out[0], len(out), len(r.strs))
 	if k := n / int(unsafe.Sizeof(Event{})); k != 3 {
 		t.Fatalf("took %d events, want 3", k)
 	}

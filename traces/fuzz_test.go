@@ -167,38 +167,52 @@ func fuzzBinary(t *testing.T, data []byte) {
 	}
 }
 
-// checkDecodeAsm checks that decoding data with decodeFast (assembly, where
-// there is one) and without it gives the same events, string indexes
-// included (not sameEvents, which compares the strings: a table may repeat
-// one), and the same error. The string table is the preamble's, read before
-// any record.
+// checkDecodeAsm checks that decoding data with each assembly decoder this
+// CPU runs (decodeFast, and decodeFastBMI where it has BMI1 and BMI2) and
+// without one gives the same events, string indexes included (not
+// sameEvents, which compares the strings: a table may repeat one), and the
+// same error. The string table is the preamble's, read before any record.
 func checkDecodeAsm(t *testing.T, data []byte) {
 	t.Helper()
 	if !haveAsm {
-		return // both reads would be the Go one
+		return // every read would be the Go one
 	}
-	read := func(goOnly bool) ([]Event, error) {
+	read := func(m asmMode) ([]Event, error) {
 		r, err := NewBinaryBytesReader(data, "f")
 		if err != nil {
 			return nil, err
 		}
-		r.goOnly = goOnly
+		r.asm = m
 		evs, _, err := events(r)
 		return evs, err
 	}
-	evs, err := read(false)
-	evs2, err2 := read(true)
-	if fmt.Sprint(err) != fmt.Sprint(err2) {
-		t.Fatalf("assembly: %v; Go: %v", err, err2)
-	}
-	if len(evs) != len(evs2) {
-		t.Fatalf("assembly: %d events; Go: %d", len(evs), len(evs2))
-	}
-	for i := range evs {
-		if evs[i] != evs2[i] {
-			t.Fatalf("event %d: assembly %+v; Go %+v", i, evs[i], evs2[i])
+	evs2, err2 := read(asmGo)
+	for _, m := range asmModes() {
+		evs, err := read(m)
+		if fmt.Sprint(err) != fmt.Sprint(err2) {
+			t.Fatalf("assembly %v: %v; Go: %v", m, err, err2)
+		}
+		if len(evs) != len(evs2) {
+			t.Fatalf("assembly %v: %d events; Go: %d", m, len(evs), len(evs2))
+		}
+		for i := range evs {
+			if evs[i] != evs2[i] {
+				t.Fatalf("event %d: assembly %v %+v; Go %+v", i, m, evs[i], evs2[i])
+			}
 		}
 	}
+}
+
+// asmModes returns the assembly decoders this CPU runs.
+func asmModes() []asmMode {
+	if hasBMI {
+		return []asmMode{asmBase, asmBMI}
+	}
+	return []asmMode{asmBase}
+}
+
+func (m asmMode) String() string {
+	return [...]string{asmAuto: "auto", asmGo: "go", asmBase: "decodeFast", asmBMI: "decodeFastBMI"}[m]
 }
 
 // FuzzValidate: validation of any text trace does not panic, and gives the
