@@ -314,43 +314,61 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	return e.result(), nil
 }
 
-// runFast is Run's loop without an observer. An update by the CPU's
-// current task is done here, in local variables (what apply does, without
-// its call): a run of them in one call of the backend's UpdateRun if it has
-// one, one at a time through update if not; any other event goes to apply,
-// with the loop state written back first. It returns at the end of the
-// input, or at the first event it does not handle that needs Run's checks (a
-// cpu out of range), with e.win[e.wi] that event. The modeled clock is summed
-// in the same order as apply sums it.
+// runFast is Run's loop without an observer. An event by the CPU's current
+// task that changes only the loop's own state is done here, in local
+// variables (what apply does, without its call): an update (a run of them
+// in one call of the backend's UpdateRun if it has one, one at a time
+// through update if not), a work event, and an access or a TLB flush while
+// nothing is deferred (the oracle has nothing to check). Any other event
+// goes to apply, with the loop state written back first. It returns at the
+// end of the input, or at the first event it does not handle that needs
+// Run's checks (a cpu out of range), with e.win[e.wi] that event. The
+// modeled clock is summed in the same order as apply sums it.
 func (e *Engine) runFast(idx int64) int64 {
-	modeled, updates := e.modeled, e.updates
+	modeled, updates, work := e.modeled, e.updates, e.work
 	run := e.runner
+	pend := e.pend
 	cpus := e.cpus // apply may grow it: reloaded after each call
 	for e.fill() {
 		win, i := e.win, e.wi
 		for i < len(win) {
 			ev := &win[i]
 			if c := current(cpus, ev); c != nil {
-				c.cx.Lazy = c.lazy
-				if run != nil {
-					var k int
-					k, modeled = run.UpdateRun(&c.cx, win[i:], modeled)
-					updates += uint64(k)
-					idx += int64(k)
-					i += k
+				switch fastOp[ev.Op] {
+				case fastUpdate:
+					c.cx.Lazy = c.lazy
+					if run != nil {
+						var k int
+						k, modeled = run.UpdateRun(&c.cx, win[i:], modeled)
+						updates += uint64(k)
+						idx += int64(k)
+						i += k
+						continue
+					}
+					ns := e.update(c, ev)
+					c.cx.Now += ns
+					modeled += ns
+					updates++
+					idx++
+					i++
 					continue
+				case fastWork:
+					c.cx.Now += float64(ev.Arg)
+					work += float64(ev.Arg)
+					idx++
+					i++
+					continue
+				case fastOracle:
+					if pend.Total() == 0 {
+						idx++
+						i++
+						continue
+					}
 				}
-				ns := e.update(c, ev)
-				c.cx.Now += ns
-				modeled += ns
-				updates++
-				idx++
-				i++
-				continue
 			}
 			if ev.CPU >= traces.MaxCPUs {
 				e.wi = i
-				e.modeled, e.updates = modeled, updates
+				e.modeled, e.updates, e.work = modeled, updates, work
 				return idx
 			}
 			i++
@@ -361,22 +379,46 @@ func (e *Engine) runFast(idx int64) int64 {
 				e.cur = *ev
 				ev = &e.cur
 			}
-			e.modeled, e.updates = modeled, updates
+			e.modeled, e.updates, e.work = modeled, updates, work
 			e.apply(idx, ev)
-			modeled, updates = e.modeled, e.updates
+			modeled, updates, work = e.modeled, e.updates, e.work
 			idx++
 			win, i, cpus = e.win, e.wi, e.cpus
 		}
 		e.wi = i
 	}
-	e.modeled, e.updates = modeled, updates
+	e.modeled, e.updates, e.work = modeled, updates, work
 	return idx
 }
 
-// current returns the state of ev's CPU if ev is an update by the CPU's
-// current task (runFast's updates), nil otherwise.
+// What runFast does itself with an op of the CPU's current task.
+const (
+	fastNone   = iota // apply does it
+	fastUpdate        // a PTE update
+	fastWork          // work: the clock advances
+	fastOracle        // access, tlbflush: nothing while nothing is deferred
+)
+
+// fastOp is runFast's class of each op (a table of every uint8, so the
+// lookup needs no bounds check).
+var fastOp = func() (t [256]uint8) {
+	for op := range traces.NumOps {
+		switch {
+		case op.IsUpdate():
+			t[op] = fastUpdate
+		case op == traces.OpWork:
+			t[op] = fastWork
+		case op == traces.OpAccess || op == traces.OpTLBFlush:
+			t[op] = fastOracle
+		}
+	}
+	return t
+}()
+
+// current returns the state of ev's CPU if ev is by the CPU's current task
+// (runFast's events), nil otherwise.
 func current(cpus []cpuState, ev *traces.Event) *cpuState {
-	if !ev.Op.IsUpdate() || int(ev.CPU) >= len(cpus) {
+	if int(ev.CPU) >= len(cpus) {
 		return nil
 	}
 	if c := &cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
