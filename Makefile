@@ -16,8 +16,9 @@ all: build
 build:
 	$(GO) build -o $(OUT)/lazybench ./cmd/lazybench
 
-# make test: formatting, vet (also of the traces package's pure-Go decoder, as
-# other arches and the purego tag build it), staticcheck, the race-enabled
+# make test: formatting, vet (also of the traces package's pure-Go decoder and
+# arm64's pure-Go deferral loop, as other arches and the purego tag build
+# them), staticcheck, the race-enabled
 # tests, and a short fuzz pass over every fuzz target.
 test: lint unit fuzz
 
@@ -25,8 +26,8 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	GOARCH=arm64 $(GO) vet ./traces/
-	$(GO) vet -tags purego ./traces/
+	GOARCH=arm64 $(GO) vet ./traces/ ./arch/arm64/
+	$(GO) vet -tags purego ./traces/ ./arch/arm64/
 	@test -x $(GOBIN)/staticcheck && $(GOBIN)/staticcheck -version | grep -q "$(STATICCHECK_VERSION:v%=%)" || \
 		GOBIN=$(GOBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...

@@ -1,5 +1,7 @@
 package arch
 
+import "unsafe"
+
 // Pending is the set of updates a backend has deferred and that have not taken
 // effect yet, grouped by owner: the CPU index for per-CPU batches (powerpc,
 // sparc64, Xen, s390), the task index for per-task state (arm64). The hazard
@@ -58,7 +60,20 @@ func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
 // Add records an update of nr pages of 1<<shift bytes at addr in mm, deferred
 // by owner at modeled time now.
 func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
-	p.Close(owner, AppendIf(Room(p.Open(owner)), 1, mm, addr, nr, shift, now))
+	l := p.Open(owner)
+	n := len(l)
+	if n == cap(l) {
+		l = moreEntries(l)
+	}
+	l = l[:n+1]
+	l[n].Set(mm, addr, nr, shift, now)
+	p.Close(owner, l)
+}
+
+// Set makes x the entry Add records, field by field: a PendingEntry{...}
+// literal is built on the stack and copied.
+func (x *PendingEntry) Set(mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
+	x.addr, x.T, x.mm, x.nr, x.shift = addr, now, mm, nr, shift
 }
 
 // grow makes room for owner (out of Open's common path).
@@ -71,8 +86,8 @@ func (p *Pending) grow(owner int) {
 }
 
 // Open returns owner's list (owner >= 0), for a backend to append a run of
-// entries to with AppendIf and then give back with Close; nothing else may
-// use owner's entries in between.
+// entries to (Set on room past its end, slices.Grow) and then give back with
+// Close; nothing else may use owner's entries in between.
 func (p *Pending) Open(owner int) []PendingEntry {
 	if owner >= len(p.lists) {
 		p.grow(owner)
@@ -86,34 +101,22 @@ func (p *Pending) Close(owner int, l []PendingEntry) {
 	p.lists[owner] = l
 }
 
-// AppendIf returns l with the entry Add would record appended if add is 1,
-// and l as it was if add is 0, without a branch on add: it writes the entry
-// past l's end either way, so l must have room for it (Room). It is for a
-// backend's loop over updates, where whether one is deferred follows no
-// pattern.
-func AppendIf(l []PendingEntry, add uint64, mm uint32, addr uint64, nr uint32, shift uint8, now float64) []PendingEntry {
-	n := len(l)
-	// Field by field: a PendingEntry{...} literal is built on the stack
-	// and copied.
-	x := &l[:n+1][n]
-	x.addr, x.T, x.mm, x.nr, x.shift = addr, now, mm, nr, shift
-	return l[:n+int(add&1)]
-}
-
-// Room returns l with room for one more entry past its end.
-func Room(l []PendingEntry) []PendingEntry {
-	if len(l) == cap(l) {
-		return moreEntries(l)
-	}
-	return l
-}
-
-// moreEntries returns l with room for one more entry (Room's rare path).
+// moreEntries returns l with room for one more entry (Add's rare path).
 //
 //go:noinline
 func moreEntries(l []PendingEntry) []PendingEntry {
 	return append(l, PendingEntry{})[:len(l)]
 }
+
+// PendingEntry's layout is what arch/arm64's assembly writes
+// (deferloop_amd64.s): addr 0, T 8, mm 16, nr 20, shift 24, size 32.
+var (
+	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.T)-8]
+	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.mm)-16]
+	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.nr)-20]
+	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.shift)-24]
+	_ = [1]int{}[unsafe.Sizeof(PendingEntry{})-32]
+)
 
 // Len returns the number of entries owner has deferred.
 func (p *Pending) Len(owner int) int {

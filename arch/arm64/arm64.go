@@ -25,6 +25,8 @@
 package arm64
 
 import (
+	"slices"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -262,39 +264,27 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 		immediate += uint64(i)
 	} else {
 		// Each barrier deferred: the flag check, and the atomic that sets
-		// PENDING for the first of the section.
-		check := [2]float64{0, b.cost.Value(pDeferCheck)}
-		set := [2]float64{0, b.cost.Value(pFlagAtomic)}
+		// PENDING for the first of the section (deferLoop, with room
+		// for an entry per event of evs).
 		f := b.flag(c.Task)
-		flag := uint64(0)
+		st := deferLoopState{now: now, modeled: modeled, pte: pte,
+			check: [2]float64{0, b.cost.Value(pDeferCheck)},
+			set:   [2]float64{0, b.cost.Value(pFlagAtomic)}}
 		if *f {
-			flag = 1
+			st.flag = 1
 		}
-		deferred, atomics := b.deferred, b.atomics
-		l := b.Pend.Open(c.Task)
-		for ; i < len(evs); i++ {
-			e := &evs[i]
-			if !e.Op.IsUpdate() || e.CPU != cpu || e.PID != pid {
-				break
-			}
-			n := max(e.Nr, 1)
-			ptes += uint64(n)
-			bar := barrierBit(e)
-			first := bar &^ flag
-			flag |= bar
-			ns := writeNs(n, pte) + check[bar]
-			ns += set[first]
-			l = arch.AppendIf(arch.Room(l), bar, e.MM, e.Addr, e.Nr, e.Shift, now+ns)
-			deferred += bar
-			atomics += first
-			immediate += bar ^ 1
-			now += ns
-			modeled += ns
-		}
-		b.Pend.Close(c.Task, l)
-		*f = flag != 0
-		b.St.Batched += deferred - b.deferred
-		b.deferred, b.atomics = deferred, atomics
+		flag0 := st.flag
+		l := slices.Grow(b.Pend.Open(c.Task), len(evs))
+		n0 := len(l)
+		i = deferLoop(evs, uint64(cpu)|uint64(pid)<<32, l[n0:n0+len(evs)], &st)
+		b.Pend.Close(c.Task, l[:n0+st.kept])
+		*f = st.flag != 0
+		ptes += st.ptes
+		immediate += uint64(i - st.kept)
+		b.St.Batched += uint64(st.kept)
+		b.deferred += uint64(st.kept)
+		b.atomics += st.flag &^ flag0
+		now, modeled = st.now, st.modeled
 	}
 	b.ptes, b.St.Immediate = ptes, immediate
 	c.Now = now

@@ -400,3 +400,46 @@ func TestUpdateRun(t *testing.T) {
 		t.Fatalf("runs lazy and not: %v", ran)
 	}
 }
+
+// TestDeferLoop compares deferLoop (assembly on amd64) with deferLoopGo on
+// random runs, to the bit: the events done, the clocks, the flag, the PTE
+// stores, the entries kept and every entry written to room. (TestUpdateRun
+// compares UpdateRun, which calls deferLoop, with Update.)
+func TestDeferLoop(t *testing.T) {
+	var x uint64 = 0x2545F4914F6CDD1D
+	rnd := func(k uint64) uint64 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return x % k
+	}
+	who := uint64(3) | uint64(500)<<32
+	for iter := 0; iter < 2000; iter++ {
+		var evs []traces.Event
+		for k := rnd(50); k > 0; k-- {
+			ev := traces.Event{Op: traces.Op(rnd(uint64(traces.NumOps))), CPU: 3, PID: 500,
+				Nr: uint32(rnd(5)), Shift: uint8(rnd(30)), Addr: rnd(1 << 40), Flags: uint8(rnd(16))}
+			if !ev.Op.IsUpdate() && rnd(4) != 0 {
+				ev.Op = traces.OpSet // mostly updates, so runs are long
+			}
+			if rnd(3) != 0 {
+				ev.MM = uint32(rnd(2))
+			}
+			if rnd(40) == 0 {
+				ev.CPU = 2
+			}
+			if rnd(40) == 0 {
+				ev.PID = 501
+			}
+			evs = append(evs, ev)
+		}
+		in := deferLoopState{now: float64(rnd(1e6)) / 3, modeled: float64(rnd(1e6)) / 7, pte: 0.1 + float64(rnd(100))/9,
+			check: [2]float64{0, float64(rnd(100)) / 11}, set: [2]float64{0, float64(rnd(100)) / 13}, flag: rnd(2)}
+		sa, sb := in, in
+		ra, rb := make([]arch.PendingEntry, len(evs)), make([]arch.PendingEntry, len(evs))
+		na, nb := deferLoop(evs, who, ra, &sa), deferLoopGo(evs, who, rb, &sb)
+		if na != nb || sa != sb || !slices.Equal(ra, rb) {
+			t.Fatalf("run %d: deferLoop did %d, %+v; deferLoopGo %d, %+v (or the entries differ)", iter, na, sa, nb, sb)
+		}
+	}
+}
