@@ -18,8 +18,8 @@ build:
 
 # make test: formatting, vet (also of the traces package's pure-Go decoder and
 # arm64's pure-Go deferral loop, as other arches and the purego tag build
-# them), staticcheck, the race-enabled
-# tests, and a short fuzz pass over every fuzz target.
+# them), staticcheck, the race-enabled tests, and a short fuzz pass over every
+# fuzz target.
 test: lint unit fuzz
 
 lint:

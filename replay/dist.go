@@ -81,6 +81,10 @@ type deferredSink struct{ d *Dist }
 func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d := s.d
 	n0 := len(d.samples)
+	if d.n > 0 && n0 == MaxExact && d.rng != 0 {
+		d.reservoir(now, entries)
+		return
+	}
 	if d.n == 0 || n0+len(entries) > MaxExact {
 		for i := range entries {
 			d.Add(entries[i].Deferral(now))
@@ -106,6 +110,34 @@ func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	}
 	d.min, d.max, d.sum = lo, hi, sum
 	d.n += uint64(len(entries))
+	d.sorted = false
+}
+
+// reservoir is Add for each entry's deferral time once the reservoir is
+// full and its generator seeded (Drained's common case on long traces),
+// written as one loop over locals: count and sample for each, in the same
+// order, so the sums, the generator and the samples kept are Add's.
+func (d *Dist) reservoir(now float64, entries []arch.PendingEntry) {
+	lo, hi, sum, n, rng := d.min, d.max, d.sum, d.n, d.rng
+	s := d.samples[:MaxExact]
+	for i := range entries {
+		v := entries[i].Deferral(now)
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		n++
+		sum += v
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		if j, _ := bits.Mul64(rng, n); j < MaxExact {
+			s[j] = v
+		}
+	}
+	d.min, d.max, d.sum, d.n, d.rng = lo, hi, sum, n, rng
 	d.sorted = false
 }
 
