@@ -110,6 +110,7 @@ type opInfo struct {
 	// addrRec: the op has an address and no arg, so any head byte of it
 	// without an extension byte is valid (decodeFast's first path).
 	addrRec bool
+	fastAsm uint8 // extension bits decodeFast reads: fast, and nr for ops with an address and an nr
 	def     Event // Defaults(op)
 }
 
@@ -174,6 +175,10 @@ func makeOpInfos(version int) *[headOp + 1]opInfo {
 		in.fast = extCPU | extExtra
 		if in.kind != kindNone && in.hasMM {
 			in.fast |= extMM
+		}
+		in.fastAsm = in.fast
+		if in.kind != kindNone && in.hasNr {
+			in.fastAsm |= extNr
 		}
 		t[op] = in
 	}

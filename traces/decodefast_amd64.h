@@ -34,7 +34,7 @@
 	VJOIN
 
 // func DECODEFAST(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
-TEXT DECODEFAST(SB), NOSPLIT, $56-72
+TEXT DECODEFAST(SB), NOSPLIT, $72-72
 	MOVQ st+0(FP), R12
 	MOVQ c+8(FP), R10
 	MOVQ w+16(FP), SI
@@ -180,10 +180,10 @@ pwhole:
 	JMP  decoded
 
 ext:
-	// An extension byte with only the bits of decodeRun's fast path: a
-	// cpu below 128 already seen, an mm, an extra string.
+	// An extension byte with only the bits of decodeRun's fast path (a
+	// cpu below 128 already seen, an mm, an extra string) and an nr.
 	MOVBQZX 1(SI), R13
-	MOVBQZX opInfo_fast(CX), R9
+	MOVBQZX opInfo_fastAsm(CX), R9
 	NOTQ R9
 	TESTQ R13, R9
 	JNE  done
@@ -221,9 +221,18 @@ xtimed:
 	CMPB opInfo_kind(CX), $const_kindNone
 	JEQ  xextra
 	TESTQ $const_headAddr, BX
-	JEQ  xmm
+	JEQ  xnr
 	WORD
 	MOVQ AX, val-40(SP)
+
+xnr:
+	TESTQ $const_extNr, R13
+	JEQ  xmm
+	WORD
+	MOVQ AX, R14
+	SHRQ $32, R14
+	JNE  done // out of range: decodeRun reports it
+	MOVQ AX, nrv-64(SP)
 
 xmm:
 	TESTQ $const_extMM, R13
@@ -315,18 +324,39 @@ extra:
 
 predicted:
 	MOVQ R14, Event_Addr(DI)
+	MOVL (opInfo_def+Event_Nr)(CX), R15
+	TESTQ $const_extNr, R13
+	JNE  xnrnext
 	ADDQ cpuState_step(R10)(R9*8), R14
 	MOVQ R14, cpuState_next(R10)(R9*8)
+
+nrdone:
+	MOVL R15, Event_Nr(DI)
 	MOVBQZX cpuState_shift(R10)(R9*1), R14
 	MOVB R14, Event_Shift(DI)
 	MOVBQZX opInfo_mmSlot(CX), R9
 	ANDQ $const_numSlots-1, R9
 	MOVL cpuState_mm(R10)(R9*4), R14
 	MOVL R14, Event_MM(DI)
-	MOVL (opInfo_def+Event_Nr)(CX), R14
-	MOVL R14, Event_Nr(DI)
 	MOVQ $0, Event_Arg(DI)
 	JMP  next
+
+xnrnext:
+	// The nr of the extension: the next address is nextAddr's, the
+	// address plus nr << shift (shift 0: 12), not the op's step. SHLQ
+	// takes its count in CX, which holds the op's opInfo.
+	MOVQ nrv-64(SP), R15
+	MOVQ CX, cxv-72(SP)
+	MOVBQZX cpuState_shift(R10)(R9*1), CX
+	MOVL $12, AX
+	TESTQ CX, CX
+	CMOVQEQ AX, CX
+	MOVQ R15, AX
+	SHLQ CX, AX
+	ADDQ AX, R14
+	MOVQ R14, cpuState_next(R10)(R9*8)
+	MOVQ cxv-72(SP), CX
+	JMP  nrdone
 
 noaddr:
 	MOVQ $0, Event_Addr(DI)
