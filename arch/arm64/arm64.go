@@ -264,8 +264,10 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 		immediate += uint64(i)
 	} else {
 		// Each barrier deferred: the flag check, and the atomic that sets
-		// PENDING for the first of the section (deferLoop, with room
-		// for an entry per event of evs).
+		// PENDING for the first of the section (deferLoop, with room for
+		// an entry per event it is given: at most deferChunk at a time,
+		// so that a reader handing out a long slice of events does not
+		// make the list's room as long).
 		f := b.flag(c.Task)
 		st := deferLoopState{now: now, modeled: modeled, pte: pte,
 			check: [2]float64{0, b.cost.Value(pDeferCheck)},
@@ -274,15 +276,27 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 			st.flag = 1
 		}
 		flag0 := st.flag
-		l := slices.Grow(b.Pend.Open(c.Task), len(evs))
-		n0 := len(l)
-		i = deferLoop(evs, uint64(cpu)|uint64(pid)<<32, l[n0:n0+len(evs)], &st)
-		b.Pend.Close(c.Task, l[:n0+st.kept])
+		who := uint64(cpu) | uint64(pid)<<32
+		l := b.Pend.Open(c.Task)
+		kept := 0
+		for {
+			chunk := evs[i:min(len(evs), i+deferChunk)]
+			l = slices.Grow(l, len(chunk))
+			n0 := len(l)
+			k := deferLoop(chunk, who, l[n0:n0+len(chunk)], &st)
+			l = l[:n0+st.kept]
+			kept += st.kept
+			ptes += st.ptes
+			i += k
+			if k < len(chunk) || i == len(evs) {
+				break
+			}
+		}
+		b.Pend.Close(c.Task, l)
 		*f = st.flag != 0
-		ptes += st.ptes
-		immediate += uint64(i - st.kept)
-		b.St.Batched += uint64(st.kept)
-		b.deferred += uint64(st.kept)
+		immediate += uint64(i - kept)
+		b.St.Batched += uint64(kept)
+		b.deferred += uint64(kept)
 		b.atomics += st.flag &^ flag0
 		now, modeled = st.now, st.modeled
 	}
@@ -290,6 +304,9 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 	c.Now = now
 	return i, modeled
 }
+
+// deferChunk is the most events UpdateRun gives deferLoop at a time.
+const deferChunk = 256
 
 // write counts the nr (at least 1) PTE stores of e and returns their cost.
 func (b *Backend) write(e *traces.Event) float64 {

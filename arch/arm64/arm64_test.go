@@ -335,7 +335,11 @@ func TestUpdateRun(t *testing.T) {
 			c.Strategy = lazymmu.Flat
 		}
 		var evs []traces.Event
-		for k := rnd(40); k > 0; k-- {
+		nev := rnd(40)
+		if iter%40 == 0 {
+			nev = 250 + rnd(600) // across UpdateRun's chunks of deferChunk
+		}
+		for ; nev > 0; nev-- {
 			ev := traces.Event{Op: traces.OpSet + traces.Op(rnd(uint64(traces.OpWrprotect-traces.OpSet+1))),
 				CPU: 1, PID: 100, Nr: uint32(rnd(4)), Shift: 12, Addr: rnd(1<<20) << 12, Flags: uint8(rnd(4))}
 			if rnd(3) != 0 {
