@@ -33,6 +33,14 @@
 	ADDQ R14, DX; \
 	VJOIN
 
+// WORD32 is WORD for a 32-bit field (nr, mm): a value out of range ends
+// the run (done), and decodeRun reports it.
+#define WORD32 \
+	WORD; \
+	MOVQ AX, R14; \
+	SHRQ $32, R14; \
+	JNE  done
+
 // func DECODEFAST(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
 TEXT DECODEFAST(SB), NOSPLIT, $72-72
 	MOVQ st+0(FP), R12
@@ -228,19 +236,13 @@ xtimed:
 xnr:
 	TESTQ $const_extNr, R13
 	JEQ  xmm
-	WORD
-	MOVQ AX, R14
-	SHRQ $32, R14
-	JNE  done // out of range: decodeRun reports it
+	WORD32
 	MOVQ AX, nrv-64(SP)
 
 xmm:
 	TESTQ $const_extMM, R13
 	JEQ  xextra
-	WORD
-	MOVQ AX, R14
-	SHRQ $32, R14
-	JNE  done // out of range: decodeRun reports it
+	WORD32
 	MOVQ AX, mmv-48(SP)
 
 xextra:
