@@ -18,8 +18,8 @@ build:
 
 # make test: formatting, vet (also of the traces package's pure-Go decoder and
 # arm64's pure-Go deferral loop, as other arches and the purego tag build
-# them), staticcheck, the race-enabled tests, and a short fuzz pass over every
-# fuzz target.
+# them, and of a 32-bit build), staticcheck, the race-enabled tests, and a
+# short fuzz pass over every fuzz target.
 test: lint unit fuzz
 
 lint:
@@ -28,6 +28,7 @@ lint:
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) vet ./traces/ ./arch/arm64/
 	$(GO) vet -tags purego ./traces/ ./arch/arm64/
+	GOARCH=386 $(GO) vet ./...
 	@test -x $(GOBIN)/staticcheck && $(GOBIN)/staticcheck -version | grep -q "$(STATICCHECK_VERSION:v%=%)" || \
 		GOBIN=$(GOBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...

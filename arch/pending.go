@@ -1,7 +1,5 @@
 package arch
 
-import "unsafe"
-
 // Pending is the set of updates a backend has deferred and that have not taken
 // effect yet, grouped by owner: the CPU index for per-CPU batches (powerpc,
 // sparc64, Xen, s390), the task index for per-task state (arm64). The hazard
@@ -107,16 +105,6 @@ func (p *Pending) Close(owner int, l []PendingEntry) {
 func moreEntries(l []PendingEntry) []PendingEntry {
 	return append(l, PendingEntry{})[:len(l)]
 }
-
-// PendingEntry's layout is what arch/arm64's assembly writes
-// (deferloop_amd64.s): addr 0, T 8, mm 16, nr 20, shift 24, size 32.
-var (
-	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.T)-8]
-	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.mm)-16]
-	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.nr)-20]
-	_ = [1]int{}[unsafe.Offsetof(PendingEntry{}.shift)-24]
-	_ = [1]int{}[unsafe.Sizeof(PendingEntry{})-32]
-)
 
 // Len returns the number of entries owner has deferred.
 func (p *Pending) Len(owner int) int {

@@ -1,10 +1,16 @@
 // decodeFast's body (decodefast_amd64.s), and decodeFastBMI's
-// (decodefastbmi_amd64.s): each file defines VSTOP, VJOIN, ADDRDELTA and
-// DECODEFAST, the function's name, and includes this one.
+// (decodefastbmi_amd64.s), from the loop to the label done: each file
+// defines VSTOP, VJOIN and ADDRDELTA, and has the TEXT line, the loads of
+// the arguments before this body and the label done with the stores of the
+// results after it (where go vet checks their offsets; it does not read
+// this file). Locals: wend-8, evend-16 (the ends), ncpu-24, tdelta-32,
+// val-40, mmv-48, xv-56, nrv-64 (an extension record's values), cxv-72 (CX
+// saved), nstrv-80 (nstr).
 //
 // decodeFast is decodeRun's plain path and its fast path for records with
-// an extension byte (decode.go), written out: the Go compiler spills that
-// loop's state on every record. It decodes a record only once it knows the
+// an extension byte (decode.go), written out (the Go compiler spills that
+// loop's state on every record), and it also takes extension records with an
+// nr, which that Go path leaves to decodeGeneral. It decodes a record only once it knows the
 // record is whole and one it takes (every varint ends within eight bytes,
 // every value is in range), so it stops before any other record without
 // changing any state, and decodeRun decodes (or reports) that one.
@@ -40,21 +46,6 @@
 	MOVQ AX, R14; \
 	SHRQ $32, R14; \
 	JNE  done
-
-// func DECODEFAST(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
-TEXT DECODEFAST(SB), NOSPLIT, $72-72
-	MOVQ st+0(FP), R12
-	MOVQ c+8(FP), R10
-	MOVQ w+16(FP), SI
-	MOVQ wn+24(FP), R8
-	ADDQ SI, R8
-	MOVQ R8, wend-8(SP)
-	MOVQ ev+32(FP), DI
-	MOVQ evn+40(FP), R9
-	IMULQ $Event__size, R9
-	ADDQ DI, R9
-	MOVQ R9, evend-16(SP)
-	MOVQ codecState_infos(R12), R11
 
 loop:
 	CMPQ SI, wend-8(SP)
@@ -249,7 +240,7 @@ xextra:
 	TESTQ $const_extExtra, R13
 	JEQ  xarg
 	WORD
-	CMPQ AX, nstr+48(FP)
+	CMPQ AX, nstrv-80(SP)
 	JAE  done // no such string: decodeRun reports it
 	TESTQ AX, AX
 	JNE  xstr
@@ -374,10 +365,3 @@ next:
 	ADDQ DX, SI
 	ADDQ $Event__size, DI
 	JMP  loop
-
-done:
-	SUBQ w+16(FP), SI
-	MOVQ SI, used+56(FP)
-	SUBQ ev+32(FP), DI
-	MOVQ DI, evBytes+64(FP)
-	RET

@@ -8,13 +8,6 @@ import (
 	"unsafe"
 )
 
-// TestDecodeAsm checks that records decode the same with decodeFast
-// (assembly, on amd64) as in Go: on the synthetic walkers, on every corpus
-// trace (versions 1 and 3), and on records whose varints are too long for
-// decodeFast (a time delta of three bytes or more, an address delta and an
-// arg of nine or more), which it must leave to decodeRun untouched, and on
-// updates with sites and extra strings. Without
-// assembly only the long-varint trace's round trip is checked.
 // TestOpInfoAddrOrArg checks what decodeFast's plain and extension paths
 // assume of every op: an address or an arg, not both (they keep either in
 // one register). The table builds ops from Ops' keys, so an op given both
@@ -36,6 +29,13 @@ func TestOpInfoAddrOrArg(t *testing.T) {
 	}
 }
 
+// TestDecodeAsm checks that records decode the same with each assembly
+// variant this CPU runs (checkDecodeAsm) as in Go: on the synthetic
+// walkers, on every corpus trace (versions 1 and 3), and on records whose
+// varints are too long for decodeFast (a time delta of three bytes or more,
+// an address delta and an arg of nine or more), which it must leave to
+// decodeRun untouched, and on updates with sites and extra strings. Without
+// assembly only the long-varint trace's round trip is checked.
 func TestDecodeAsm(t *testing.T) {
 	walkers, strs := synthWalkers(20000, 5)
 	inputs := map[string][]byte{"synth": encode(t, walkers, strs, FormatBinary)}

@@ -11,8 +11,6 @@
 // byte's. Its values and stops are decodeFast's (TestDecodeAsm and the
 // fuzz targets compare both with the Go decoder).
 
-#define DECODEFAST ·decodeFastBMI
-
 // VSTOP keeps in AX the 7-bit groups (and the high bits) of the varint
 // that AX's bytes start with and puts its length in bytes in R14 (done if
 // it is longer than 8).
@@ -54,4 +52,28 @@
 	ADDQ BX, SI; \
 	XORQ DX, DX
 
+// func decodeFastBMI(st *codecState, c *cpuState, w unsafe.Pointer, wn int, ev *Event, evn int, nstr int) (used, evBytes int)
+TEXT ·decodeFastBMI(SB), NOSPLIT, $80-72
+	MOVQ st+0(FP), R12
+	MOVQ c+8(FP), R10
+	MOVQ w+16(FP), SI
+	MOVQ wn+24(FP), R8
+	ADDQ SI, R8
+	MOVQ R8, wend-8(SP)
+	MOVQ ev+32(FP), DI
+	MOVQ evn+40(FP), R9
+	IMULQ $Event__size, R9
+	ADDQ DI, R9
+	MOVQ R9, evend-16(SP)
+	MOVQ nstr+48(FP), R9
+	MOVQ R9, nstrv-80(SP)
+	MOVQ codecState_infos(R12), R11
+
 #include "decodefast_amd64.h"
+
+done:
+	SUBQ w+16(FP), SI
+	MOVQ SI, used+56(FP)
+	SUBQ ev+32(FP), DI
+	MOVQ DI, evBytes+64(FP)
+	RET

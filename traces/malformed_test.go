@@ -217,6 +217,8 @@ func TestBinaryMalformed(t *testing.T) {
 		{"extra beyond table, second", craft(2, 2, emptyMeta, []byte{byte(OpEnable), byte(OpEnable) | headExt, extExtra, 1}), 1, "f: event 1: enable: extra string index beyond table of 1"},
 		{"extra 0 in version 1", craft(1, 1, emptyMeta, []byte{byte(OpEnable) | headExt, extExtra, 0}), 0, "f: event 0: enable: extra string index beyond table of 1"},
 		{"mm range", craft(2, 1, emptyMeta, append([]byte{byte(OpSet) | headExt, extMM}, uv(1<<32)...)), 0, "f: event 0: set: mm out of range (max 4294967295)"},
+		{"nr range", craft(2, 1, emptyMeta, append([]byte{byte(OpSet) | headExt, extNr}, uv(1<<32)...)), 0, "f: event 0: set: nr out of range (max 4294967295)"},
+		{"nr range, after an nr", craft(2, 2, emptyMeta, append([]byte{byte(OpSet) | headExt, extNr, 3, byte(OpSet) | headExt, extNr}, uv(1<<32)...)), 1, "f: event 1: set: nr out of range (max 4294967295)"},
 		{"flags not allowed", craft(1, 1, emptyMeta, []byte{byte(OpSet) | headExt, extFlags, FlagMid}), 0, "f: event 0: set: flags not allowed for this op"},
 		{"bad varint", craft(1, 1, emptyMeta, append([]byte{byte(OpSet) | headTime}, bytes.Repeat([]byte{0xff}, 11)...)), 0, "f: event 0: set: bad varint"},
 		{"truncated record", craft(1, 1, emptyMeta, []byte{byte(OpSet) | headTime, 0x80}), 0, "f: event 0: set: truncated record"},
@@ -240,6 +242,7 @@ func TestBinaryMalformed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			checkParallel(t, tc.in, 2)
+			checkDecodeAsm(t, tc.in) // every assembly variant, against Go
 			for _, mode := range []string{"bytes", "stream"} {
 				var r *BinaryReader
 				var err error

@@ -231,10 +231,11 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 // UpdateRun is Update for a run of updates by c's task (arch.UpdateRunner).
 // Whether an update needs a barrier pair follows no pattern in most traces,
 // so the loop takes no branch on it: the costs and counts it adds are
-// selected by the update's barrier bit, and a deferred write's pending entry
-// is written either way and kept by it (arch.AppendIf). The costs are added
-// in Update's order; an added 0 leaves a sum as it was, so the modeled times
-// are Update's to the bit (TestUpdateRun).
+// selected by the update's barrier bit, and in lazy mode a deferred write's
+// pending entry is written either way (PendingEntry.Set, in room made for
+// the run) and kept by it (deferLoop). The costs are added in Update's
+// order; an added 0 leaves a sum as it was, so the modeled times are
+// Update's to the bit (TestUpdateRun).
 func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (int, float64) {
 	cpu, pid := uint32(c.CPU), c.PID
 	now, pte := c.Now, b.cost.Value(pPTEWrite)
