@@ -73,7 +73,8 @@ type Backend struct {
 
 	// The counts each parameter multiplies (Terms).
 	// Integers: cheaper to count, and exactly the float sums they replace.
-	ptes, deferred, atomics uint64
+	// Deferred writes are St.Batched.
+	ptes, atomics uint64
 }
 
 // New returns an arm64 backend with parameter values v (every param and
@@ -218,7 +219,6 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	// queue_pte_barriers in lazy mode: read the flags; set PENDING with an
 	// atomic only if it is not set yet.
 	b.St.Batched++
-	b.deferred++
 	ns += b.cost.Value(pDeferCheck)
 	if f := b.flag(c.Task); !*f {
 		*f = true
@@ -237,7 +237,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 // order; an added 0 leaves a sum as it was, so the modeled times are
 // Update's to the bit (TestUpdateRun).
 func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (int, float64) {
-	cpu, pid := uint32(c.CPU), c.PID
+	who := uint64(uint32(c.CPU)) | uint64(c.PID)<<32
 	now, pte := c.Now, b.cost.Value(pPTEWrite)
 	ptes, immediate := b.ptes, b.St.Immediate
 	i := 0
@@ -250,7 +250,7 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 		barriers := b.St.Ops[arch.Barriers]
 		for ; i < len(evs); i++ {
 			e := &evs[i]
-			if !e.Op.IsUpdate() || e.CPU != cpu || e.PID != pid {
+			if !inRun(e, who) {
 				break
 			}
 			n := max(e.Nr, 1)
@@ -277,7 +277,6 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 			st.flag = 1
 		}
 		flag0 := st.flag
-		who := uint64(cpu) | uint64(pid)<<32
 		l := b.Pend.Open(c.Task)
 		kept := 0
 		for {
@@ -297,7 +296,6 @@ func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (i
 		*f = st.flag != 0
 		immediate += uint64(i - kept)
 		b.St.Batched += uint64(kept)
-		b.deferred += uint64(kept)
 		b.atomics += st.flag &^ flag0
 		now, modeled = st.now, st.modeled
 	}
@@ -364,7 +362,7 @@ func (b *Backend) FlushAll(c *arch.Ctx) float64 {
 
 // Terms returns the counts each parameter multiplies, in Params order.
 func (b *Backend) Terms(dst []float64) []float64 {
-	return append(dst, float64(b.ptes), float64(b.St.Ops[arch.Barriers]), float64(b.deferred), float64(b.atomics))
+	return append(dst, float64(b.ptes), float64(b.St.Ops[arch.Barriers]), float64(b.St.Batched), float64(b.atomics))
 }
 
 // Reset clears all state and counters, keeping costs.
@@ -372,5 +370,5 @@ func (b *Backend) Reset() {
 	b.ResetBase()
 	clear(b.pending)
 	clear(b.lazy)
-	b.ptes, b.deferred, b.atomics = 0, 0, 0
+	b.ptes, b.atomics = 0, 0
 }

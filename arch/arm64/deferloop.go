@@ -38,6 +38,12 @@ var runOp = func() (t [256]uint8) {
 	return t
 }()
 
+// inRun reports whether e goes on a run of updates by who (its CPU and PID
+// as one word, CPU low): an update by that task on that CPU.
+func inRun(e *traces.Event, who uint64) bool {
+	return runOp[e.Op]&runUpdate != 0 && uint64(e.CPU)|uint64(e.PID)<<32 == who
+}
+
 // deferLoopGo is UpdateRun's loop in lazy mode, and deferLoop where there
 // is no assembly: for each event of evs from the first while it is an
 // update by who (its CPU and PID as one word, CPU low), what Update does in
@@ -51,17 +57,12 @@ func deferLoopGo(evs []traces.Event, who uint64, room []arch.PendingEntry, s *de
 	i := 0
 	for ; i < len(evs); i++ {
 		e := &evs[i]
-		r := runOp[e.Op]
-		if r&runUpdate == 0 || uint64(e.CPU)|uint64(e.PID)<<32 != who {
+		if !inRun(e, who) {
 			break
 		}
 		n := max(e.Nr, 1)
 		ptes += uint64(n)
-		kernel := uint64(0)
-		if e.MM == 0 {
-			kernel = 1
-		}
-		bar := uint64(r>>1) & kernel & uint64(e.Flags&traces.FlagValid) // barrierBit
+		bar := barrierBit(e)
 		first := bar &^ flag
 		flag |= bar
 		ns := writeNs(n, pte) + s.check[bar]
