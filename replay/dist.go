@@ -61,15 +61,24 @@ func (d *Dist) count(v float64) {
 // reservoir sampling (Algorithm R) with a fixed-seed xorshift generator.
 func (d *Dist) sample(v float64) {
 	if d.rng == 0 {
-		d.rng = 0x9E3779B97F4A7C15
+		d.rng = rngSeed
 	}
-	d.rng ^= d.rng << 13
-	d.rng ^= d.rng >> 7
-	d.rng ^= d.rng << 17
+	d.rng = xorshift(d.rng)
 	// A uniform index in [0, n) by multiply-shift (no division).
 	if j, _ := bits.Mul64(d.rng, d.n); j < MaxExact {
 		d.samples[j] = v
 	}
+}
+
+// rngSeed seeds the reservoir's generator (0 is never a state of it).
+const rngSeed = 0x9E3779B97F4A7C15
+
+// xorshift is the reservoir generator's step (xorshift64, 13/7/17).
+func xorshift(x uint64) uint64 {
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	return x
 }
 
 // deferredSink is the engine's arch.Pending sink: each drained update's
@@ -81,7 +90,7 @@ type deferredSink struct{ d *Dist }
 func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 	d := s.d
 	n0 := len(d.samples)
-	if d.n > 0 && n0 == MaxExact && d.rng != 0 {
+	if n0 == MaxExact {
 		d.reservoir(now, entries)
 		return
 	}
@@ -114,11 +123,14 @@ func (s deferredSink) Drained(now float64, entries []arch.PendingEntry) {
 }
 
 // reservoir is Add for each entry's deferral time once the reservoir is
-// full and its generator seeded (Drained's common case on long traces),
-// written as one loop over locals: count and sample for each, in the same
-// order, so the sums, the generator and the samples kept are Add's.
+// full (Drained's common case on long traces), written as one loop over
+// locals: count and sample for each, in the same order, so the sums, the
+// generator and the samples kept are Add's.
 func (d *Dist) reservoir(now float64, entries []arch.PendingEntry) {
 	lo, hi, sum, n, rng := d.min, d.max, d.sum, d.n, d.rng
+	if rng == 0 {
+		rng = rngSeed
+	}
 	s := d.samples[:MaxExact]
 	for i := range entries {
 		v := entries[i].Deferral(now)
@@ -130,9 +142,7 @@ func (d *Dist) reservoir(now float64, entries []arch.PendingEntry) {
 		}
 		n++
 		sum += v
-		rng ^= rng << 13
-		rng ^= rng >> 7
-		rng ^= rng << 17
+		rng = xorshift(rng)
 		if j, _ := bits.Mul64(rng, n); j < MaxExact {
 			s[j] = v
 		}

@@ -119,3 +119,26 @@ func TestDrainedAsAdd(t *testing.T) {
 		t.Fatalf("%d drains crossed into the reservoir, exact %v", reservoir, d.Exact())
 	}
 }
+
+// TestDrainedFullExactly is TestDrainedAsAdd for drains that fill the kept
+// samples exactly, so that the reservoir's first sample comes with a drain
+// of its own (the generator not yet seeded).
+func TestDrainedFullExactly(t *testing.T) {
+	var d, want Dist
+	sink := deferredSink{&d}
+	l := make([]arch.PendingEntry, 1024) // MaxExact is a multiple
+	for k := 0; want.Count() < MaxExact+3*uint64(len(l)); k++ {
+		now := float64(k)
+		for i := range l {
+			l[i].T = now - float64((k*7919+i*104729)%5000)/4
+			want.Add(l[i].Deferral(now))
+		}
+		sink.Drained(now, l)
+		if d.Count() == MaxExact && d.rng != 0 {
+			t.Fatal("generator seeded before the reservoir's first sample")
+		}
+	}
+	if d.n != want.n || d.sum != want.sum || d.min != want.min || d.max != want.max || d.rng != want.rng || !slices.Equal(d.samples, want.samples) {
+		t.Fatalf("n %d sum %v rng %x; Add: %d %v %x", d.n, d.sum, d.rng, want.n, want.sum, want.rng)
+	}
+}
