@@ -2,7 +2,10 @@
 
 package traces
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // haveAsm reports whether decodeFast is implemented in assembly.
 const haveAsm = true
@@ -57,9 +60,7 @@ func cpuBMI() (has, fast bool) {
 	}
 	var vendor [12]byte
 	for i, r := range [3]uint32{b, d, c} {
-		for j := range 4 {
-			vendor[4*i+j] = byte(r >> (8 * j))
-		}
+		binary.LittleEndian.PutUint32(vendor[4*i:], r)
 	}
 	_, b7, _, _ := cpuid(7, 0)
 	if b7&(1<<3) == 0 || b7&(1<<8) == 0 { // BMI1, BMI2

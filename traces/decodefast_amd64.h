@@ -162,15 +162,12 @@ general:
 	MOVQ $3, DX
 
 ptimed:
+	// An op with an address and no arg took the path above (addrRec),
+	// so one without an arg here has no address either: only an arg
+	// varint can follow.
 	XORQ AX, AX
 	CMPB opInfo_hasArg(CX), $0
-	JNE  pword
-	CMPB opInfo_kind(CX), $const_kindNone
 	JEQ  pwhole
-	TESTQ $const_headAddr, BX
-	JEQ  pwhole
-
-pword:
 	WORD
 
 pwhole:
@@ -282,12 +279,7 @@ decoded:
 	MOVB R8, Event_Op(DI)
 	MOVB (opInfo_def+Event_Flags)(CX), R9
 	MOVB R9, Event_Flags(DI)
-	XORL R9, R9
-	CMPB opInfo_site(CX), $0
-	JEQ  nosite
-	MOVL codecState_site(R12)(R8*4), R9
-
-nosite:
+	MOVL codecState_site(R12)(R8*4), R9 // 0 for an op without a site
 	MOVL R9, Event_Site(DI)
 	MOVL codecState_extra(R12)(R8*4), R9
 	TESTQ $const_extExtra, R13

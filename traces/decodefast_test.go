@@ -66,9 +66,9 @@ func TestDecodeAsm(t *testing.T) {
 		add(OpSet, func(e *Event) { e.Addr = 0x7f0000000000 + uint64(i)<<12 })
 		switch i % 8 {
 		case 1:
-			add(OpSet, func(e *Event) { e.Addr, e.Time = 0x1000, e.Time+1<<20 }) // 3-byte time, 5-byte address
+			add(OpSet, func(e *Event) { e.Addr, e.Time = 0x1000, e.Time+1<<20 }) // 3-byte time, 7-byte address delta (and the next set's)
 		case 3:
-			add(OpClear, func(e *Event) { e.Addr = 1<<63 | uint64(i)<<12 }) // 9-byte address delta
+			add(OpClear, func(e *Event) { e.Addr = 1<<63 | uint64(i)<<12 }) // the first: a 10-byte address delta (too long for the assembly); later ones 3 bytes
 		case 5:
 			add(OpWork, func(e *Event) { e.Arg = 1<<60 + uint64(i) }) // 9-byte arg
 		case 7:

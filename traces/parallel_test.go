@@ -111,9 +111,8 @@ func checkParallelResult(t *testing.T, mode string, stream bool, got []Event, er
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("%s: error %v, Next's %v", mode, err, wantErr)
 	}
-	if stream && (streamError(err) || streamError(wantErr)) {
-		// Either may come first: see checkParallel.
-	} else {
+	// A stream-level error may come first in either: see checkParallel.
+	if !stream || !streamError(err) && !streamError(wantErr) {
 		if err != nil && err.Error() != wantErr.Error() {
 			t.Fatalf("%s: error %q, Next's %q", mode, err, wantErr)
 		}
@@ -367,10 +366,10 @@ func TestParallelChunkShort(t *testing.T) {
 	checkParallel(t, data, 3)
 }
 
-// TestParallelStreamEnd streams a trace with a byte of trailing data: Next
-// reports it when its read-ahead meets the end, decoding ahead when the
-// window after the last chunk does, and hands out every event of the chunks
-// it has read whole before the error.
+// TestParallelStreamEnd streams a trace with a byte of trailing data and
+// decodes it ahead: the reader reports the trailing byte when the window
+// after the last chunk meets it, and hands out every event of the chunks it
+// has read whole before the error.
 func TestParallelStreamEnd(t *testing.T) {
 	events, strs := synthWalkers(6000, 2)
 	data := append(encode(t, events, strs, FormatBinary), 0)

@@ -49,7 +49,7 @@ die() {
 : >"$W/timings.txt"
 
 stage deps
-PKGS="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils gcc libc6-dev"
+PKGS="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils gcc libc6-dev file"
 if [ "${RECORD_NO_APT:-}" = 1 ]; then
 	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
 else
@@ -64,7 +64,7 @@ else
 		die "apt-get install $PKGS failed (see $W/apt-install.log)"
 	fi
 fi
-for c in qemu-system-x86_64 cpio xz gcc; do
+for c in qemu-system-x86_64 cpio xz gcc file; do
 	command -v "$c" >/dev/null || die "$c is not installed"
 done
 BUSYBOX=$(command -v busybox || true)
@@ -72,7 +72,7 @@ BUSYBOX=$(command -v busybox || true)
 # The guest has no libc: a dynamically linked busybox would fail at boot.
 # (No "file | grep -q" under pipefail; see HAVE_IMPORT below.)
 if [ -n "$BUSYBOX" ]; then
-	case "$(file -L "$BUSYBOX" 2>/dev/null)" in *dynamically*) BUSYBOX= ;; esac
+	case "$(file -L "$BUSYBOX" 2>/dev/null)" in *"statically linked"* | *static-pie*) ;; *) BUSYBOX= ;; esac
 fi
 [ -n "$BUSYBOX" ] || die "busybox (static) is not installed"
 # The kernel linux-image-amd64 points to.
