@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -169,5 +170,61 @@ func TestReplayParallelDecode(t *testing.T) {
 	c.Close()
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after closing a reader given up early, %d before: decoding helpers left running", n, before)
+	}
+}
+
+// TestReplayStepsInOrder: --steps decodes in order, so that on a streamed
+// trace cut short its lines before the error are one per event the reader
+// hands out in order (validate's), not the fewer that decoding ahead gives
+// when its read-ahead meets the cut first.
+func TestReplayStepsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mix.lmt")
+	if err := run([]string{"gen", "mix", "--pages", "512", "--loops", "3", "-o", path}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.lmt")
+	if err := os.WriteFile(cut, data[:len(data)*3/5], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count := func(workers int) int {
+		src, err := newTraceSource(cut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, c, err := src.openAhead(workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		n := 0
+		for r.Next() {
+			n++
+		}
+		if r.Err() == nil {
+			t.Fatal("the cut trace reads without an error")
+		}
+		return n
+	}
+	inOrder, ahead := count(1), count(3)
+	if inOrder == ahead {
+		t.Fatalf("%d events either way: the cut does not tell the two apart", inOrder)
+	}
+	out, _, code := lb("replay", "--trace", cut, "--steps")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	steps := 0
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if !strings.HasPrefix(l, "violation ") {
+			steps++
+		}
+	}
+	if steps != inOrder {
+		t.Errorf("%d step lines, want %d (in order; decoding ahead gives %d)", steps, inOrder, ahead)
 	}
 }
