@@ -278,13 +278,13 @@ func formatRatio(r float64, ok bool) string {
 	return fmt.Sprintf("%.2f", r)
 }
 
-// runJobs replays every job on n (at least 1) goroutines; each goroutine keeps one engine
+// runJobs replays every job on n goroutines (parallelDo); each goroutine keeps one engine
 // per arch and strategy (built from base, with the job's arch and strategy)
 // and reuses it. done, if not nil, is called after each job. Results come
 // back in job order; the first error in job order is returned.
 func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, done func()) ([]*replay.Result, error) {
 	results := make([]*replay.Result, len(work))
-	engines := make([]map[string]*replay.Engine, n) // made by the goroutine that uses it
+	engines := make([]map[string]*replay.Engine, max(n, 1)) // made by the goroutine that uses it
 	err := parallelDo(len(work), n, func(w, i int) error {
 		if done != nil {
 			defer done()
@@ -314,10 +314,11 @@ func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, d
 	return results, nil
 }
 
-// parallelDo calls f(w, i) for i in [0, n) on min(workers, n) goroutines
-// (w, below workers, numbers the goroutine, for state of its own) and returns
-// the first error in index order.
+// parallelDo calls f(w, i) for i in [0, n) on min(workers, n) goroutines,
+// at least one (w, below max(workers, 1), numbers the goroutine, for state
+// of its own) and returns the first error in index order.
 func parallelDo(n, workers int, f func(w, i int) error) error {
+	workers = max(workers, 1)
 	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
