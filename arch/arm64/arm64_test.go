@@ -320,13 +320,7 @@ func (d *drained) Drained(now float64, l []arch.PendingEntry) { d.got = append(d
 // same modeled time and clock to the bit, the same counters and terms, and
 // the same pending entries.
 func TestUpdateRun(t *testing.T) {
-	var x uint64 = 0x9E3779B97F4A7C15
-	rnd := func(k uint64) uint64 {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		return x % k
-	}
+	rnd := randBelow(0x9E3779B97F4A7C15)
 	costs := map[string]float64{"pte_write_ns": 0.3, "barrier_pair_ns": 41.7, "defer_check_ns": 1.1, "flag_atomic_ns": 9.9}
 	ran := [2]int{} // runs done lazy and not
 	for iter := 0; iter < 3000; iter++ {
@@ -410,13 +404,7 @@ func TestUpdateRun(t *testing.T) {
 // stores, the entries kept and every entry written to room. (TestUpdateRun
 // compares UpdateRun, which calls deferLoop, with Update.)
 func TestDeferLoop(t *testing.T) {
-	var x uint64 = 0x2545F4914F6CDD1D
-	rnd := func(k uint64) uint64 {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		return x % k
-	}
+	rnd := randBelow(0x2545F4914F6CDD1D)
 	who := uint64(3) | uint64(500)<<32
 	for iter := 0; iter < 2000; iter++ {
 		var evs []traces.Event
@@ -445,5 +433,17 @@ func TestDeferLoop(t *testing.T) {
 		if na != nb || sa != sb || !slices.Equal(ra, rb) {
 			t.Fatalf("run %d: deferLoop did %d, %+v; deferLoopGo %d, %+v (or the entries differ)", iter, na, sa, nb, sb)
 		}
+	}
+}
+
+// randBelow returns a deterministic generator (xorshift64 from seed) of
+// numbers below its argument, for the random runs of the tests above.
+func randBelow(seed uint64) func(k uint64) uint64 {
+	x := seed
+	return func(k uint64) uint64 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return x % k
 	}
 }
