@@ -48,8 +48,8 @@ func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 // hasBMI reports whether the CPU has BMI1 and BMI2 (decodeFastBMI runs).
 // fastBMI reports whether decodeFastBMI is the faster of the two there: not
 // on AMD CPUs before family 19h (Zen 3) or on Hygon's, whose PEXT is
-// microcoded and takes a cycle or more per mask bit, nor on a CPU of a
-// vendor not checked. On a Zen 3 VM decodeFastBMI decoded the benchmark
+// microcoded (a cycle or more per mask bit, by published latencies), nor
+// on a CPU of a vendor not checked. On a Zen 3 VM decodeFastBMI decoded the benchmark
 // trace 11% faster (docs/replay.md, "Eighth round").
 var hasBMI, fastBMI = cpuBMI()
 
