@@ -43,7 +43,7 @@ bench:
 
 # make traces: regenerate the shipped synthetic corpus and its manifest.
 traces:
-	$(GO) run ./cmd/lazybench gen-corpus -dir traces/corpus
+	$(GO) run ./cmd/lazybench gen-corpus -dir corpus
 
 # make report: the main job, charts and an HTML page under out/report/.
 report:
@@ -53,7 +53,7 @@ plots: report
 
 # make record: record a real trace from Debian's kernel under QEMU (see docs/recording.md).
 record:
-	traces/record/record.sh
+	record/record.sh
 
 clean:
 	rm -rf $(OUT)

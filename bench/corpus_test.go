@@ -3,7 +3,7 @@ package bench
 import (
 	"testing"
 
-	"github.com/lazybench/lazybench/traces/corpus"
+	"github.com/lazybench/lazybench/corpus"
 )
 
 // corpusTraces returns the embedded corpus in memory, each under its

@@ -1,6 +1,6 @@
 // Package calibrate fits an arch backend's cost parameters to published
 // measurements, through the real pipeline: it generates the vmalloc workload
-// (traces/gen) for each page count, replays it (replay) under the `upstream`
+// (workload) for each page count, replays it (replay) under the `upstream`
 // and `none` strategies, and chooses the costs and the workload's unmodeled
 // work terms so that the modeled change in time per call,
 //
@@ -36,7 +36,7 @@ import (
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/gen"
+	"github.com/lazybench/lazybench/workload"
 )
 
 // CurvePages are the page counts of the printed curve: 1, 2, 4, ..., 512.
@@ -154,7 +154,7 @@ func Fit(pts []Point, opt Options) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("calibrate: unknown arch %q (have %v)", opt.Arch, arch.Names())
 	}
-	wl := gen.Lookup("vmalloc")
+	wl := workload.Lookup("vmalloc")
 	if wl == nil {
 		return nil, errors.New("calibrate: the vmalloc workload is not registered")
 	}
@@ -551,7 +551,7 @@ func measure(info *arch.Info, values map[string]float64, terms []Term, p, loops 
 
 func generate(p, loops int, callNs, pageNs float64) (*memTrace, error) {
 	tr := &memTrace{strings: []string{""}}
-	_, err := gen.Vmalloc(gen.VmallocParams{Pages: p, Loops: loops, CallWorkNs: uint64(math.Max(0, callNs)), PageWorkNs: uint64(math.Max(0, pageNs))}, tr)
+	_, err := workload.Vmalloc(workload.VmallocParams{Pages: p, Loops: loops, CallWorkNs: uint64(math.Max(0, callNs)), PageWorkNs: uint64(math.Max(0, pageNs))}, tr)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: generating vmalloc pages=%d: %w", p, err)
 	}
@@ -717,7 +717,7 @@ func (r *Result) WriteCosts(w io.Writer, source string) error {
 	return err
 }
 
-// memTrace is a generated trace held in memory: a gen.Sink that replays as a
+// memTrace is a generated trace held in memory: a workload.Sink that replays as a
 // traces.Reader any number of times.
 type memTrace struct {
 	events  []traces.Event
@@ -725,7 +725,7 @@ type memTrace struct {
 	index   map[string]uint32
 }
 
-// AddString implements gen.Sink.
+// AddString implements workload.Sink.
 func (m *memTrace) AddString(s string) uint32 {
 	if m.index == nil {
 		m.index = map[string]uint32{"": 0}
@@ -739,7 +739,7 @@ func (m *memTrace) AddString(s string) uint32 {
 	return i
 }
 
-// Write implements gen.Sink.
+// Write implements workload.Sink.
 func (m *memTrace) Write(e *traces.Event) error {
 	m.events = append(m.events, *e)
 	return nil

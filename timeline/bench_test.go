@@ -4,9 +4,9 @@ import (
 	"io"
 	"testing"
 
+	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
-	"github.com/lazybench/lazybench/traces/corpus"
 )
 
 // BenchmarkTimeline measures what recording and writing a timeline costs on

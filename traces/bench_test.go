@@ -119,10 +119,10 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeCorpus decodes the shipped corpus (traces/corpus/*.lmt)
+// BenchmarkDecodeCorpus decodes the shipped corpus (corpus/*.lmt)
 // from memory, all files in one op, and reports the speed and size per event.
 func BenchmarkDecodeCorpus(b *testing.B) {
-	files, _ := filepath.Glob("corpus/*.lmt")
+	files, _ := filepath.Glob("../corpus/*.lmt")
 	if len(files) == 0 {
 		b.Skip("no corpus")
 	}

@@ -39,7 +39,7 @@ func TestOpInfoAddrOrArg(t *testing.T) {
 func TestDecodeAsm(t *testing.T) {
 	walkers, strs := synthWalkers(20000, 5)
 	inputs := map[string][]byte{"synth": encode(t, walkers, strs, FormatBinary)}
-	files, err := filepath.Glob("corpus/*.lmt")
+	files, err := filepath.Glob("../corpus/*.lmt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("corpus: %v, %d files", err, len(files))
 	}

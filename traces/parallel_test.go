@@ -147,7 +147,7 @@ func TestParallel(t *testing.T) {
 		}
 	}
 	// The corpus, older versions among it.
-	files, _ := filepath.Glob("corpus/*.lmt")
+	files, _ := filepath.Glob("../corpus/*.lmt")
 	files = append(files, "testdata/all_ops.v1.lmt")
 	for _, f := range files {
 		data, err := os.ReadFile(f)

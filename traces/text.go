@@ -510,7 +510,7 @@ func NewTextWriter(w io.Writer, meta Meta) (*TextWriter, error) {
 		return nil, err
 	}
 	tw.buf = append(tw.buf, TextHeader+"\n"...)
-	for i, v := range metaValues(meta) {
+	for i, v := range meta.Values() {
 		if v != "" {
 			tw.buf = append(tw.buf, "# @"...)
 			tw.buf = append(tw.buf, MetaKeys[i]...)
@@ -522,8 +522,8 @@ func NewTextWriter(w io.Writer, meta Meta) (*TextWriter, error) {
 	return tw, nil
 }
 
-// metaValues returns meta's values in MetaKeys order, "" for absent.
-func metaValues(m Meta) []string {
+// Values returns m's values in MetaKeys order, "" for absent.
+func (m Meta) Values() []string {
 	ps := ""
 	if m.PageSize != 0 {
 		ps = strconv.FormatUint(uint64(m.PageSize), 10)
@@ -535,7 +535,7 @@ func metaValues(m Meta) []string {
 // longer than MaxStringLen, or with surrounding spaces (which the text format
 // cannot keep).
 func checkMeta(m Meta) error {
-	for i, v := range metaValues(m) {
+	for i, v := range m.Values() {
 		switch {
 		case len(v) > MaxStringLen:
 			return fmt.Errorf("traces: metadata %s: %d bytes, more than %d", MetaKeys[i], len(v), MaxStringLen)

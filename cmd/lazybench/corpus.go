@@ -1,6 +1,6 @@
 package main
 
-import "github.com/lazybench/lazybench/traces/corpus"
+import "github.com/lazybench/lazybench/corpus"
 
 // The embedded corpus backs "corpus:NAME" trace arguments and the default
 // trace list of compare and report.

@@ -6,9 +6,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/corpus"
-	"github.com/lazybench/lazybench/traces/gen"
+	"github.com/lazybench/lazybench/workload"
 )
 
 func init() {
@@ -43,7 +43,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	}
 	w, v := job.w, job.v
 	var n int64
-	err = traces.WriteFile(job.out, job.format, gen.Meta(w, v), func(tw traces.Writer) error {
+	err = traces.WriteFile(job.out, job.format, workload.Meta(w, v), func(tw traces.Writer) error {
 		var err error
 		n, err = w.Generate(v, tw)
 		return err
@@ -51,14 +51,14 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d events (%s %s)\n", job.out, n, w.Name, gen.FormatParams(job.full))
+	fmt.Fprintf(stdout, "%s: %d events (%s %s)\n", job.out, n, w.Name, workload.FormatParams(job.full))
 	return nil
 }
 
 // genJob is a parsed gen command line.
 type genJob struct {
-	w       *gen.Workload
-	v, full gen.Values // as given; with the defaults filled in
+	w       *workload.Workload
+	v, full workload.Values // as given; with the defaults filled in
 	out     string
 	format  traces.Format
 }
@@ -76,7 +76,7 @@ func parseGenArgs(args []string, stderr io.Writer) (*genJob, error) {
 	out := fs.String("o", "", "output `file`")
 	format := fs.String("format", "", "output format: text, binary or zstd (default: from the file name)")
 	plist := fs.String("p", "", "parameters as `k=v,k=v`")
-	w := gen.Lookup(name)
+	w := workload.Lookup(name)
 	var set map[string]*int64
 	if w != nil {
 		set = map[string]*int64{}
@@ -116,7 +116,7 @@ func parseGenArgs(args []string, stderr io.Writer) (*genJob, error) {
 	if *out == "" {
 		return nil, usagef("gen: no output file (-o FILE)")
 	}
-	v, err := gen.ParseParams(*plist)
+	v, err := workload.ParseParams(*plist)
 	if err != nil {
 		return nil, usagef("gen -p: %v", err)
 	}
@@ -141,7 +141,7 @@ func parseGenArgs(args []string, stderr io.Writer) (*genJob, error) {
 }
 
 func printWorkloads(w io.Writer) {
-	for _, wl := range gen.Workloads() {
+	for _, wl := range workload.Workloads() {
 		fmt.Fprintf(w, "%s\n    %s\n    kernel: %s\n", wl.Name, wl.Summary, wl.Source)
 		for _, p := range wl.Params {
 			fmt.Fprintf(w, "    --%-14s %8d  %s\n", p.Name, p.Default, p.Help)
@@ -150,10 +150,10 @@ func printWorkloads(w io.Writer) {
 	}
 }
 
-// runGenCorpus: lazybench gen-corpus [-dir traces/corpus].
+// runGenCorpus: lazybench gen-corpus [-dir corpus].
 func runGenCorpus(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("gen-corpus", stderr)
-	dir := fs.String("dir", "traces/corpus", "corpus `directory` (holds manifest.json)")
+	dir := fs.String("dir", "corpus", "corpus `directory` (holds manifest.json)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

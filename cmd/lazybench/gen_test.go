@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/gen"
+	"github.com/lazybench/lazybench/workload"
 )
 
 // readAll returns every event of the trace at path and its string table.
@@ -73,7 +73,7 @@ func clearSites(evs []traces.Event) []traces.Event {
 
 func TestGenDeterministicBytes(t *testing.T) {
 	dir := t.TempDir()
-	for _, w := range gen.Workloads() {
+	for _, w := range workload.Workloads() {
 		for _, ext := range []string{".lmt", ".lmt.txt"} {
 			a, b, c := filepath.Join(dir, "a"+ext), filepath.Join(dir, "b"+ext), filepath.Join(dir, "c"+ext)
 			for _, p := range []struct{ path, seed string }{{a, "5"}, {b, "5"}, {c, "6"}} {
@@ -99,7 +99,7 @@ func TestGenList(t *testing.T) {
 	if err := run([]string{"gen", "-list"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range gen.Workloads() {
+	for _, w := range workload.Workloads() {
 		if !strings.Contains(out.String(), w.Name+"\n") {
 			t.Errorf("gen -list does not list %s", w.Name)
 		}

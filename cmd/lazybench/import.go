@@ -5,8 +5,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/lazybench/lazybench/ftrace"
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/ftrace"
 )
 
 func init() {

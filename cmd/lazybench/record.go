@@ -16,10 +16,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/internal/atomicfile"
+	"github.com/lazybench/lazybench/record"
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/corpus"
-	"github.com/lazybench/lazybench/traces/record"
 )
 
 func init() {
@@ -156,7 +156,7 @@ func (p paramFlag) Set(v string) error {
 // name, as make traces writes it).
 func runRecordCorpus(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("record corpus", stderr)
-	dir := fs.String("dir", "traces/corpus", "corpus `directory` (holds manifest.json)")
+	dir := fs.String("dir", "corpus", "corpus `directory` (holds manifest.json)")
 	name := fs.String("name", "", "trace name ([a-z0-9_-]+)")
 	file := fs.String("file", "", "trace file name inside the corpus directory")
 	desc := fs.String("description", "", "one-line description")

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lazybench/lazybench/traces/corpus"
+	"github.com/lazybench/lazybench/corpus"
 )
 
 // TestRecordCorpus adds a recorded entry to a manifest next to a generated

@@ -35,7 +35,7 @@ type traceSource struct {
 // corpusPrefix names a trace of the embedded corpus on the command line.
 const corpusPrefix = "corpus:"
 
-// corpusOpen, if set (by the corpus glue in corpus.go once traces/corpus
+// corpusOpen, if set (by the corpus glue in corpus.go once corpus
 // exists), opens a trace of the embedded corpus by name; corpusNames lists
 // them all.
 var (

@@ -18,12 +18,12 @@ import (
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/calibrate"
+	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/plots"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/corpus"
-	"github.com/lazybench/lazybench/traces/gen"
+	"github.com/lazybench/lazybench/workload"
 )
 
 func init() {
@@ -614,7 +614,7 @@ func speedReport(dir string, page *reportPage, arches []string, opt reportOption
 		if err != nil {
 			return err
 		}
-		if _, err := gen.Vmalloc(gen.VmallocParams{Pages: pages, Loops: loops}, w); err != nil {
+		if _, err := workload.Vmalloc(workload.VmallocParams{Pages: pages, Loops: loops}, w); err != nil {
 			return err
 		}
 		if err := w.Close(); err != nil {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lazybench/lazybench/traces/corpus"
+	"github.com/lazybench/lazybench/corpus"
 )
 
 // smallReport writes a report of two corpus traces with a short calibration

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"github.com/lazybench/lazybench/tracestat"
+
 	"encoding/json"
 	"fmt"
 	"io"
-
-	"github.com/lazybench/lazybench/traces"
 )
 
 func init() {
@@ -40,7 +40,7 @@ func runStat(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	s, err := traces.Collect(r, files[0])
+	s, err := tracestat.Collect(r, files[0])
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
-package traces
+package tracestat
 
 import (
+	"github.com/lazybench/lazybench/traces"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -56,7 +58,7 @@ func TestCollectSectionsBySite(t *testing.T) {
 	ev("enable")
 	ev("disable")
 	ev("disable")
-	r := NewTextReader(strings.NewReader(b.String()), "t")
+	r := traces.NewTextReader(strings.NewReader(b.String()), "t")
 	s, err := Collect(r, "t")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +107,7 @@ func TestSiteLensPercentile(t *testing.T) {
 // TestCollectEmptyJSON: an empty trace's statistics encode every list as [],
 // never null.
 func TestCollectEmptyJSON(t *testing.T) {
-	s, err := Collect(NewTextReader(strings.NewReader(""), "e"), "e")
+	s, err := Collect(traces.NewTextReader(strings.NewReader(""), "e"), "e")
 	if err != nil {
 		t.Fatal(err)
 	}

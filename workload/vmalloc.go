@@ -1,4 +1,4 @@
-package gen
+package workload
 
 import (
 	"math/bits"

@@ -8,7 +8,7 @@
 // Every workload is deterministic for a given seed (math/rand/v2 PCG) and
 // writes its events to a Sink, which traces.Writer satisfies. docs/workloads.md
 // describes each workload, its kernel source and its parameters.
-package gen
+package workload
 
 import (
 	"errors"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make record: record real lazy-MMU / PTE-write traces from Debian's own amd64
-# kernel under QEMU (TCG), import them, and add them to traces/corpus/.
+# kernel under QEMU (TCG), import them, and add them to corpus/.
 # See docs/recording.md. Needs root (apt-get) on Debian/Ubuntu x86-64.
 #
 # Stages (each one timed on stderr):
@@ -11,19 +11,19 @@
 #   syms      boot 1: dump /proc/kallsyms of the kernel booted with nokaslr
 #   probes    lazybench record probes: find the probe points in the image
 #   trace     boot 2..: record each configuration in RECORD_CONFIGS
-#   import    lazybench import ftrace each raw trace into traces/corpus/
+#   import    lazybench import ftrace each raw trace into corpus/
 #
 # Environment:
 #   RECORD_CONFIGS  space-separated NAME:MIB:PAR:ROUNDS (default below)
-#   RECORD_WORK     work dir (default traces/record/work, gitignored)
-#   RECORD_CORPUS   where traces go (default traces/corpus)
+#   RECORD_WORK     work dir (default record/work, gitignored)
+#   RECORD_CORPUS   where traces go (default corpus)
 #   RECORD_BUFKB    per-CPU ftrace buffer in KiB (default 16384)
 #   RECORD_NO_APT=1 use what is installed (for a developer machine; CI never sets it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-W=${RECORD_WORK:-$ROOT/traces/record/work}
-CORPUS=${RECORD_CORPUS:-$ROOT/traces/corpus}
+W=${RECORD_WORK:-$ROOT/record/work}
+CORPUS=${RECORD_CORPUS:-$ROOT/corpus}
 BUFKB=${RECORD_BUFKB:-16384}
 CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1 qemu_par4:2:4:1"}
 GO=${GO:-go}
@@ -88,7 +88,7 @@ echo "record: kernel $VMLINUZ ($KPKGVER), $QEMUVER" >&2
 stage build
 $GO build -o "$W/lazybench" ./cmd/lazybench
 LB=$W/lazybench
-gcc -O2 -static -o "$W/workload" traces/record/guest/workload.c
+gcc -O2 -static -o "$W/workload" record/guest/workload.c
 
 # mkinitramfs OUT: busybox, /init, the workload, the probes.
 mkinitramfs() {
@@ -97,7 +97,7 @@ mkinitramfs() {
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
 	cp "$BUSYBOX" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
-	cp traces/record/guest/init.sh "$root/init"
+	cp record/guest/init.sh "$root/init"
 	chmod +x "$root/init"
 	cp "$W/workload" "$root/workload"
 	cp "$W/probes.txt" "$root/probes.txt" 2>/dev/null || : >"$root/probes.txt"
@@ -128,7 +128,7 @@ stage syms
 rm -f "$W/probes.txt"
 mkinitramfs "$W/initramfs.gz"
 boot "$W/syms" lazybench.mode=syms
-# Named after the kernel: go test ./traces/record/ uses it for the image in /boot.
+# Named after the kernel: go test ./record/ uses it for the image in /boot.
 KSYMS=$W/kallsyms-$KVER.txt
 gzip -dc "$W/syms.gz" >"$KSYMS" || die "kallsyms dump is corrupt"
 [ "$(wc -l <"$KSYMS")" = "$(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")" ] ||
@@ -178,7 +178,7 @@ for cfg in $CONFIGS; do
 	cp "$W/probes.txt" "$CORPUS/recorded_$name.probes.txt"
 	"$LB" record corpus --dir "$CORPUS" --name "recorded_$name" --file "$file" \
 		--description "Debian $KVER under QEMU TCG, 2 vCPUs: $par processes x $mb MiB, $rounds round(s) (kprobes on call sites; probes in recorded_$name.probes.txt)" \
-		--workload "traces/record/guest/workload.c: touch, fork+COW+child exit, mprotect, mremap, madvise cold/pageout/dontneed, munmap, BPF array map (vmalloc); phases marked" \
+		--workload "record/guest/workload.c: touch, fork+COW+child exit, mprotect, mremap, madvise cold/pageout/dontneed, munmap, BPF array map (vmalloc); phases marked" \
 		--param mib="$mb" --param procs="$par" --param rounds="$rounds" --param bufkb="$BUFKB" \
 		--kernel "$KVER (Debian package $KPKGVER)" \
 		--qemu "$QEMUVER; TCG; -smp 2 -m 1G" \

@@ -1,5 +1,5 @@
 // Package corpus is lazybench's shipped trace corpus, embedded in the binary:
-// synthetic traces that `make traces` regenerates from traces/gen, and
+// synthetic traces that `make traces` regenerates from workload, and
 // recorded kernel traces added by the recorder, listed in manifest.json with
 // where each came from.
 package corpus

@@ -1,6 +1,8 @@
-package traces
+package tracestat
 
 import (
+	"github.com/lazybench/lazybench/traces"
+
 	"fmt"
 	"io"
 	"math/bits"
@@ -18,7 +20,7 @@ import (
 // kernel does not batch them. A disable at depth 0 is counted as unmatched.
 type Stats struct {
 	File       string      `json:"file"`
-	Meta       Meta        `json:"meta"`
+	Meta       traces.Meta `json:"meta"`
 	Events     int64       `json:"events"`
 	Updates    int64       `json:"updates"` // update events (set, clear, getclear, modify, wrprotect)
 	Pages      int64       `json:"pages"`   // pages those updates cover (sum of nr)
@@ -171,9 +173,9 @@ func (l *siteLens) percentile(p float64) float64 {
 
 // Collect reads r to the end and returns its statistics. name is the file
 // name recorded in the result.
-func Collect(r Reader, name string) (*Stats, error) {
+func Collect(r traces.Reader, name string) (*Stats, error) {
 	s := &Stats{File: name, Meta: r.Meta()}
-	var byOp [NumOps]int64
+	var byOp [traces.NumOps]int64
 	byCPU := map[uint32]int64{}
 	byTask := map[uint32]int64{}
 	bySite := map[uint32]int64{}
@@ -198,7 +200,7 @@ func Collect(r Reader, name string) (*Stats, error) {
 			tasks[e.PID] = t
 		}
 		switch e.Op {
-		case OpEnable:
+		case traces.OpEnable:
 			if t.depth == 0 {
 				t.site = e.Site
 			} else {
@@ -206,7 +208,7 @@ func Collect(r Reader, name string) (*Stats, error) {
 			}
 			t.depth++
 			t.maxDepth = max(t.maxDepth, t.depth)
-		case OpDisable:
+		case traces.OpDisable:
 			if t.depth == 0 {
 				s.Unmatched++
 				break
@@ -227,20 +229,20 @@ func Collect(r Reader, name string) (*Stats, error) {
 				}
 				t.maxDepth, t.updates, t.site = 0, 0, 0
 			}
-		case OpPause:
+		case traces.OpPause:
 			s.Pauses++
 			t.paused++
-		case OpResume:
+		case traces.OpResume:
 			if t.paused > 0 {
 				t.paused--
 			}
-		case OpIRQEnter:
+		case traces.OpIRQEnter:
 			irq[e.CPU]++
-		case OpIRQExit:
+		case traces.OpIRQExit:
 			if irq[e.CPU] > 0 {
 				irq[e.CPU]--
 			}
-		case OpSwitch:
+		case traces.OpSwitch:
 			s.Switches++
 		}
 		if e.Op.IsUpdate() {
@@ -270,7 +272,7 @@ func Collect(r Reader, name string) (*Stats, error) {
 			s.Unclosed++
 		}
 	}
-	for op := OpInvalid + 1; op < NumOps; op++ {
+	for op := traces.OpInvalid + 1; op < traces.NumOps; op++ {
 		if byOp[op] > 0 {
 			s.ByOp = append(s.ByOp, OpCount{op.String(), byOp[op]})
 		}
@@ -378,9 +380,9 @@ func (s *Stats) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
 	p("trace\t%s\n", s.File)
-	for i, v := range metaValues(s.Meta) {
+	for i, v := range s.Meta.Values() {
 		if v != "" {
-			p("%s\t%s\n", MetaKeys[i], v)
+			p("%s\t%s\n", traces.MetaKeys[i], v)
 		}
 	}
 	p("events\t%d\n", s.Events)

@@ -16,14 +16,14 @@ import (
 
 	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/gen"
+	"github.com/lazybench/lazybench/workload"
 )
 
 // Spec is one generated trace of the corpus.
 type Spec struct {
 	Name        string
 	Workload    string
-	Params      gen.Values // the rest take the workload's defaults
+	Params      workload.Values // the rest take the workload's defaults
 	Description string
 }
 
@@ -35,25 +35,25 @@ const Ext = ".lmt"
 // the vmalloc sizes of the arm64 calibration and a few variants. Keep the
 // corpus small: tests and `make report` replay all of it.
 var Generated = []Spec{
-	{"fork", "fork", gen.Values{"pages": 2048}, "fork of 8 MiB, 10% none PTEs, need_resched at 10% of progress checks"},
-	{"munmap", "munmap", gen.Values{"pages": 4096}, "munmap of 16 MiB, TLB flush after each section"},
-	{"exit", "exit", gen.Values{"pages": 4096, "vmas": 4}, "exit teardown of 16 MiB over 4 VMAs (full=1)"},
-	{"mprotect", "mprotect", gen.Values{"pages": 2048, "loops": 2}, "two mprotects of 8 MiB"},
-	{"mremap", "mremap", gen.Values{"pages": 2048}, "mremap of 8 MiB to a misaligned destination"},
-	{"madvise", "madvise", gen.Values{"pages": 2048}, "MADV_COLD of 8 MiB with restarts every 32 PTEs on need_resched"},
-	{"madvise_free", "madvise", gen.Values{"pages": 2048, "free": 1}, "MADV_FREE of 8 MiB"},
-	{"vmalloc_p1", "vmalloc", gen.Values{"pages": 1, "loops": 2000}, "test_vmalloc fix_size_alloc_test, 1 page"},
-	{"vmalloc_p8", "vmalloc", gen.Values{"pages": 8, "loops": 500}, "test_vmalloc fix_size_alloc_test, 8 pages"},
-	{"vmalloc_p64", "vmalloc", gen.Values{"pages": 64, "loops": 100}, "test_vmalloc fix_size_alloc_test, 64 pages"},
-	{"vmalloc_p512", "vmalloc", gen.Values{"pages": 512, "loops": 20}, "test_vmalloc fix_size_alloc_test, 512 pages (lazy purge after 16)"},
-	{"kasan-vmalloc", "kasan-vmalloc", gen.Values{"pages": 64, "loops": 40, "lazy-max": 1024}, "vmalloc with KASAN: shadow population and, at each lazy purge, depopulation (pause/resume per shadow PTE)"},
-	{"debug-pagealloc", "debug-pagealloc", gen.Values{"pages": 4096}, "munmap with DEBUG_PAGEALLOC: nested sections from mmu_gather batch allocation"},
-	{"pagemap-scan", "pagemap-scan", gen.Values{"pages": 2048}, "PAGEMAP_SCAN write-protect: TLB flush inside the section"},
-	{"irq", "irq", gen.Values{"pages": 64, "loops": 16, "irqs": 2}, "interrupts inside user and kernel sections"},
-	{"preempt", "preempt", gen.Values{"pages": 16, "loops": 16}, "preempted kernel walks on one CPU (after enable, mid=1, halfway)"},
-	{"preempt_smp", "preempt", gen.Values{"pages": 16, "loops": 16, "cpus": 2}, "preempted kernel walks migrating between two CPUs"},
-	{"mix", "mix", gen.Values{"pages": 512, "loops": 4}, "two CPUs, eleven tasks: every workload with time slices and interrupts"},
-	{"fork_16k", "fork", gen.Values{"pages": 4096, "page-shift": 14}, "fork on 16K pages (2048 PTEs per table)"},
+	{"fork", "fork", workload.Values{"pages": 2048}, "fork of 8 MiB, 10% none PTEs, need_resched at 10% of progress checks"},
+	{"munmap", "munmap", workload.Values{"pages": 4096}, "munmap of 16 MiB, TLB flush after each section"},
+	{"exit", "exit", workload.Values{"pages": 4096, "vmas": 4}, "exit teardown of 16 MiB over 4 VMAs (full=1)"},
+	{"mprotect", "mprotect", workload.Values{"pages": 2048, "loops": 2}, "two mprotects of 8 MiB"},
+	{"mremap", "mremap", workload.Values{"pages": 2048}, "mremap of 8 MiB to a misaligned destination"},
+	{"madvise", "madvise", workload.Values{"pages": 2048}, "MADV_COLD of 8 MiB with restarts every 32 PTEs on need_resched"},
+	{"madvise_free", "madvise", workload.Values{"pages": 2048, "free": 1}, "MADV_FREE of 8 MiB"},
+	{"vmalloc_p1", "vmalloc", workload.Values{"pages": 1, "loops": 2000}, "test_vmalloc fix_size_alloc_test, 1 page"},
+	{"vmalloc_p8", "vmalloc", workload.Values{"pages": 8, "loops": 500}, "test_vmalloc fix_size_alloc_test, 8 pages"},
+	{"vmalloc_p64", "vmalloc", workload.Values{"pages": 64, "loops": 100}, "test_vmalloc fix_size_alloc_test, 64 pages"},
+	{"vmalloc_p512", "vmalloc", workload.Values{"pages": 512, "loops": 20}, "test_vmalloc fix_size_alloc_test, 512 pages (lazy purge after 16)"},
+	{"kasan-vmalloc", "kasan-vmalloc", workload.Values{"pages": 64, "loops": 40, "lazy-max": 1024}, "vmalloc with KASAN: shadow population and, at each lazy purge, depopulation (pause/resume per shadow PTE)"},
+	{"debug-pagealloc", "debug-pagealloc", workload.Values{"pages": 4096}, "munmap with DEBUG_PAGEALLOC: nested sections from mmu_gather batch allocation"},
+	{"pagemap-scan", "pagemap-scan", workload.Values{"pages": 2048}, "PAGEMAP_SCAN write-protect: TLB flush inside the section"},
+	{"irq", "irq", workload.Values{"pages": 64, "loops": 16, "irqs": 2}, "interrupts inside user and kernel sections"},
+	{"preempt", "preempt", workload.Values{"pages": 16, "loops": 16}, "preempted kernel walks on one CPU (after enable, mid=1, halfway)"},
+	{"preempt_smp", "preempt", workload.Values{"pages": 16, "loops": 16, "cpus": 2}, "preempted kernel walks migrating between two CPUs"},
+	{"mix", "mix", workload.Values{"pages": 512, "loops": 4}, "two CPUs, eleven tasks: every workload with time slices and interrupts"},
+	{"fork_16k", "fork", workload.Values{"pages": 4096, "page-shift": 14}, "fork on 16K pages (2048 PTEs per table)"},
 }
 
 // Regenerate writes the generated traces of Generated and the manifest into
@@ -116,11 +116,11 @@ func Regenerate(dir string) ([]Entry, error) {
 
 // Generate writes the trace of s to w in format f and returns its event count.
 func Generate(w io.Writer, f traces.Format, s Spec) (int64, error) {
-	wl := gen.Lookup(s.Workload)
+	wl := workload.Lookup(s.Workload)
 	if wl == nil {
 		return 0, fmt.Errorf("corpus %s: unknown workload %q", s.Name, s.Workload)
 	}
-	tw, err := traces.NewWriter(w, f, gen.Meta(wl, s.Params))
+	tw, err := traces.NewWriter(w, f, workload.Meta(wl, s.Params))
 	if err != nil {
 		return 0, err
 	}
@@ -148,7 +148,7 @@ func generate(dir string, s Spec) (Entry, error) {
 	}); err != nil {
 		return Entry{}, err
 	}
-	full, _ := gen.Lookup(s.Workload).Resolve(s.Params)
+	full, _ := workload.Lookup(s.Workload).Resolve(s.Params)
 	sum := sha256.Sum256(data)
 	return Entry{
 		Name: s.Name, File: file, Kind: KindGenerated, Description: s.Description,

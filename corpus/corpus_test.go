@@ -1,6 +1,8 @@
 package corpus
 
 import (
+	"github.com/lazybench/lazybench/tracestat"
+
 	"bytes"
 	"encoding/json"
 	"io/fs"
@@ -11,7 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/lazybench/lazybench/traces"
-	"github.com/lazybench/lazybench/traces/gen"
+	"github.com/lazybench/lazybench/workload"
 )
 
 // TestCorpusUpToDate regenerates the corpus into a temporary directory and
@@ -27,14 +29,14 @@ func TestCorpusUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gen []Entry
+	var regen []Entry
 	for _, e := range shipped {
 		if e.Kind == KindGenerated {
-			gen = append(gen, e)
+			regen = append(regen, e)
 		}
 	}
-	if !reflect.DeepEqual(gen, fresh) {
-		t.Fatalf("manifest.json is stale (run make traces):\nshipped %+v\nfresh   %+v", gen, fresh)
+	if !reflect.DeepEqual(regen, fresh) {
+		t.Fatalf("manifest.json is stale (run make traces):\nshipped %+v\nfresh   %+v", regen, fresh)
 	}
 	for _, e := range fresh {
 		want, err := os.ReadFile(filepath.Join(dir, e.File))
@@ -70,7 +72,7 @@ func TestCorpusBudget(t *testing.T) {
 	for _, s := range Generated {
 		per[s.Workload]++
 	}
-	for _, w := range gen.Workloads() {
+	for _, w := range workload.Workloads() {
 		if per[w.Name] == 0 {
 			t.Errorf("workload %s has no generated corpus trace", w.Name)
 		}
@@ -271,7 +273,7 @@ func TestCorpusStat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := traces.Collect(r, tc.name)
+		st, err := tracestat.Collect(r, tc.name)
 		c.Close()
 		if err != nil {
 			t.Fatal(err)
