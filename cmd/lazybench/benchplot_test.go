@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lazybench/lazybench/internal/golden"
+	"github.com/lazybench/lazybench/internal/svgtest"
 )
 
 // TestBenchplotSample charts the checked-in `go test -bench` sample and
@@ -52,7 +53,7 @@ func TestBenchplotSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSVGFile(t, "m.svg", got)
+	svgtest.Check(t, "m.svg", got)
 	golden.Check(t, "testdata/benchplot-modeled.svg", got)
 
 	// Measured time with confidence intervals, as PNG, keys swapped.

@@ -9,7 +9,7 @@ import (
 	"github.com/lazybench/lazybench/calibrate"
 	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/plots"
-	"gonum.org/v1/plot"
+	"github.com/lazybench/lazybench/report"
 )
 
 func init() {
@@ -71,7 +71,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *plotPath != "" {
-		if err := plots.Save(calibrationChart(res), 0, 0, *plotPath); err != nil {
+		if err := plots.Save(report.CalibrationChart(res), 0, 0, *plotPath); err != nil {
 			return fmt.Errorf("calibrate: --plot %s: %w", *plotPath, err)
 		}
 	}
@@ -79,15 +79,6 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 		writeCalibSummary(stderr, res)
 	}
 	return res.WriteCSV(stdout)
-}
-
-// calibrationChart draws a fit's modeled curve against its published points.
-func calibrationChart(res *calibrate.Result) *plot.Plot {
-	var pts []plots.CalibPoint
-	for _, r := range res.Rows {
-		pts = append(pts, plots.CalibPoint{Pages: r.Pages, Modeled: r.Modeled, Published: r.Published, HasPublished: r.HasPublished})
-	}
-	return plots.Calibration(fmt.Sprintf("%s vmalloc+vfree: modeled vs published change with batching (rms %.2f pp)", res.Arch, res.RMS), pts)
 }
 
 func writeCalibSummary(w io.Writer, res *calibrate.Result) {

@@ -8,11 +8,11 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
 )
 
@@ -78,26 +78,6 @@ func ratio(v, ref float64) (float64, bool) {
 	return v / ref, true
 }
 
-type compareJob struct {
-	trace    int
-	arch     string
-	strategy lazymmu.Strategy
-}
-
-// jobMatrix returns a job for every trace (by index), arch and strategy,
-// in that order of nesting.
-func jobMatrix(traces int, arches []string, strats []lazymmu.Strategy) []compareJob {
-	work := make([]compareJob, 0, traces*len(arches)*len(strats))
-	for t := range traces {
-		for _, a := range arches {
-			for _, s := range strats {
-				work = append(work, compareJob{t, a, s})
-			}
-		}
-	}
-	return work
-}
-
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
 	traceList := fs.String("trace", "", "trace files or corpus:NAME, comma-separated (default: the whole embedded corpus)")
@@ -149,7 +129,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			names = append(names, corpusPrefix+n)
 		}
 	}
-	var srcs []traceSource
+	var srcs []matrix.Source
 	for _, n := range names {
 		src, err := newTraceSource(n)
 		if err != nil {
@@ -169,8 +149,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			run = append(run, s)
 		}
 	}
-	work := jobMatrix(len(srcs), arches, run)
-	results, err := runJobs(srcs, work, replay.Config{Costs: costs}, *jobs, nil)
+	work := matrix.Jobs(len(srcs), arches, run)
+	results, err := matrix.Run(srcs, work, replay.Config{Costs: costs}, *jobs, nil)
 	if err != nil {
 		return err
 	}
@@ -181,16 +161,16 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	byKey := make(map[key]*replay.Result, len(work))
 	for i, j := range work {
-		byKey[key{j.trace, j.arch, j.strategy}] = results[i]
+		byKey[key{j.Trace, j.Arch, j.Strategy}] = results[i]
 	}
-	refs := func(j compareJob) (b, i *replay.Result) {
-		return byKey[key{j.trace, j.arch, base}], byKey[key{j.trace, j.arch, lazymmu.Ideal}]
+	refs := func(j matrix.Job) (b, i *replay.Result) {
+		return byKey[key{j.Trace, j.Arch, base}], byKey[key{j.Trace, j.Arch, lazymmu.Ideal}]
 	}
 
 	if *asJSON {
 		out := compareOutput{Baseline: base.String()}
 		for i, j := range work {
-			if !containsStrategy(strats, j.strategy) {
+			if !containsStrategy(strats, j.Strategy) {
 				continue
 			}
 			b, id := refs(j)
@@ -230,7 +210,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(tw)
 		for t, src := range srcs {
 			for _, a := range arches {
-				fmt.Fprintf(tw, "%s\t%s\t", src.name, a)
+				fmt.Fprintf(tw, "%s\t%s\t", src.Name, a)
 				if m.key == "main" {
 					main := byKey[key{t, a, base}].Main
 					if main == "" {
@@ -239,7 +219,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 					fmt.Fprintf(tw, "%s\t", main)
 				}
 				for _, s := range strats {
-					j := compareJob{t, a, s}
+					j := matrix.Job{Trace: t, Arch: a, Strategy: s}
 					r := byKey[key{t, a, s}]
 					b, id := refs(j)
 					v := m.get(r)
@@ -276,72 +256,6 @@ func formatRatio(r float64, ok bool) string {
 		return "inf"
 	}
 	return fmt.Sprintf("%.2f", r)
-}
-
-// runJobs replays every job on n goroutines (parallelDo); each goroutine keeps one engine
-// per arch and strategy (built from base, with the job's arch and strategy)
-// and reuses it. done, if not nil, is called after each job. Results come
-// back in job order; the first error in job order is returned.
-func runJobs(srcs []traceSource, work []compareJob, base replay.Config, n int, done func()) ([]*replay.Result, error) {
-	results := make([]*replay.Result, len(work))
-	engines := make([]map[string]*replay.Engine, max(n, 1)) // made by the goroutine that uses it
-	err := parallelDo(len(work), n, func(w, i int) error {
-		if done != nil {
-			defer done()
-		}
-		j := work[i]
-		k := j.arch + "/" + j.strategy.String()
-		if engines[w] == nil {
-			engines[w] = map[string]*replay.Engine{}
-		}
-		e := engines[w][k]
-		if e == nil {
-			cfg := base
-			cfg.Arch, cfg.Strategy = j.arch, j.strategy
-			var err error
-			if e, err = replay.New(cfg); err != nil {
-				return err
-			}
-			engines[w][k] = e
-		}
-		res, err := replayWith(e, srcs[j.trace], 1)
-		results[i] = res
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return results, nil
-}
-
-// parallelDo calls f(w, i) for i in [0, n) on min(workers, n) goroutines,
-// at least one (w, below max(workers, 1), numbers the goroutine, for state
-// of its own) and returns the first error in index order.
-func parallelDo(n, workers int, f func(w, i int) error) error {
-	workers = max(workers, 1)
-	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(w, i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // sortedKeys returns m's keys in order.

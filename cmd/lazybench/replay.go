@@ -12,6 +12,7 @@ import (
 	_ "github.com/lazybench/lazybench/arch/all"
 	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/timeline"
 	"github.com/lazybench/lazybench/traces"
@@ -25,13 +26,6 @@ func init() {
 	})
 }
 
-// traceSource is one trace a command replays: a file, or a trace of the
-// embedded corpus ("corpus:NAME").
-type traceSource struct {
-	name string // as the user gave it
-	open func() (traces.Reader, io.Closer, error)
-}
-
 // corpusPrefix names a trace of the embedded corpus on the command line.
 const corpusPrefix = "corpus:"
 
@@ -43,17 +37,19 @@ var (
 	corpusNames func() []string
 )
 
-func newTraceSource(name string) (traceSource, error) {
+// newTraceSource returns the source of a trace named on the command line: a
+// file, or corpusPrefix and a corpus name.
+func newTraceSource(name string) (matrix.Source, error) {
 	if rest, ok := strings.CutPrefix(name, corpusPrefix); ok {
 		if corpusOpen == nil {
-			return traceSource{}, fmt.Errorf("%s: no embedded corpus in this build", name)
+			return matrix.Source{}, fmt.Errorf("%s: no embedded corpus in this build", name)
 		}
-		return traceSource{name: name, open: func() (traces.Reader, io.Closer, error) { return corpusOpen(rest) }}, nil
+		return matrix.Source{Name: name, Open: func() (traces.Reader, io.Closer, error) { return corpusOpen(rest) }}, nil
 	}
 	if _, err := os.Stat(name); err != nil {
-		return traceSource{}, err
+		return matrix.Source{}, err
 	}
-	return traceSource{name: name, open: func() (traces.Reader, io.Closer, error) { return traces.Open(name) }}, nil
+	return matrix.Source{Name: name, Open: func() (traces.Reader, io.Closer, error) { return traces.Open(name) }}, nil
 }
 
 // loadCosts reads a cost file ("" for none).
@@ -85,32 +81,6 @@ func checkArch(name string) error {
 		return usagef("unknown arch %q (want one of %s)", name, strings.Join(arch.Names(), ", "))
 	}
 	return nil
-}
-
-// openAhead opens the trace. A binary trace of format version 3 is decoded
-// ahead on workers goroutines in all, the reading one included
-// (traces.SetWorkers: 0 is GOMAXPROCS, 1 decodes in order). Closing the
-// closer also ends the helpers (traces.Open and corpus.Open close the
-// reader).
-func (s traceSource) openAhead(workers int) (traces.Reader, io.Closer, error) {
-	r, c, err := s.open()
-	if err != nil {
-		return nil, nil, err
-	}
-	traces.SetWorkers(r, workers)
-	return r, c, nil
-}
-
-// replayWith replays src on e, decoding on workers goroutines (openAhead);
-// compare, which runs a replay per core, passes 1.
-func replayWith(e *replay.Engine, src traceSource, workers int) (*replay.Result, error) {
-	r, c, err := src.openAhead(workers)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	e.SetTrace(src.name)
-	return e.Run(r)
 }
 
 func runReplay(args []string, stdout, stderr io.Writer) error {
@@ -149,14 +119,14 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat, Trace: src.name}
+	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat, Trace: src.Name}
 	// Decode ahead on every core; --steps decodes in order, so that its
 	// lines before an error in a streamed trace are those of validate.
 	workers := 0
 	if *steps {
 		workers = 1
 	}
-	r, c, err := src.openAhead(workers)
+	r, c, err := src.OpenAhead(workers)
 	if err != nil {
 		return err
 	}
@@ -170,7 +140,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if *timelinePath != "" {
 		tl = timeline.New()
 		tl.Strings = r.Strings
-		tl.Meta["trace"] = src.name
+		tl.Meta["trace"] = src.Name
 		tl.Meta["arch"] = cfg.Arch
 		tl.Meta["strategy"] = cfg.Strategy.String()
 		if sw != nil {

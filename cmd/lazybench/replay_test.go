@@ -14,6 +14,7 @@ import (
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/traces"
 )
@@ -109,7 +110,7 @@ func TestReplayErrors(t *testing.T) {
 	}
 }
 
-// TestReplayParallelDecode checks that decoding ahead (openAhead, as
+// TestReplayParallelDecode checks that decoding ahead (OpenAhead, as
 // lazybench replay opens its trace) gives the results of decoding in order
 // (as compare does), for every arch and strategy, on a trace of many chunks.
 func TestReplayParallelDecode(t *testing.T) {
@@ -121,7 +122,7 @@ func TestReplayParallelDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, c, err := src.open()
+	r, c, err := src.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestReplayParallelDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seq, err := replayWith(e, src, 1)
+			seq, err := matrix.Replay(e, src, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +146,7 @@ func TestReplayParallelDecode(t *testing.T) {
 				t.Fatalf("%d events: want several chunks", seq.Events)
 			}
 			e2, _ := replay.New(cfg)
-			par, err := replayWith(e2, src, 3)
+			par, err := matrix.Replay(e2, src, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +161,7 @@ func TestReplayParallelDecode(t *testing.T) {
 	// A replay to the end or to an error ends the helpers by itself; a
 	// reader given up early needs its closer to end them.
 	before = runtime.NumGoroutine()
-	r, c, err = src.openAhead(3)
+	r, c, err = src.OpenAhead(3)
 	if err != nil || !r.Next() {
 		t.Fatalf("openAhead: %v, %v", err, r.Err())
 	}
@@ -196,7 +197,7 @@ func TestReplayStepsInOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, c, err := src.openAhead(workers)
+		r, c, err := src.OpenAhead(workers)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,7 @@ func runStat(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, c, err := src.open()
+	r, c, err := src.Open()
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func validateFile(path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	r, c, err := src.open()
+	r, c, err := src.Open()
 	if err != nil {
 		return 0, err
 	}

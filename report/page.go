@@ -1,0 +1,161 @@
+package report
+
+import (
+	"html/template"
+
+	"github.com/lazybench/lazybench/calibrate"
+	"github.com/lazybench/lazybench/corpus"
+)
+
+// figure is one chart of the report and how it was made.
+type figure struct {
+	File    string // SVG, relative to the report directory
+	PNG     string // optional PNG version
+	Title   string
+	Kind    string // "modeled" or "MEASURED"
+	Command string // how to reproduce the numbers behind it
+	Note    string
+}
+
+type resultRow struct {
+	Arch, Strategy             string
+	ModeledNs, UpdatesPerSec   string
+	Main, MainValue, VsIdeal   string
+	Flushes, Batched, Sections string
+	SecP50, SecP99, DefP50     string
+	DefP99, Violations         string
+	Hazards                    string
+	Bad                        bool // violations or hazards
+}
+
+type traceSection struct {
+	Name     string
+	Entry    corpus.Entry
+	Params   string
+	Rows     []resultRow
+	Figures  []figure
+	CDFs     []figure
+	Failures []string
+}
+
+type calibSection struct {
+	Figure    figure
+	Rows      []calibrate.Row
+	Terms     []calibrate.Term
+	RMS, Max  string
+	Source    string
+	Linearity string
+	CostFile  string
+	Seconds   string
+}
+
+type overviewRow struct {
+	Trace string
+	Cells []string
+}
+
+type reportPage struct {
+	Command   string
+	Arches    []string
+	Strats    []string
+	Overview  []overviewRow
+	Overview2 []overviewRow
+	Calib     calibSection
+	Traces    []traceSection
+	Speed     figure
+	SpeedRows []speedRow
+	Manifest  []corpus.Entry
+	Figures   []figure
+	Elapsed   string
+	Replays   int
+	GoVersion string
+	CPUs      int
+	CostsNote string
+}
+
+type speedRow struct {
+	Arch, Events, Seconds, Rate string
+}
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"sub": func(a, b float64) float64 { return a - b },
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>lazybench report</title>
+<style>
+body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.4}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
+td.w{white-space:normal;text-align:left;min-width:20em}
+th{background:#f3f3f3}td.l,th.l{text-align:left}
+tr.bad td{background:#fff1f0}
+img{max-width:100%;border:1px solid #eee;margin:.3em 0}
+.fig{margin:1em 0}.cap{font-size:.85em;color:#555}
+code{background:#f5f5f5;padding:0 .2em}
+.tag{font-size:.75em;padding:0 .4em;border-radius:3px;background:#e8f0fe}
+.meas{background:#fde8d8}
+details{margin:.5em 0}nav a{margin-right:.6em}
+</style></head><body>
+<h1>lazybench report</h1>
+<p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}).
+Every figure below is <b>modeled</b> (a cost model applied to the trace, not a measurement) unless it is marked <b>MEASURED</b>.
+Times are modeled ns of arch work (<code>modeled_ns</code>); throughput is PTE updates per modeled second.</p>
+<nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
+
+<h2 id="overview">Overview: each arch's main counter under upstream, modeled (ratio to ideal)</h2>
+<table><tr><th class="l">trace</th>{{range .Arches}}<th>{{.}}</th>{{end}}</tr>
+{{range .Overview}}<tr><td class="l"><a href="#t-{{.Trace}}">{{.Trace}}</a></td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+
+<h3>Modeled arch time under upstream (ratio to none: what batching saves; to ideal: what is left)</h3>
+<table><tr><th class="l">trace</th>{{range .Arches}}<th>{{.}}</th>{{end}}</tr>
+{{range .Overview2}}<tr><td class="l"><a href="#t-{{.Trace}}">{{.Trace}}</a></td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+
+<h2 id="calibration">Calibration: arm64 against published test_vmalloc results</h2>
+<p>Published: {{.Calib.Source}}. The vmalloc workload (p-page vmalloc + vfree in a loop) is generated for each p and replayed on arm64 under
+<code>upstream</code> and <code>none</code>; the cost parameters and the workload's work terms are fitted so that the modeled change
+(T_upstream − T_none) / T_none matches the published points in least squares. Residuals: rms {{.Calib.RMS}}, max {{.Calib.Max}} percentage points.
+The scale is set by the anchor parameter (see the table); fitted costs: <a href="{{.Calib.CostFile}}">{{.Calib.CostFile}}</a> (usable with <code>--costs</code>), table: <a href="calibration.csv">calibration.csv</a>.</p>
+<div class="fig"><img src="{{.Calib.Figure.File}}" alt="calibration chart"></div>
+<table><tr><th>pages</th><th>published %</th><th>modeled %</th><th>modeled − published</th></tr>
+{{range .Calib.Rows}}<tr><td>{{.Pages}}</td><td>{{if .HasPublished}}{{printf "%.2f" .Published}}{{end}}</td><td>{{printf "%.2f" .Modeled}}</td><td>{{if .HasPublished}}{{printf "%+.2f" (sub .Modeled .Published)}}{{end}}</td></tr>
+{{end}}</table>
+<table><tr><th class="l">term</th><th>value</th><th>start</th><th class="l">unit</th><th class="l">status</th></tr>
+{{range .Calib.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="w">{{.Status}}</td></tr>
+{{end}}</table>
+<p class="cap">Linearity check: the direct replay with the fitted values differs from the linear model the fit used by at most {{.Calib.Linearity}} pp (work terms are rounded to whole ns). Took {{.Calib.Seconds}}.</p>
+
+{{range .Traces}}
+<h2 id="t-{{.Name}}">Trace {{.Name}}</h2>
+<p>{{.Entry.Description}} — {{.Entry.Kind}}, workload <code>{{.Entry.Workload}}</code>, {{.Entry.Events}} events{{if .Params}}, parameters <code>{{.Params}}</code>{{end}}.</p>
+{{range .Figures}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}"><div class="cap"><span class="tag">{{.Kind}}</span> {{.Note}}</div></div>
+{{end}}
+{{if .CDFs}}<details><summary>CDFs per arch ({{len .CDFs}} charts)</summary>
+{{range .CDFs}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}" loading="lazy"></div>{{end}}
+</details>{{end}}
+<table><tr><th class="l">arch</th><th class="l">strategy</th><th>modeled ns</th><th>modeled updates/s</th><th class="l">main counter</th><th>count</th><th>vs ideal</th><th>flushes</th><th>batched / updates</th><th>sections</th><th>modeled section p50, ns</th><th>modeled section p99, ns</th><th>modeled deferred p50, ns</th><th>modeled deferred p99, ns</th><th class="l">violations</th><th class="l">hazards</th></tr>
+{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Arch}}</td><td class="l">{{.Strategy}}</td><td>{{.ModeledNs}}</td><td>{{.UpdatesPerSec}}</td><td class="l">{{.Main}}</td><td>{{.MainValue}}</td><td>{{.VsIdeal}}</td><td>{{.Flushes}}</td><td>{{.Batched}}</td><td>{{.Sections}}</td><td>{{.SecP50}}</td><td>{{.SecP99}}</td><td>{{.DefP50}}</td><td>{{.DefP99}}</td><td class="l">{{.Violations}}</td><td class="l">{{.Hazards}}</td></tr>
+{{end}}</table>
+{{end}}
+
+<h2 id="speed">Replay speed of the harness (MEASURED)</h2>
+<div class="fig"><img src="{{.Speed.File}}" alt="replay speed"><div class="cap"><span class="tag meas">MEASURED</span> {{.Speed.Note}}</div></div>
+<table><tr><th class="l">arch</th><th>events</th><th>seconds</th><th>events/s</th></tr>
+{{range .SpeedRows}}<tr><td class="l">{{.Arch}}</td><td>{{.Events}}</td><td>{{.Seconds}}</td><td>{{.Rate}}</td></tr>
+{{end}}</table>
+
+<h2 id="corpus">Corpus manifest</h2>
+<table><tr><th class="l">name</th><th class="l">kind</th><th class="l">workload</th><th>events</th><th>bytes</th><th class="l">description</th><th class="l">sha256</th></tr>
+{{range .Manifest}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}</td><td class="l">{{.Workload}}</td><td>{{.Events}}</td><td>{{.Bytes}}</td><td class="w">{{.Description}}{{if .Kernel}} (kernel {{.Kernel}}{{if .QEMU}}, {{.QEMU}}{{end}}){{end}}</td><td class="l"><code>{{printf "%.12s" .SHA256}}</code></td></tr>
+{{end}}</table>
+
+<h2 id="figures">How each figure was made</h2>
+<table><tr><th class="l">file</th><th class="l">kind</th><th class="l">command</th><th class="l">notes</th></tr>
+{{range .Figures}}<tr><td class="l"><a href="{{.File}}">{{.File}}</a>{{if .PNG}} (<a href="{{.PNG}}">png</a>){{end}}</td><td class="l">{{.Kind}}</td><td class="w"><code>{{.Command}}</code></td><td class="w">{{.Note}}</td></tr>
+{{end}}</table>
+<p class="cap">Percentiles everywhere are R type 7 (replay.Dist). Box plots: box P25–P75, line P50, whiskers P1–P99, dot max.
+Charts are drawn with gonum.org/v1/plot; this page needs no network.</p>
+</body></html>
+`))

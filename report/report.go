@@ -1,0 +1,428 @@
+// Package report builds lazybench's HTML report: it replays the embedded
+// corpus under every arch and strategy, draws the charts, fits the arm64
+// calibration, measures the replay speed and writes index.html.
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gonum.org/v1/plot"
+
+	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/corpus"
+	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/matrix"
+	"github.com/lazybench/lazybench/plots"
+	"github.com/lazybench/lazybench/replay"
+	"github.com/lazybench/lazybench/traces"
+)
+
+// Options are the knobs of one report. The command sets them from flags;
+// tests shrink them.
+type Options struct {
+	Dir        string              // output directory, replaced atomically
+	Traces     []string            // corpus names; nil = all
+	Jobs       int                 // replays run at once
+	Costs      arch.Costs          // applied to every backend; nil: defaults
+	CostsPath  string              // where Costs came from, for the page
+	SpeedSizes []int               // events of the replay-speed traces
+	SpeedReps  int                 // runs per speed point (median taken)
+	CalibLoops func(pages int) int // nil: calibrate's default loop counts
+	Progress   io.Writer           // nil: no progress bar
+	AllPNG     bool                // also write a PNG of every chart
+}
+
+// DefaultSpeedSizes are the trace sizes (events, approximately) of the
+// replay-speed chart.
+var DefaultSpeedSizes = []int{10_000, 30_000, 100_000, 300_000, 1_000_000}
+
+// CheckDir returns an error if dir exists and is not a directory: the
+// report could not replace it.
+func CheckDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("report: %s exists and is not a directory", dir)
+	}
+	return nil
+}
+
+// Write builds the whole report in a temporary directory next to
+// opt.Dir and renames it into place, so that a failed run leaves the previous
+// report as it was.
+func Write(opt Options) (err error) {
+	// Refuse a non-directory before spending minutes on the report.
+	if err := CheckDir(opt.Dir); err != nil {
+		return err
+	}
+	parent := filepath.Dir(filepath.Clean(opt.Dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(opt.Dir)+".tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err = os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err = buildReport(tmp, opt); err != nil {
+		return err
+	}
+	// Swap: move the old report aside, move the new one in, drop the old.
+	old := ""
+	if st, statErr := os.Stat(opt.Dir); statErr == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("report: %s exists and is not a directory", opt.Dir)
+		}
+		old = tmp + ".old"
+		if err = os.Rename(opt.Dir, old); err != nil {
+			return err
+		}
+	}
+	if err = os.Rename(tmp, opt.Dir); err != nil {
+		if old != "" {
+			os.Rename(old, opt.Dir)
+		}
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+func buildReport(dir string, opt Options) error {
+	t0 := time.Now()
+	bar := &progressBar{w: opt.Progress}
+	entries, err := corpus.Manifest()
+	if err != nil {
+		return err
+	}
+	if opt.Traces != nil {
+		var sel []corpus.Entry
+		for _, name := range opt.Traces {
+			e, err := corpus.Lookup(name)
+			if err != nil {
+				return err
+			}
+			sel = append(sel, e)
+		}
+		entries = sel
+	}
+	if len(entries) == 0 {
+		return fmt.Errorf("report: the embedded corpus is empty")
+	}
+	arches := arch.Names()
+	strats := lazymmu.Strategies()
+	page := &reportPage{
+		Command:   "lazybench report -o " + opt.Dir,
+		Arches:    arches,
+		GoVersion: runtime.Version(),
+		CPUs:      runtime.NumCPU(),
+		Manifest:  entries,
+		CostsNote: "default costs of every backend (see docs/costs.md)",
+	}
+	if opt.CostsPath != "" {
+		page.CostsNote = "costs from " + opt.CostsPath
+	}
+	for _, s := range strats {
+		page.Strats = append(page.Strats, s.String())
+	}
+
+	// 1. Replay the corpus matrix.
+	srcs := make([]matrix.Source, len(entries))
+	for i := range entries {
+		name := entries[i].Name
+		srcs[i] = matrix.Source{Name: name, Open: func() (traces.Reader, io.Closer, error) { return corpus.Open(name) }}
+	}
+	work := matrix.Jobs(len(entries), arches, strats)
+	bar.start("replaying corpus", len(work))
+	results, err := matrix.Run(srcs, work, replay.Config{Costs: opt.Costs, KeepDists: true}, opt.Jobs, func() { bar.add(1) })
+	if err != nil {
+		return err
+	}
+	page.Replays = len(work)
+
+	// 2. Charts and tables per trace.
+	byTrace := make([][]*replay.Result, len(entries))
+	for i, j := range work {
+		byTrace[j.Trace] = append(byTrace[j.Trace], results[i])
+	}
+	bar.start("drawing charts", len(entries))
+	var figs []figure
+	secs := make([]traceSection, len(entries))
+	var mu sync.Mutex
+	drawErr := matrix.ParallelDo(len(entries), opt.Jobs, func(_, ti int) error {
+		sec, err := traceReport(dir, entries[ti], byTrace[ti], arches, opt)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		secs[ti] = sec
+		mu.Unlock()
+		bar.add(1)
+		return nil
+	})
+	if drawErr != nil {
+		return drawErr
+	}
+	page.Traces = secs
+	for ti, sec := range secs {
+		figs = append(figs, sec.Figures...)
+		figs = append(figs, sec.CDFs...)
+		row := overviewRow{Trace: entries[ti].Name}
+		for _, a := range arches {
+			row.Cells = append(row.Cells, overviewCell(byTrace[ti], a))
+		}
+		page.Overview = append(page.Overview, row)
+		row2 := overviewRow{Trace: entries[ti].Name}
+		for _, a := range arches {
+			row2.Cells = append(row2.Cells, timeCell(byTrace[ti], a))
+		}
+		page.Overview2 = append(page.Overview2, row2)
+	}
+
+	// 3. Calibration.
+	bar.start("calibrating arm64", 1)
+	if err := calibReport(dir, page, opt); err != nil {
+		return err
+	}
+	bar.add(1)
+	figs = append(figs, page.Calib.Figure)
+
+	// 4. Replay speed (measured).
+	bar.start("measuring replay speed", len(opt.SpeedSizes)*len(arches))
+	if err := speedReport(dir, page, arches, opt, bar); err != nil {
+		return err
+	}
+	figs = append(figs, page.Speed)
+
+	page.Figures = figs
+	page.Elapsed = time.Since(t0).Round(time.Millisecond).String()
+	var html bytes.Buffer
+	if err := reportTemplate.Execute(&html, page); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "index.html"), html.Bytes(), 0o644)
+}
+
+// saveChart writes p as SVG (and PNG if png) under dir and returns the figure.
+func saveChart(dir, base string, p *plot.Plot, png bool, f figure) (figure, error) {
+	f.File = base + ".svg"
+	if f.Title == "" {
+		f.Title = p.Title.Text
+	}
+	if err := plots.Save(p, 0, 0, filepath.Join(dir, f.File)); err != nil {
+		return f, err
+	}
+	if png {
+		f.PNG = base + ".png"
+		if err := plots.Save(p, 0, 0, filepath.Join(dir, f.PNG)); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []string, opt Options) (traceSection, error) {
+	sec := traceSection{Name: e.Name, Entry: e, Params: formatParams(e.Params)}
+	costs := ""
+	if opt.CostsPath != "" {
+		costs = " --costs " + opt.CostsPath
+	}
+	cmp := "lazybench compare --trace corpus:" + e.Name + costs
+	ideal := map[string]*replay.Result{}
+	for _, r := range rs {
+		if r.Strategy == "ideal" {
+			ideal[r.Arch] = r
+		}
+	}
+	for _, r := range rs {
+		sec.Rows = append(sec.Rows, resultRow{
+			Arch: r.Arch, Strategy: r.Strategy,
+			ModeledNs:     plots.FormatNum(math.Round(r.ModeledNs)),
+			UpdatesPerSec: fmtRate(plots.UpdatesPerSecond(r)),
+			Main:          r.Main, MainValue: fmt.Sprint(r.MainValue()),
+			VsIdeal:    fmtRatio(plots.MainRatio(r, ideal[r.Arch])),
+			Flushes:    fmt.Sprint(r.Flushes),
+			Batched:    fmt.Sprintf("%d / %d", r.Batched, r.Updates),
+			Sections:   fmt.Sprint(r.Sections),
+			SecP50:     plots.FormatNum(r.SectionNs.P50),
+			SecP99:     plots.FormatNum(r.SectionNs.P99),
+			DefP50:     plots.FormatNum(r.DeferredNs.P50),
+			DefP99:     plots.FormatNum(r.DeferredNs.P99),
+			Violations: countsText(r.Violations),
+			Hazards:    countsText(r.Hazards),
+			Bad:        r.ViolationTotal()+r.HazardTotal() > 0,
+		})
+	}
+	base := "trace-" + e.Name
+	add := func(name string, p *plot.Plot, png bool, f figure) error {
+		f.Kind = "modeled"
+		if f.Command == "" {
+			f.Command = cmp
+		}
+		fig, err := saveChart(dir, base+"-"+name, p, png || opt.AllPNG, f)
+		if err != nil {
+			return err
+		}
+		sec.Figures = append(sec.Figures, fig)
+		return nil
+	}
+	if err := add("throughput", plots.Throughput(e.Name, rs), true, figure{Note: "PTE updates / (modeled_ns / 1e9), every arch x strategy"}); err != nil {
+		return sec, err
+	}
+	if err := add("main-vs-ideal", plots.MainCounterRatio(e.Name, rs), false, figure{Note: "arch_ops[main_counter] / the same under ideal; missing bars: ideal count 0 (see the table)"}); err != nil {
+		return sec, err
+	}
+	if err := add("section-box", plots.Boxes(e.Name, rs, plots.SectionLatency), false, figure{Note: "section_ns: outermost enable to its disable; type-7 percentiles of replay.Dist"}); err != nil {
+		return sec, err
+	}
+	if err := add("deferral-box", plots.Boxes(e.Name, rs, plots.DeferralTime), false, figure{Note: "deferred_ns: from an update's deferral to the drain that made it take effect; type-7 percentiles"}); err != nil {
+		return sec, err
+	}
+	if err := add("batches", plots.BatchHistogram(e.Name, "upstream", rs), false, figure{Note: "Result.Batches under upstream, folded into power-of-two bins"}); err != nil {
+		return sec, err
+	}
+	for _, a := range arches {
+		for _, w := range []plots.Which{plots.SectionLatency, plots.DeferralTime} {
+			if !hasSamples(rs, a, w) {
+				continue
+			}
+			name := fmt.Sprintf("cdf-%s-%s", strings.ReplaceAll(w.String(), " ", "-"), a)
+			p := plots.CDF(e.Name, a, rs, w)
+			f, err := saveChart(dir, base+"-"+name, p, opt.AllPNG, figure{Kind: "modeled",
+				Command: fmt.Sprintf("lazybench compare --trace corpus:%s --arch %s%s", e.Name, a, costs),
+				Note:    "type-7 quantiles at 400 evenly spaced probabilities; strategies with identical distributions draw over each other (the table tells them apart)"})
+			if err != nil {
+				return sec, err
+			}
+			sec.CDFs = append(sec.CDFs, f)
+		}
+	}
+	return sec, nil
+}
+
+func hasSamples(rs []*replay.Result, a string, w plots.Which) bool {
+	for _, r := range rs {
+		if r.Arch != a {
+			continue
+		}
+		d := r.Section
+		if w == plots.DeferralTime {
+			d = r.Deferred
+		}
+		if d != nil && d.Count() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// overviewCell summarises one trace on one arch: the main counter under
+// upstream and its ratio to ideal.
+func overviewCell(rs []*replay.Result, a string) string {
+	var up, id *replay.Result
+	for _, r := range rs {
+		if r.Arch == a && r.Strategy == "upstream" {
+			up = r
+		}
+		if r.Arch == a && r.Strategy == "ideal" {
+			id = r
+		}
+	}
+	if up == nil {
+		return "-"
+	}
+	if up.Main == "" {
+		return "no counter"
+	}
+	return fmt.Sprintf("%d %s (%s)", up.MainValue(), up.Main, fmtRatio(plots.MainRatio(up, id)))
+}
+
+// timeCell summarises one trace on one arch: modeled ns under upstream, as a
+// ratio to none (what batching saves) and to ideal (what is left to gain).
+func timeCell(rs []*replay.Result, a string) string {
+	get := func(s string) *replay.Result {
+		for _, r := range rs {
+			if r.Arch == a && r.Strategy == s {
+				return r
+			}
+		}
+		return nil
+	}
+	up, none, ideal := get("upstream"), get("none"), get("ideal")
+	if up == nil {
+		return "-"
+	}
+	ratio := func(b *replay.Result) string {
+		if b == nil || b.ModeledNs == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2fx", up.ModeledNs/b.ModeledNs)
+	}
+	return fmt.Sprintf("%s ns (%s none, %s ideal)", plots.FormatNum(math.Round(up.ModeledNs)), ratio(none), ratio(ideal))
+}
+
+func fmtRatio(v float64) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", v)
+}
+
+func fmtRate(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case v >= 1e9:
+		return fmt.Sprintf("%.2fG", v/1e9)
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.2fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func countsText(m map[string]uint64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, " ")
+}
+
+func formatParams(p map[string]int64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b []string
+	for _, k := range keys {
+		b = append(b, fmt.Sprintf("%s=%d", k, p[k]))
+	}
+	return strings.Join(b, ",")
+}
