@@ -117,6 +117,8 @@ const (
 	Multicalls                 // Xen HYPERVISOR_multicall batches
 	IPTEs                      // s390 IPTE instructions
 	NumCounters
+	// NoCounter is Info.Main of a backend without arch work (native x86).
+	NoCounter = NumCounters
 )
 
 var counterNames = [NumCounters]string{"barriers", "hpte_flushes", "hcalls", "tlb_flushes", "crosscalls", "hypercalls", "multicalls", "iptes"}
@@ -158,10 +160,23 @@ type Param struct {
 	Source  string  // where the default comes from, or "estimate: why"
 }
 
-// Main returns the counters a backend calls its main ones, first the most
-// important (for charts and the benchmark's main metric).
+// Main is implemented by a backend whose main counter depends on its options
+// (ppc64-hash: hcalls on pSeries, tlb_flushes on PowerNV); Info.Main is the
+// main counter of every other backend.
 type Main interface {
 	MainCounter() Counter
+}
+
+// MainCounter returns the name of be's main counter, or "" if it has none:
+// be's own (Main) if it says, else that of info (which may be nil).
+func MainCounter(info *Info, be Backend) string {
+	if m, ok := be.(Main); ok {
+		return m.MainCounter().String()
+	}
+	if info == nil {
+		return ""
+	}
+	return info.MainName()
 }
 
 // Linear is implemented by backends whose modeled time is a linear function

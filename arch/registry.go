@@ -2,15 +2,41 @@ package arch
 
 import (
 	"fmt"
+	"image/color"
 	"sort"
 )
 
-// Info describes one backend: its contract name, its cost parameters with
-// defaults and sources, and how to build it from a complete parameter map.
+// Info is the one description of a backend: everything the rest of the
+// program needs about it (its counters, order, colour, page sizes, status,
+// kernel source, costs) and how to build it. No other package keeps a table
+// of backends; tests iterate over Names and read each Info. Adding a backend
+// is its package (which registers its Info from init), docs/arch/NAME.md
+// and one blank import in arch/all.
 type Info struct {
-	Name   string  // contract name: arm64, ppc64-hash, sparc64, x86-xen, x86, s390
-	Order  int     // position in contract order (arm64 0, ppc64-hash 1, ...)
-	Doc    string  // one line: what the backend models
+	Name  string // contract name: arm64, ppc64-hash, sparc64, x86-xen, x86, s390
+	Order int    // position in contract order (arm64 0, ppc64-hash 1, ...); charts and tables list backends in it
+	Doc   string // one line: what the backend models
+	// Counters are the arch_ops counters the backend reports, under every
+	// strategy and option, in the order docs/arch/NAME.md lists them (a
+	// replay's result holds each, zero or not).
+	Counters []Counter
+	// Main is the counter charts, compare and the benchmarks lead with, under
+	// the default options (NoCounter if the backend has no arch work). A
+	// backend whose options change it implements the Main interface too.
+	Main Counter
+	// Colour is the backend's colour in every chart, distinct from every
+	// other backend's.
+	Colour color.RGBA
+	// PageShifts are the base page sizes (log2 bytes) the kernel supports on
+	// this arch, smallest first.
+	PageShifts []uint8
+	// Proposal is set for a backend that models an unmerged kernel proposal;
+	// Label then says so wherever the backend is shown (Title).
+	Proposal bool
+	Label    string // e.g. "proposal, not merged"; empty for a merged backend
+	// Source cites the kernel source of the model: files and functions, with
+	// the version or the mail of a proposal. docs/arch/NAME.md has the rules.
+	Source string
 	Params []Param // every cost parameter, with its default and source
 	// Options are extra named knobs that are not costs (0 or 1 values, e.g.
 	// ppc64-hash "powernv"); they are set in the cost file like costs.
@@ -18,6 +44,33 @@ type Info struct {
 	// New builds a backend. values holds every Param and Option by name, with
 	// defaults already overridden by the cost file.
 	New func(values map[string]float64) Backend
+}
+
+// Title returns the backend's name as shown to people: the name, followed by
+// its label in parentheses for a proposal ("s390 (proposal, not merged)").
+func (info *Info) Title() string {
+	if info.Label == "" {
+		return info.Name
+	}
+	return info.Name + " (" + info.Label + ")"
+}
+
+// Title returns the title of the backend named name (Info.Title), or name
+// itself if no backend has it.
+func Title(name string) string {
+	if info, ok := registry[name]; ok {
+		return info.Title()
+	}
+	return name
+}
+
+// MainName returns the name of the main counter under the default options,
+// or "" if the backend has none.
+func (info *Info) MainName() string {
+	if info.Main == NoCounter {
+		return ""
+	}
+	return info.Main.String()
 }
 
 var registry = map[string]*Info{}

@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/lazybench/lazybench/arch"
 )
 
 // SpeedPoint is one wall-clock measurement of the replay engine: a replay of a
@@ -45,24 +47,23 @@ func ReplaySpeed(title string, pts []SpeedPoint) *plot.Plot {
 		byArch[s.Arch] = append(byArch[s.Arch], plotter.XY{X: float64(s.Events), Y: v / 1e6})
 		lo, hi = math.Min(lo, float64(s.Events)), math.Max(hi, float64(s.Events))
 	}
-	sortByOrder(arches, ArchOrder)
+	sortArches(arches)
 	if wantLog(lo, hi) {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = sizeTicks{}
 	}
 	for _, a := range arches {
-		i := ArchColor(a)
 		xys := byArch[a]
 		sort.Slice(xys, func(x, y int) bool { return xys[x].X < xys[y].X })
 		l, sc, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			continue
 		}
-		l.Color, sc.Color = Color(i), Color(i)
+		l.Color, sc.Color = ArchColor(a), ArchColor(a)
 		l.Width = vg.Points(1.2)
 		sc.Shape = draw.CircleGlyph{}
 		p.Add(l, sc)
-		p.Legend.Add(a, l, sc)
+		p.Legend.Add(arch.Title(a), l, sc)
 	}
 	p.Y.Min = 0
 	p.Add(plotter.NewGrid())

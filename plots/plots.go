@@ -20,6 +20,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +30,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/lazymmu"
 )
@@ -40,10 +42,6 @@ const (
 	// PNGDPI is the resolution of PNG output.
 	PNGDPI = 96
 )
-
-// ArchOrder is the contract order of the architectures; charts list arches in
-// this order, unknown ones after it alphabetically.
-var ArchOrder = []string{"arm64", "ppc64-hash", "sparc64", "x86-xen", "x86", "s390"}
 
 // StrategyOrder returns the strategies' contract names in contract order.
 func StrategyOrder() []string {
@@ -74,14 +72,35 @@ func sortByOrder(names []string, order []string) {
 	})
 }
 
-// ArchColor returns the palette index of arch: its position in ArchOrder.
-func ArchColor(arch string) int {
-	for i, a := range ArchOrder {
-		if a == arch {
-			return i
+// sortArches sorts backend names in their order (arch.Info.Order), unknown
+// names last in alphabetical order.
+func sortArches(names []string) {
+	var order []string
+	for _, n := range arch.Names() {
+		if slices.Contains(names, n) {
+			order = append(order, n)
 		}
 	}
-	return len(ArchOrder)
+	sortByOrder(names, order)
+}
+
+// ArchColor returns the colour of the backend named name (arch.Info.Colour),
+// grey for one that is not registered.
+func ArchColor(name string) color.Color {
+	if info, ok := arch.Lookup(name); ok {
+		return info.Colour
+	}
+	return palette[6]
+}
+
+// archTitles returns the titles of the backends named names (arch.Title:
+// a proposal's carries its label), for axis labels and legends.
+func archTitles(names []string) []string {
+	t := make([]string, len(names))
+	for i, n := range names {
+		t[i] = arch.Title(n)
+	}
+	return t
 }
 
 // palette is a fixed, colour-blind-friendly palette (Okabe-Ito plus grey).
@@ -200,14 +219,15 @@ type Bars struct {
 	Lo, Hi [][]float64
 	// Log draws the value axis on a log scale.
 	Log bool
-	// Colors, if set, gives each series its palette index (default: the
-	// series index), so that one arch keeps its colour across charts.
-	Colors []int
+	// Colors, if set, gives each series its colour (default: the palette's
+	// colour of the series index), so that one arch keeps its colour
+	// across charts.
+	Colors []color.Color
 }
 
 func (b *Bars) color(s int) color.Color {
 	if s < len(b.Colors) {
-		return Color(b.Colors[s])
+		return b.Colors[s]
 	}
 	return Color(s)
 }

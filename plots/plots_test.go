@@ -15,6 +15,7 @@ import (
 
 	"gonum.org/v1/plot"
 
+	_ "github.com/lazybench/lazybench/arch/all" // arch order, colours and titles
 	"github.com/lazybench/lazybench/replay"
 )
 

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/replay"
 )
 
@@ -36,7 +37,7 @@ func newMatrix(rs []*replay.Result) *matrix {
 		}
 		m.cell[[2]string{r.Arch, r.Strategy}] = r
 	}
-	sortByOrder(m.arches, ArchOrder)
+	sortArches(m.arches)
 	sortByOrder(m.strategies, StrategyOrder())
 	return m
 }
@@ -56,7 +57,7 @@ func UpdatesPerSecond(r *replay.Result) float64 {
 // by arch, one bar per strategy.
 func Throughput(trace string, rs []*replay.Result) *plot.Plot {
 	m := newMatrix(rs)
-	b := &Bars{Groups: m.arches, Series: m.strategies, Log: true}
+	b := &Bars{Groups: archTitles(m.arches), Series: m.strategies, Log: true}
 	for _, s := range m.strategies {
 		row := make([]float64, len(m.arches))
 		for g, a := range m.arches {
@@ -107,10 +108,10 @@ func MainCounterRatio(trace string, rs []*replay.Result) *plot.Plot {
 	m := newMatrix(rs)
 	groups := make([]string, len(m.arches))
 	for g, a := range m.arches {
-		groups[g] = a
+		groups[g] = arch.Title(a)
 		for _, s := range m.strategies {
 			if r := m.get(a, s); r != nil && r.Main != "" {
-				groups[g] = a + "\n(" + r.Main + ")"
+				groups[g] += "\n(" + r.Main + ")"
 				break
 			}
 		}
@@ -205,7 +206,7 @@ func Boxes(trace string, rs []*replay.Result, which Which) *plot.Plot {
 	}
 	bp.floor = p.Y.Min
 	p.Add(bp)
-	p.NominalX(m.arches...)
+	p.NominalX(archTitles(m.arches)...)
 	p.X.Min, p.X.Max = -0.5, float64(len(m.arches))-0.5
 	for s, name := range m.strategies {
 		p.Legend.Add(name, swatch{Color(s)})
@@ -384,7 +385,7 @@ func BatchHistogram(trace, strategy string, rs []*replay.Result) *plot.Plot {
 		if total == 0 {
 			continue
 		}
-		b.Series = append(b.Series, a)
+		b.Series = append(b.Series, arch.Title(a))
 		b.Colors = append(b.Colors, ArchColor(a))
 		b.Values = append(b.Values, counts)
 	}

@@ -79,7 +79,7 @@ const mixed = `0 0 1 enable
 // as many allocations as one of N (the per-run Result only).
 func TestReplayAllocsConstant(t *testing.T) {
 	for _, s := range lazymmu.Strategies() {
-		e, err := New(Config{Backend: &fake{}, Strategy: s})
+		e, err := New(Config{Backend: &fake{}, Info: fakeInfo, Strategy: s})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestReplayAllocsConstant(t *testing.T) {
 
 // With an observer the loop allocates nothing per event either.
 func TestReplayAllocsObserver(t *testing.T) {
-	e, _ := New(Config{Backend: &fake{}, Observer: nopObserver{}})
+	e, _ := New(Config{Backend: &fake{}, Info: fakeInfo, Observer: nopObserver{}})
 	allocs := func(n int) float64 {
 		r := &sliceReader{ev: repeated(t, mixed, n)}
 		return testing.AllocsPerRun(5, func() {
@@ -127,7 +127,7 @@ func (nopObserver) End(int64, *EndInfo)                  {}
 
 func BenchmarkEngineFake(b *testing.B) {
 	ev := repeated(b, mixed, 10000)
-	e, _ := New(Config{Backend: &fake{}, Strategy: lazymmu.Upstream})
+	e, _ := New(Config{Backend: &fake{}, Info: fakeInfo, Strategy: lazymmu.Upstream})
 	r := &sliceReader{ev: ev}
 	b.ReportAllocs()
 	for b.Loop() {

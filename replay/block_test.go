@@ -62,7 +62,7 @@ func TestLookaheadAcrossBlocks(t *testing.T) {
 			if n > 0 {
 				r = &blockReader{sliceReader: sliceReader{ev: evs}, n: n}
 			}
-			e, err := New(Config{Trace: "t", Backend: &fake{}, Strategy: lazymmu.Upstream})
+			e, err := New(Config{Trace: "t", Backend: &fake{}, Info: fakeInfo, Strategy: lazymmu.Upstream})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,10 @@ type Config struct {
 	// Backend, if set, is used instead and Arch and Costs are ignored.
 	Arch    string
 	Backend arch.Backend
+	// Info describes Backend (nil: the registered backend of its name, if
+	// any; without one, a result lists only the counters that moved and the
+	// main counter only if the backend implements arch.Main).
+	Info *arch.Info
 	// Costs overrides backend cost parameters (nil: the defaults).
 	Costs arch.Costs
 	// Strategy is the generic layer's nesting strategy.
@@ -60,6 +64,7 @@ type taskState struct {
 type Engine struct {
 	cfg   Config
 	be    arch.Backend
+	info  *arch.Info // nil for an unregistered Config.Backend
 	layer lazymmu.Layer
 	pend  *arch.Pending
 	stats *arch.Stats
@@ -121,6 +126,10 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	cfg.Arch = be.Name()
+	info := cfg.Info
+	if info == nil {
+		info, _ = arch.Lookup(cfg.Arch)
+	}
 	ls := cfg.Strategy
 	if ls == lazymmu.Ideal {
 		// ideal runs the 7.0 generic layer and drops the flushes it does
@@ -130,6 +139,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg:   cfg,
 		be:    be,
+		info:  info,
 		layer: newLayer(ls, be.Rules()),
 		pend:  be.Pending(),
 		stats: be.Stats(),

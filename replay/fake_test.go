@@ -24,9 +24,13 @@ func (f *fake) Stats() *arch.Stats   { return &f.st }
 func (f *fake) Pending() *arch.Pending {
 	return &f.pend
 }
-func (f *fake) MainCounter() arch.Counter { return arch.Hypercalls }
-func (f *fake) Counters() []arch.Counter {
-	return []arch.Counter{arch.Hypercalls, arch.Multicalls}
+
+// fakeInfo describes fake; Config.Info hands it to the engine (fake is not
+// registered, so that arch.Names lists the real backends only).
+var fakeInfo = &arch.Info{
+	Name:     "fake",
+	Counters: []arch.Counter{arch.Hypercalls, arch.Multicalls},
+	Main:     arch.Hypercalls,
 }
 
 func (f *fake) cpu(c *arch.Ctx) *bool {

@@ -77,51 +77,6 @@ const (
 // HazardNames lists the hazard names of the contract, in order.
 var HazardNames = []string{HazardStaleAccess, HazardTLBFlush}
 
-// UsedCounters lists the arch_ops counters a backend reports. A backend may
-// say so itself by implementing CounterLister; otherwise this table of the
-// contract's arches applies. Non-zero counters are reported in any case, so
-// the keys of one arch are the same under every strategy.
-var UsedCounters = map[string][]arch.Counter{
-	"arm64":      {arch.Barriers},
-	"ppc64-hash": {arch.HPTEFlushes, arch.HCalls, arch.TLBFlushes},
-	"sparc64":    {arch.TLBFlushes, arch.CrossCalls},
-	"x86-xen":    {arch.Hypercalls, arch.Multicalls},
-	"x86":        {},
-	"s390":       {arch.IPTEs},
-}
-
-// MainCounters is the main counter of each contract arch, used when the
-// backend does not implement arch.Main. x86 has none (its hooks do nothing):
-// "" there.
-var MainCounters = map[string]string{
-	"arm64":      "barriers",
-	"ppc64-hash": "hcalls",
-	"sparc64":    "crosscalls",
-	"x86-xen":    "hypercalls",
-	"s390":       "iptes",
-}
-
-// CounterLister is implemented by backends that say which arch_ops counters
-// they use.
-type CounterLister interface {
-	Counters() []arch.Counter
-}
-
-// MainCounter returns the name of be's main counter, or "" if it has none.
-func MainCounter(be arch.Backend) string {
-	if m, ok := be.(arch.Main); ok {
-		return m.MainCounter().String()
-	}
-	return MainCounters[be.Name()]
-}
-
-func usedCounters(be arch.Backend) []arch.Counter {
-	if l, ok := be.(CounterLister); ok {
-		return l.Counters()
-	}
-	return UsedCounters[be.Name()]
-}
-
 // result builds the Result of the replay just finished.
 func (e *Engine) result() *Result {
 	st := e.stats
@@ -141,15 +96,17 @@ func (e *Engine) result() *Result {
 		Violations:      make(map[string]uint64, lazymmu.NumViolations),
 		Hazards:         make(map[string]uint64, len(HazardNames)),
 		Sections:        e.sections,
-		Main:            MainCounter(e.be),
+		Main:            arch.MainCounter(e.info, e.be),
 		OracleFlushes:   e.oracleFlushes,
 		ExplicitFlushes: e.explicit,
 		WorkNs:          e.work,
 		Tasks:           len(e.tasks),
 		CPUs:            len(e.cpus),
 	}
-	for _, c := range usedCounters(e.be) {
-		r.ArchOps[c.String()] = st.Ops[c]
+	if e.info != nil {
+		for _, c := range e.info.Counters {
+			r.ArchOps[c.String()] = st.Ops[c]
+		}
 	}
 	for c := arch.Counter(0); c < arch.NumCounters; c++ {
 		if st.Ops[c] != 0 {

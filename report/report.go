@@ -132,7 +132,7 @@ func buildReport(dir string, opt Options) error {
 	strats := lazymmu.Strategies()
 	page := &reportPage{
 		Command:   "lazybench report -o " + opt.Dir,
-		Arches:    arches,
+		Arches:    archTitles(arches),
 		GoVersion: runtime.Version(),
 		CPUs:      runtime.NumCPU(),
 		Manifest:  entries,
@@ -255,7 +255,7 @@ func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []strin
 	}
 	for _, r := range rs {
 		sec.Rows = append(sec.Rows, resultRow{
-			Arch: r.Arch, Strategy: r.Strategy,
+			Arch: arch.Title(r.Arch), Strategy: r.Strategy,
 			ModeledNs:     plots.FormatNum(math.Round(r.ModeledNs)),
 			UpdatesPerSec: fmtRate(plots.UpdatesPerSecond(r)),
 			Main:          r.Main, MainValue: fmt.Sprint(r.MainValue()),
@@ -425,4 +425,14 @@ func formatParams(p map[string]int64) string {
 		b = append(b, fmt.Sprintf("%s=%d", k, p[k]))
 	}
 	return strings.Join(b, ",")
+}
+
+// archTitles returns the backends' titles (arch.Title: a proposal's carries
+// its label), for headers.
+func archTitles(names []string) []string {
+	t := make([]string, len(names))
+	for i, n := range names {
+		t[i] = arch.Title(n)
+	}
+	return t
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/plots"
 	"github.com/lazybench/lazybench/replay"
@@ -59,7 +60,7 @@ func speedReport(dir string, page *reportPage, arches []string, opt Options, bar
 			sec := replay.Type7(times, 0.5)
 			pt := plots.SpeedPoint{Arch: a, Events: events, Seconds: sec}
 			pts = append(pts, pt)
-			page.SpeedRows = append(page.SpeedRows, speedRow{Arch: a, Events: fmt.Sprint(events),
+			page.SpeedRows = append(page.SpeedRows, speedRow{Arch: arch.Title(a), Events: fmt.Sprint(events),
 				Seconds: fmt.Sprintf("%.4f", sec), Rate: fmtRate(pt.EventsPerSecond())})
 			bar.add(1)
 		}

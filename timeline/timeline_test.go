@@ -110,8 +110,8 @@ func checkWellFormed(t *testing.T, cf chromeFile) (slices map[string]int) {
 
 func TestTimelineNests(t *testing.T) {
 	names := arch.Names()
-	if len(names) != 6 { // arch/all is imported
-		t.Fatalf("%d backends registered, want 6: %v", len(names), names)
+	if len(names) == 0 { // arch/all is imported
+		t.Fatal("no backend registered")
 	}
 	for _, a := range names {
 		for _, st := range []lazymmu.Strategy{lazymmu.Upstream, lazymmu.Flat, lazymmu.Ideal} {

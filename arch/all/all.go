@@ -2,10 +2,15 @@
 // its side effect (each backend registers itself with arch.Register from its
 // init function), then look backends up with arch.Lookup / arch.New.
 //
-// Every backend package must be listed here, one blank import each; the
-// test checks that the six contract names are registered, in contract order
-// (arm64, ppc64-hash, sparc64, x86-xen, x86, s390), and that docs/costs.md
-// lists every parameter.
+// Every backend package must be listed here, one blank import each. Its
+// arch.Info is the one description of the backend the rest of the program
+// reads; the tests check every registered Info (TestInfoComplete: a doc page
+// docs/arch/NAME.md, counters, a distinct colour, page sizes, a label for a
+// proposal), that every backend package under arch/ is registered, and that
+// docs/costs.md lists every parameter.
+//
+// Adding a backend touches three places: its package arch/NAME (which
+// registers its Info from init), docs/arch/NAME.md, and one line here.
 package all
 
 import (

@@ -2,9 +2,11 @@ package all
 
 import (
 	"bytes"
+	"image/color"
 	"math"
 	"os"
-	"reflect"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,10 +16,117 @@ import (
 	"github.com/lazybench/lazybench/traces"
 )
 
+// Names lists every registered backend once, in the order of Info.Order,
+// and every backend package under arch/ is registered (a package that is
+// not imported in all.go would be missing from every table and chart).
 func TestContractNames(t *testing.T) {
-	want := []string{"arm64", "ppc64-hash", "sparc64", "x86-xen", "x86", "s390"}
-	if got := arch.Names(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("Names() = %v, want %v", got, want)
+	names := arch.Names()
+	for i, name := range names {
+		info, _ := arch.Lookup(name)
+		if i > 0 {
+			prev, _ := arch.Lookup(names[i-1])
+			if prev.Order >= info.Order {
+				t.Errorf("%s (order %d) after %s (order %d): orders must rise", name, info.Order, prev.Name, prev.Order)
+			}
+		}
+	}
+	if n := len(backendDirs(t)); n != len(names) {
+		t.Errorf("%d backend packages under arch/ (%v), %d registered (%v)", n, backendDirs(t), len(names), names)
+	}
+}
+
+// backendDirs returns the packages under arch/ that register a backend.
+func backendDirs(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(f, "_test.go") && bytes.Contains(b, []byte("arch.Register(")) {
+			dirs = append(dirs, filepath.Base(filepath.Dir(f)))
+		}
+	}
+	return dirs
+}
+
+// Every registered backend's Info is complete: a doc page that names its
+// main counter (and says "proposal" for a proposal), a source, a colour no
+// other backend has, counters without duplicates that hold the main counter,
+// page sizes in order, and a label exactly for a proposal.
+func TestInfoComplete(t *testing.T) {
+	colours := map[color.RGBA]string{}
+	for _, name := range arch.Names() {
+		info, _ := arch.Lookup(name)
+		t.Run(name, func(t *testing.T) {
+			if info.Doc == "" || info.Source == "" {
+				t.Errorf("Doc %q, Source %q: both are required", info.Doc, info.Source)
+			}
+			if other, dup := colours[info.Colour]; dup || info.Colour.A != 255 {
+				t.Errorf("colour %v: not opaque, or also %s's", info.Colour, other)
+			}
+			colours[info.Colour] = name
+			checkCounters(t, info)
+			if len(info.PageShifts) == 0 || !slices.IsSorted(info.PageShifts) || info.PageShifts[0] < 12 || info.PageShifts[len(info.PageShifts)-1] > 16 {
+				t.Errorf("page shifts %v: want 12..16, in order", info.PageShifts)
+			}
+			if info.Proposal != (info.Label != "") || info.Title() == name == info.Proposal {
+				t.Errorf("proposal %v with label %q (title %q): a proposal needs a label, a merged backend none", info.Proposal, info.Label, info.Title())
+			}
+			checkDoc(t, info)
+		})
+	}
+}
+
+// checkCounters checks info's counters: known, no duplicates, none exactly
+// when there is no main counter, and the main counter among them (under
+// every value of every option, where the backend says itself).
+func checkCounters(t *testing.T, info *arch.Info) {
+	t.Helper()
+	seen := map[arch.Counter]bool{}
+	for _, c := range info.Counters {
+		if c >= arch.NumCounters || seen[c] {
+			t.Errorf("counter %v unknown or listed twice in %v", c, info.Counters)
+		}
+		seen[c] = true
+	}
+	if (len(info.Counters) == 0) != (info.Main == arch.NoCounter) {
+		t.Errorf("counters %v, main %v: a backend has counters exactly when it has a main counter", info.Counters, info.Main)
+	}
+	if info.Main != arch.NoCounter && !seen[info.Main] {
+		t.Errorf("main counter %v not among the counters %v", info.Main, info.Counters)
+	}
+	for _, o := range append([]arch.Param{{}}, info.Options...) {
+		v := info.Values(nil)
+		if o.Name != "" {
+			v[o.Name] = 1 - v[o.Name]
+		}
+		if m, ok := info.New(v).(arch.Main); ok && !seen[m.MainCounter()] {
+			t.Errorf("option %s: main counter %v not among the counters %v", o.Name, m.MainCounter(), info.Counters)
+		}
+	}
+}
+
+// checkDoc checks docs/arch/NAME.md: it exists, names the main counter, and
+// its title says "proposal" exactly for a proposal.
+func checkDoc(t *testing.T, info *arch.Info) {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "arch", info.Name+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(doc)), " ")
+	if m := info.MainName(); m != "" && !strings.Contains(flat, "Main counter: `"+m+"`") {
+		t.Errorf("docs/arch/%s.md does not say \"Main counter: `%s`\"", info.Name, m)
+	}
+	title, _, _ := strings.Cut(string(doc), "\n")
+	if strings.Contains(title, "proposal") != info.Proposal {
+		t.Errorf("docs/arch/%s.md title %q: says proposal = %v, Info.Proposal %v", info.Name, title, !info.Proposal, info.Proposal)
 	}
 }
 
@@ -46,11 +155,6 @@ func TestEveryBackend(t *testing.T) {
 			}
 			if b.Name() != name {
 				t.Errorf("Name() = %q", b.Name())
-			}
-			// Every backend with arch work names its main counter; native x86
-			// has none (its hooks are no-ops) and must not pretend to.
-			if _, ok := b.(arch.Main); ok == (name == "x86") {
-				t.Errorf("%s: implements arch.Main = %v, want %v", name, ok, name != "x86")
 			}
 			c := &arch.Ctx{CPU: 0, Task: 0, PID: 1, Lazy: true}
 			var total float64
@@ -84,6 +188,11 @@ func TestEveryBackend(t *testing.T) {
 				t.Errorf("pending after FlushAll: %d", b.Pending().Total())
 			}
 			st := b.Stats()
+			for k, n := range st.Ops {
+				if c := arch.Counter(k); n != 0 && !slices.Contains(info.Counters, c) {
+					t.Errorf("counter %v moved (%d) but is not in Info.Counters %v", c, n, info.Counters)
+				}
+			}
 			if st.Batched+st.Immediate != 10 {
 				t.Errorf("batched %d + immediate %d != 10 updates", st.Batched, st.Immediate)
 			}
@@ -162,74 +271,99 @@ func TestTemplateLoads(t *testing.T) {
 	}
 }
 
-// deferredBy says, for each backend with FlushOwner, which of
-// TestFlushOwner's two updates in a section it defers, by its own rules
-// (arm64: the kernel set's barrier pair; Xen PV: both): the kernel set, the
-// user modify.
-var deferredBy = map[string][2]bool{
-	"arm64":      {true, false},
-	"ppc64-hash": {false, true},
-	"sparc64":    {false, true},
-	"x86-xen":    {true, true},
-	"s390":       {false, true},
-}
-
 // FlushOwner drains exactly the owner it names: two owners (CPUs 0 and 1,
 // tasks 0 and 1 on arm64) each defer one update in a section; draining owner
-// 1 leaves owner 0's update deferred and counts one flush.
+// 1 leaves owner 0's update deferred and counts one flush. A backend that
+// defers updates has FlushOwner; one that defers none (native x86) needs none.
 func TestFlushOwner(t *testing.T) {
 	for _, name := range arch.Names() {
 		b, err := arch.New(name, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		of, ok := b.(arch.OwnerFlusher)
-		if !ok {
-			if name != "x86" { // native x86 defers nothing
-				t.Errorf("%s defers updates but has no FlushOwner", name)
-			}
-			continue
-		}
 		for o := 0; o < 2; o++ {
-			c := &arch.Ctx{CPU: o, Task: o, PID: uint32(o + 1), Lazy: true}
+			c := ownerCtx(o)
 			b.Enter(c)
-			// A valid kernel set with an old valid entry, a user modify:
-			// one of them is deferred on every backend that defers.
-			b.Update(c, &traces.Event{Op: traces.OpSet, Addr: 0xffff000000001000 + uint64(o)<<21, Nr: 1, Flags: traces.FlagValid | traces.FlagWas})
-			b.Update(c, &traces.Event{Op: traces.OpModify, MM: 1, Addr: 0x1000 + uint64(o)<<21, Nr: 1, Flags: traces.FlagValid | traces.FlagWas})
+			for _, e := range twoUpdates(o) {
+				b.Update(c, &e)
+			}
 		}
 		p := b.Pending()
 		n0, n1 := p.Len(0), p.Len(1)
-		if n0 == 0 || n1 == 0 {
+		of, ok := b.(arch.OwnerFlusher)
+		switch {
+		case !ok && p.Total() == 0:
+			continue
+		case !ok:
+			t.Errorf("%s defers updates but has no FlushOwner", name)
+			continue
+		case n0 == 0 || n1 == 0:
 			t.Errorf("%s: deferred %d and %d updates, want some on each owner", name, n0, n1)
 			continue
 		}
 		f := b.Stats().Flushes
-		of.FlushOwner(&arch.Ctx{CPU: 0, Task: 0, PID: 1, Lazy: true}, 1)
+		of.FlushOwner(ownerCtx(0), 1)
 		if p.Len(0) != n0 || p.Len(1) != 0 || b.Stats().Flushes != f+1 {
 			t.Errorf("%s: after FlushOwner(1) owners hold %d and %d (want %d and 0), flushes +%d (want +1)", name, p.Len(0), p.Len(1), n0, b.Stats().Flushes-f)
 		}
-		// Owner 0's updates that the backend defers (deferredBy) find
-		// owner 0, each by its own mm and address, and the others none.
-		want, ok := deferredBy[name]
-		if !ok {
-			t.Errorf("%s: not in deferredBy: say which of the two updates it defers", name)
-			continue
-		}
 		found := 0
-		for k, o := range [2]int{p.OverlapOwner(0, 0xffff000000001000, 1, 12), p.OverlapOwner(1, 0x1000, 1, 12)} {
-			if w := map[bool]int{true: 0, false: -1}[want[k]]; o != w {
-				t.Errorf("%s: OverlapOwner of the %s update = %d, want %d", name, [2]string{"kernel", "user"}[k], o, w)
-			}
-			if o == 0 {
+		for _, e := range twoUpdates(0) {
+			switch p.OverlapOwner(e.MM, e.Addr, 1, 12) {
+			case 0:
 				found++
+			case -1:
+			default:
+				t.Errorf("%s: owner 0's update %v found on owner 1, drained", name, e.Op)
 			}
 		}
 		if found != n0 {
 			t.Errorf("%s: OverlapOwner finds owner 0 for %d of its updates, want %d (deferred)", name, found, n0)
 		}
-		if o := p.OverlapOwner(1, 0x1000+1<<21, 1, 12); o != -1 {
-			t.Errorf("%s: OverlapOwner of a drained update = %d, want -1", name, o)
+		for _, e := range twoUpdates(1) {
+			if o := p.OverlapOwner(e.MM, e.Addr, 1, 12); o != -1 {
+				t.Errorf("%s: OverlapOwner of drained update %v = %d, want -1", name, e.Op, o)
+			}
 		}
+	}
+}
+
+// A deferred update is found by its own mm and address, and not by those
+// of another update: each of twoUpdates alone in a section on a new backend
+// (a count of matches passed when arm64 recorded its kernel update under
+// the user mm and address).
+func TestPendingKeys(t *testing.T) {
+	for _, name := range arch.Names() {
+		two := twoUpdates(0)
+		for k := range two {
+			b, err := arch.New(name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := ownerCtx(0)
+			b.Enter(c)
+			b.Update(c, &two[k])
+			own, other := &two[k], &two[1-k]
+			want := map[bool]int{true: 0, false: -1}[b.Pending().Len(0) > 0]
+			if o := b.Pending().OverlapOwner(own.MM, own.Addr, 1, 12); o != want {
+				t.Errorf("%s: %v update: found on owner %d by its own mm and address, want %d", name, own.Op, o, want)
+			}
+			if o := b.Pending().OverlapOwner(other.MM, other.Addr, 1, 12); o != -1 {
+				t.Errorf("%s: %v update: found on owner %d by the mm and address of %v, want -1", name, own.Op, o, other.Op)
+			}
+		}
+	}
+}
+
+// ownerCtx is the context of owner o: CPU o, task o, pid o+1, in lazy mode.
+func ownerCtx(o int) *arch.Ctx { return &arch.Ctx{CPU: o, Task: o, PID: uint32(o + 1), Lazy: true} }
+
+// twoUpdates are owner o's two updates, 2 MiB apart from another owner's: a
+// valid kernel set with an old valid entry and a user modify. Every backend
+// that defers updates defers at least one of them by its own rules (arm64:
+// the kernel set's barrier pair, Xen PV: both).
+func twoUpdates(o int) [2]traces.Event {
+	return [2]traces.Event{
+		{Op: traces.OpSet, Addr: 0xffff000000001000 + uint64(o)<<21, Nr: 1, Flags: traces.FlagValid | traces.FlagWas},
+		{Op: traces.OpModify, MM: 1, Addr: 0x1000 + uint64(o)<<21, Nr: 1, Flags: traces.FlagValid | traces.FlagWas},
 	}
 }

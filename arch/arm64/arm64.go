@@ -25,6 +25,8 @@
 package arm64
 
 import (
+	"image/color"
+
 	"slices"
 
 	"github.com/lazybench/lazybench/arch"
@@ -56,11 +58,17 @@ var params = []arch.Param{
 
 func init() {
 	arch.Register(&arch.Info{
-		Name:   Name,
-		Order:  0,
-		Doc:    "deferred dsb(ishst)+isb after valid kernel PTE writes, per-task pending flag (6.16+)",
-		Params: params,
-		New:    func(v map[string]float64) arch.Backend { return New(v) },
+		Name:  Name,
+		Order: 0,
+		Doc:   "deferred dsb(ishst)+isb after valid kernel PTE writes, per-task pending flag (6.16+)",
+		// arch_ops: barriers (dsb+isb pairs). Blue (Okabe-Ito).
+		Counters:   []arch.Counter{arch.Barriers},
+		Main:       arch.Barriers,
+		Colour:     color.RGBA{0, 114, 178, 255},
+		PageShifts: []uint8{12, 14, 16}, // CONFIG_ARM64_{4K,16K,64K}_PAGES
+		Source:     "arch/arm64/include/asm/pgtable.h (__set_pte_complete, queue_pte_barriers, arch_{enter,leave,flush}_lazy_mmu_mode), arch/arm64/kernel/process.c (__switch_to), Linux 7.0; commit 5fdd05efa1cd (6.16)",
+		Params:     params,
+		New:        func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 
@@ -91,9 +99,6 @@ func (b *Backend) Name() string { return Name }
 // b81c688426a9 (6.16) its hooks return at once in interrupt context, which
 // the flat and typed layers model with IgnoresIRQ.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{IgnoresIRQ: true} }
-
-// MainCounter is barriers.
-func (b *Backend) MainCounter() arch.Counter { return arch.Barriers }
 
 func (b *Backend) flag(task int) *bool {
 	for task >= len(b.pending) {

@@ -8,6 +8,8 @@
 package ppc64hash
 
 import (
+	"image/color"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -68,12 +70,19 @@ var Options = []arch.Param{
 
 func init() {
 	arch.Register(&arch.Info{
-		Name:    Name,
-		Order:   1,
-		Doc:     "powerpc Book3S-64 hash MMU: per-CPU batch of up to 192 HPTE invalidations, H_BULK_REMOVE (pSeries) or tlbie (PowerNV)",
-		Params:  Params,
-		Options: Options,
-		New:     func(v map[string]float64) arch.Backend { return New(v) },
+		Name:  Name,
+		Order: 1,
+		Doc:   "powerpc Book3S-64 hash MMU: per-CPU batch of up to 192 HPTE invalidations, H_BULK_REMOVE (pSeries) or tlbie (PowerNV)",
+		// arch_ops: hpte_flushes, hcalls (pSeries), tlb_flushes (PowerNV
+		// tlbie). Orange (Okabe-Ito).
+		Counters:   []arch.Counter{arch.HPTEFlushes, arch.HCalls, arch.TLBFlushes},
+		Main:       arch.HCalls, // tlb_flushes under powernv=1 (MainCounter)
+		Colour:     color.RGBA{230, 159, 0, 255},
+		PageShifts: []uint8{12, 16}, // CONFIG_PPC_4K_PAGES, CONFIG_PPC_64K_PAGES
+		Source:     "arch/powerpc/mm/book3s64/hash_tlb.c (hpte_need_flush, __flush_tlb_pending), arch/powerpc/include/asm/book3s/64/tlbflush-hash.h (ppc64_tlb_batch, arch_{enter,leave,flush}_lazy_mmu_mode), arch/powerpc/platforms/pseries/lpar.c (pSeries_lpar_flush_hash_range), arch/powerpc/mm/book3s64/hash_native.c (native_flush_hash_range), Linux 7.0",
+		Params:     Params,
+		Options:    Options,
+		New:        func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 

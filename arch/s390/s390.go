@@ -10,6 +10,8 @@
 package s390
 
 import (
+	"image/color"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -52,12 +54,21 @@ var Options = []arch.Param{
 
 func init() {
 	arch.Register(&arch.Info{
-		Name:    Name,
-		Order:   5,
-		Doc:     "the 2026 v5 proposal (not merged): per-CPU cache of one 256-entry page table, one range IPTE per run of changed valid entries at leave",
-		Params:  Params,
-		Options: Options,
-		New:     func(v map[string]float64) arch.Backend { return New(v) },
+		Name:  Name,
+		Order: 5,
+		Doc:   "the 2026 v5 proposal (not merged): per-CPU cache of one 256-entry page table, one range IPTE per run of changed valid entries at leave",
+		// arch_ops: iptes. Every modeled IPTE is global (one machine-wide
+		// quiesce) unless single_attach is set. Vermillion (Okabe-Ito).
+		Counters:   []arch.Counter{arch.IPTEs},
+		Main:       arch.IPTEs,
+		Colour:     color.RGBA{213, 94, 0, 255},
+		PageShifts: []uint8{12},
+		Proposal:   true,
+		Label:      "proposal, not merged",
+		Source:     "\"[PATCH v5 2/4] s390/mm: Batch PTE updates in lazy MMU mode\", Alexander Gordeev, 13 Jul 2026 (arch/s390/mm/lazy_mmu.c); mainline arch/s390/mm/pgtable.c (ptep_flush_lazy) and arch/s390/include/asm/pgtable.h (__ptep_ipte_range)",
+		Params:     Params,
+		Options:    Options,
+		New:        func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 
@@ -105,10 +116,6 @@ func (b *Backend) Name() string { return Name }
 
 // Rules returns no crash rules: no callback crashes this arch.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
-
-// MainCounter is iptes. Every modeled IPTE is global (one machine-wide
-// quiesce) unless single_attach is set.
-func (b *Backend) MainCounter() arch.Counter { return arch.IPTEs }
 
 // Enter is arch_enter_lazy_mmu_mode_with_ptes (every section is modeled as
 // range-aware; the trace does not say which enable was used): get_cpu_var
@@ -282,6 +289,5 @@ func (b *Backend) Reset() {
 }
 
 var (
-	_ arch.Main   = (*Backend)(nil)
 	_ arch.Linear = (*Backend)(nil)
 )

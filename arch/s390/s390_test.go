@@ -326,12 +326,8 @@ func TestSanityRange(t *testing.T) {
 }
 
 // Registration, contract order and parameter documentation are checked
-// for every backend in arch/all (TestContractNames, TestEveryBackend).
-func TestMainCounter(t *testing.T) {
-	if New(nil).MainCounter() != arch.IPTEs {
-		t.Error("main counter: want iptes")
-	}
-}
+// for every backend in arch/all (TestContractNames, TestEveryBackend,
+// TestInfoComplete), the main counter among them.
 
 // Nesting: under flat a second enter writes the cache back and re-arms the
 // range (a model choice: v5 would overwrite the range), and after the inner

@@ -7,6 +7,8 @@
 package sparc64
 
 import (
+	"image/color"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -46,12 +48,20 @@ var Options = []arch.Param{
 
 func init() {
 	arch.Register(&arch.Info{
-		Name:    Name,
-		Order:   2,
-		Doc:     "per-CPU batch of up to 192 user vaddrs; TSB flush plus one demap or one cross-call per drain",
-		Params:  Params,
-		Options: Options,
-		New:     func(v map[string]float64) arch.Backend { return New(v) },
+		Name:  Name,
+		Order: 2,
+		Doc:   "per-CPU batch of up to 192 user vaddrs; TSB flush plus one demap or one cross-call per drain",
+		// arch_ops: tlb_flushes (local flushes), crosscalls. Green
+		// (Okabe-Ito). Main: the cross-CPU interrupt is the expensive part
+		// of a flush, and the one batching divides by up to 192.
+		Counters:   []arch.Counter{arch.TLBFlushes, arch.CrossCalls},
+		Main:       arch.CrossCalls,
+		Colour:     color.RGBA{0, 158, 115, 255},
+		PageShifts: []uint8{13}, // PAGE_SHIFT 13 (8K) only
+		Source:     "arch/sparc/mm/tlb.c (tlb_batch_add_one, flush_tlb_pending, arch_{enter,leave}_lazy_mmu_mode), arch/sparc/kernel/smp_64.c (smp_flush_tlb_pending), arch/sparc/mm/tsb.c (flush_tsb_user), Linux 7.0",
+		Params:     Params,
+		Options:    Options,
+		New:        func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 
@@ -87,10 +97,6 @@ func (b *Backend) Name() string { return Name }
 
 // Rules returns no crash rules: no callback crashes this arch.
 func (b *Backend) Rules() lazymmu.Rules { return lazymmu.Rules{} }
-
-// MainCounter is crosscalls: the cross-CPU interrupt is the expensive part
-// of a flush, and the one batching divides by up to 192.
-func (b *Backend) MainCounter() arch.Counter { return arch.CrossCalls }
 
 // Enter is arch_enter_lazy_mmu_mode: preempt_disable().
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
@@ -238,6 +244,5 @@ func (b *Backend) Reset() {
 }
 
 var (
-	_ arch.Main   = (*Backend)(nil)
 	_ arch.Linear = (*Backend)(nil)
 )

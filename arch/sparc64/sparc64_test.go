@@ -224,12 +224,8 @@ func TestPending(t *testing.T) {
 }
 
 // Registration, contract order and parameter documentation are checked
-// for every backend in arch/all (TestContractNames, TestEveryBackend).
-func TestMainCounter(t *testing.T) {
-	if New(nil).MainCounter() != arch.CrossCalls {
-		t.Error("main counter: want crosscalls")
-	}
-}
+// for every backend in arch/all (TestContractNames, TestEveryBackend,
+// TestInfoComplete), the main counter among them.
 
 // Nesting: under flat the inner leave drains and clears the batch's active
 // state, so the rest of the outer section flushes one update at a time;

@@ -11,6 +11,8 @@
 package x86
 
 import (
+	"image/color"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -33,11 +35,17 @@ var params = []arch.Param{
 
 func init() {
 	arch.Register(&arch.Info{
-		Name:   Name,
-		Order:  4,
-		Doc:    "native x86-64: lazy MMU hooks are no-ops, every update takes effect at once",
-		Params: params,
-		New:    func(v map[string]float64) arch.Backend { return New(v) },
+		Name:  Name,
+		Order: 4,
+		Doc:   "native x86-64: lazy MMU hooks are no-ops, every update takes effect at once",
+		// No arch_ops: the hooks do nothing. Sky blue (Okabe-Ito).
+		Counters:   []arch.Counter{},
+		Main:       arch.NoCounter,
+		Colour:     color.RGBA{86, 180, 233, 255},
+		PageShifts: []uint8{12},
+		Source:     "arch/x86/kernel/paravirt.c (pv_ops.mmu.lazy_mode: paravirt_nop), arch/x86/Kconfig (ARCH_HAS_LAZY_MMU_MODE if PARAVIRT_XXL), arch/x86/include/asm/pgtable.h (native_set_pte), Linux 7.0",
+		Params:     params,
+		New:        func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 

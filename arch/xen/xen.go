@@ -39,6 +39,8 @@
 package xen
 
 import (
+	"image/color"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -87,12 +89,19 @@ var options = []arch.Param{
 
 func init() {
 	arch.Register(&arch.Info{
-		Name:    Name,
-		Order:   3,
-		Doc:     "Xen PV: mmu_update hypercalls batched in the per-CPU multicall buffer (31 updates per call), atomic updates trapped",
-		Params:  params,
-		Options: options,
-		New:     func(v map[string]float64) arch.Backend { return New(v) },
+		Name:  Name,
+		Order: 3,
+		Doc:   "Xen PV: mmu_update hypercalls batched in the per-CPU multicall buffer (31 updates per call), atomic updates trapped",
+		// arch_ops: hypercalls (direct, including a singleton multicall
+		// buffer), multicalls. Reddish purple (Okabe-Ito).
+		Counters:   []arch.Counter{arch.Hypercalls, arch.Multicalls},
+		Main:       arch.Hypercalls,
+		Colour:     color.RGBA{204, 121, 167, 255},
+		PageShifts: []uint8{12},
+		Source:     "arch/x86/xen/mmu_pv.c (xen_batched_set_pte, xen_leave_lazy_mmu), arch/x86/xen/multicalls.c (xen_mc_extend_args, __xen_mc_entry), arch/x86/xen/enlighten_pv.c (xen_start/end_context_switch), arch/x86/include/asm/xen/hypervisor.h (enter_lazy, leave_lazy), Linux 7.0",
+		Params:     params,
+		Options:    options,
+		New:        func(v map[string]float64) arch.Backend { return New(v) },
 	})
 }
 
@@ -140,9 +149,6 @@ func (b *Backend) Name() string { return Name }
 func (b *Backend) Rules() lazymmu.Rules {
 	return lazymmu.Rules{NestedEnterCrashes: !b.nesting, LeaveInactiveCrashes: !b.nesting}
 }
-
-// MainCounter is hypercalls.
-func (b *Backend) MainCounter() arch.Counter { return arch.Hypercalls }
 
 // mcFlush is xen_mc_flush: nothing if empty, one direct hypercall for a
 // single entry, one HYPERVISOR_multicall for more. The queued updates take

@@ -34,12 +34,24 @@ type compareMetric struct {
 
 var compareMetrics = []compareMetric{
 	{"modeled_ns", "modeled_ns: modeled ns of arch work, all CPUs", func(r *replay.Result) float64 { return r.ModeledNs }, true},
-	{"main", "main counter: the arch's main arch_ops counter (arm64 barriers, ppc64-hash hcalls, sparc64 crosscalls, x86-xen hypercalls, s390 iptes)", func(r *replay.Result) float64 { return float64(r.MainValue()) }, false},
+	{"main", "main counter: the arch's main arch_ops counter (" + mainCounters() + ")", func(r *replay.Result) float64 { return float64(r.MainValue()) }, false},
 	{"flushes", "flushes: drains of a non-empty batch", func(r *replay.Result) float64 { return float64(r.Flushes) }, false},
 	{"hazards", "hazards: stale-access + tlbflush-before-flush", func(r *replay.Result) float64 { return float64(r.HazardTotal()) }, false},
 	{"violations", "violations: all kinds", func(r *replay.Result) float64 { return float64(r.ViolationTotal()) }, false},
 	{"section_p99", "section_ns p99: modeled ns from outermost enable to its disable", func(r *replay.Result) float64 { return r.SectionNs.P99 }, true},
 	{"deferred_p99", "deferred_ns p99: modeled ns an update stays deferred", func(r *replay.Result) float64 { return r.DeferredNs.P99 }, true},
+}
+
+// mainCounters lists each backend's main counter under its default options,
+// in order: "arm64 barriers, ppc64-hash hcalls, ...".
+func mainCounters() string {
+	var l []string
+	for _, n := range arch.Names() {
+		if info, _ := arch.Lookup(n); info.Main != arch.NoCounter {
+			l = append(l, n+" "+info.MainName())
+		}
+	}
+	return strings.Join(l, ", ")
 }
 
 // compareRow is one replay in `compare --json`: the Result plus the ratio of
@@ -210,7 +222,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(tw)
 		for t, src := range srcs {
 			for _, a := range arches {
-				fmt.Fprintf(tw, "%s\t%s\t", src.Name, a)
+				fmt.Fprintf(tw, "%s	%s	", src.Name, arch.Title(a))
 				if m.key == "main" {
 					main := byKey[key{t, a, base}].Main
 					if main == "" {

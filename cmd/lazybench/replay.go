@@ -183,7 +183,7 @@ func writeResultTable(w io.Writer, r *replay.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	p := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
 	p("trace", "%s", r.Trace)
-	p("arch", "%s", r.Arch)
+	p("arch", "%s", arch.Title(r.Arch))
 	p("strategy", "%s", r.Strategy)
 	p("events", "%d", r.Events)
 	p("updates", "%d (batched %d, immediate %d)", r.Updates, r.Batched, r.Immediate)
