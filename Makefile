@@ -16,7 +16,7 @@ all: build
 build:
 	$(GO) build -o $(OUT)/lazybench ./cmd/lazybench
 
-# make test: formatting, vet (also of a 32-bit build, which builds the
+# make test: formatting, go.mod and go.sum as go mod tidy leaves them, vet (also of a 32-bit build, which builds the
 # pure-Go decoder and deferral loop that other arches and the purego tag
 # build instead of the amd64 assembly), staticcheck, the race-enabled tests,
 # and a short fuzz pass over every fuzz target.
@@ -25,6 +25,7 @@ test: lint unit fuzz
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	GOARCH=386 $(GO) vet ./...
 	@test -x $(GOBIN)/staticcheck && $(GOBIN)/staticcheck -version | grep -q "$(STATICCHECK_VERSION:v%=%)" || \

@@ -32,6 +32,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/montanaflynn/stats"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
@@ -337,19 +339,16 @@ func Fit(pts []Point, opt Options) (*Result, error) {
 	for _, p := range pts {
 		pub[p.Pages] = p.ChangePct
 	}
-	sq := 0.0
 	for _, p := range pages {
 		row := Row{Pages: p, Modeled: direct[p]}
 		row.Published, row.HasPublished = pub[p]
 		res.Rows = append(res.Rows, row)
 		res.Linearity = math.Max(res.Linearity, math.Abs(model(theta, p)-direct[p]))
 		if row.HasPublished {
-			d := row.Modeled - row.Published
-			sq += d * d
-			res.MaxAbs = math.Max(res.MaxAbs, math.Abs(d))
+			res.MaxAbs = math.Max(res.MaxAbs, math.Abs(row.Modeled-row.Published))
 		}
 	}
-	res.RMS = math.Sqrt(sq / float64(len(pts)))
+	res.RMS = rms(pts, direct)
 	return res, nil
 }
 
@@ -764,3 +763,14 @@ func (r *memReader) Event() *traces.Event { return &r.t.events[r.i] }
 func (r *memReader) Err() error           { return nil }
 func (r *memReader) Meta() traces.Meta    { return traces.Meta{Workload: "vmalloc"} }
 func (r *memReader) Strings() []string    { return r.t.strings }
+
+// rms is the root mean square of modeled - published over the published
+// points (stats.RMS; NaN without points).
+func rms(pts []Point, modeled map[int]float64) float64 {
+	resid := make([]float64, len(pts))
+	for i, p := range pts {
+		resid[i] = modeled[p.Pages] - p.ChangePct
+	}
+	v, _ := stats.RMS(resid)
+	return v
+}

@@ -383,7 +383,14 @@ func selectNth(s []float64, k int) float64 {
 	return s[k]
 }
 
-// Type7 returns the p-th quantile of sorted (ascending) by R's type 7 definition.
+// Type7 returns the p-th quantile of sorted (ascending) by R's type 7
+// definition. It is github.com/montanaflynn/stats's Percentile (also type
+// 7; TestType7MatchesStats: the same to the bit at literal percents) for
+// input already sorted: stats.Percentile sorts a copy on every call, and a
+// Dist's kept samples are sorted once and then read at many percentiles (a
+// CDF chart reads plots.CDFPoints of them). BenchmarkPercentile, the 99th
+// percentile of MaxExact samples: Type7 7-21 ns and no allocation,
+// stats.Percentile 1.6-4.8 ms and 2 MiB per call (three runs each).
 func Type7(sorted []float64, p float64) float64 {
 	n := len(sorted)
 	if n == 0 {

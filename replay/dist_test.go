@@ -1,10 +1,12 @@
 package replay
 
 import (
+	"math"
 	"slices"
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
+	"github.com/montanaflynn/stats"
 )
 
 func TestType7(t *testing.T) {
@@ -141,4 +143,62 @@ func TestDrainedFullExactly(t *testing.T) {
 	if d.n != want.n || d.sum != want.sum || d.min != want.min || d.max != want.max || d.rng != want.rng || !slices.Equal(d.samples, want.samples) {
 		t.Fatalf("n %d sum %v rng %x; Add: %d %v %x", d.n, d.sum, d.rng, want.n, want.sum, want.rng)
 	}
+}
+
+// stats.Percentile (github.com/montanaflynn/stats v0.14) is type 7 too: on a
+// table of cases it gives Type7's value to the bit wherever the percent is
+// a literal (percent/100 is then the p Type7 takes). The edge cases differ
+// only in how they fail: an empty input is NaN for both (stats also
+// returns an error), and p = 0 is the minimum for Type7 and an error for
+// stats (its percent must be in (0, 100]).
+func TestType7MatchesStats(t *testing.T) {
+	inputs := [][]float64{
+		{7},
+		{1, 2, 3, 4, 10},
+		{0, 0, 0, 5, 5, 5},
+		{-3.5, -1, 0, 0.25, 1e-9, 2},
+		{1, 1e6, 1e12, 1e18},
+		{0.1, 0.2, 0.3, 0.7, 1.1, 1.3, 1.7, 2.9, 3.1, 11},
+	}
+	percents := []float64{1, 10, 25, 50, 75, 90, 99, 100}
+	for _, in := range inputs {
+		s := slices.Clone(in)
+		slices.Sort(s)
+		for _, pct := range percents {
+			want := Type7(s, pct/100)
+			got, err := stats.Percentile(in, pct)
+			if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+				t.Errorf("%v at %v%%: stats %v (%v), Type7 %v", in, pct, got, err, want)
+			}
+		}
+		if got, err := stats.Percentile(in, 0); err == nil || !math.IsNaN(got) || Type7(s, 0) != s[0] {
+			t.Errorf("%v at 0: stats %v (%v), Type7 %v, want an error and the minimum", in, got, err, Type7(s, 0))
+		}
+	}
+	if got, err := stats.Percentile(nil, 50); err == nil || !math.IsNaN(got) || !math.IsNaN(Type7(nil, 0.5)) {
+		t.Errorf("empty input: stats %v (%v), Type7 %v, want NaN both", got, err, Type7(nil, 0.5))
+	}
+}
+
+// BenchmarkPercentile compares Type7 on the kept samples of a full Dist
+// (MaxExact, sorted once) with stats.Percentile, which sorts a copy on
+// every call (see Type7).
+func BenchmarkPercentile(b *testing.B) {
+	s := make([]float64, MaxExact)
+	for i := range s {
+		s[i] = float64((i * 7919) % MaxExact)
+	}
+	sorted := slices.Sorted(slices.Values(s))
+	b.Run("impl=Type7", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Type7(sorted, 0.99)
+		}
+	})
+	b.Run("impl=stats", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			stats.Percentile(sorted, 99)
+		}
+	})
 }

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
-	"sort"
 	"time"
+
+	"github.com/montanaflynn/stats"
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
@@ -56,8 +57,7 @@ func speedReport(dir string, page *reportPage, arches []string, opt Options, bar
 				times = append(times, time.Since(t0).Seconds())
 				events = res.Events
 			}
-			sort.Float64s(times)
-			sec := replay.Type7(times, 0.5)
+			sec, _ := stats.Median(times)
 			pt := plots.SpeedPoint{Arch: a, Events: events, Seconds: sec}
 			pts = append(pts, pt)
 			page.SpeedRows = append(page.SpeedRows, speedRow{Arch: arch.Title(a), Events: fmt.Sprint(events),

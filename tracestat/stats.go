@@ -157,7 +157,12 @@ func (l *siteLens) nth(k int64) int64 {
 }
 
 // percentile is the type-7 percentile (R's default, NumPy's "linear"): h =
-// (n-1)p, interpolating between the order statistics around h.
+// (n-1)p, interpolating between the order statistics around h; the same to
+// the bit as github.com/montanaflynn/stats's Percentile of the lengths
+// (TestSiteLensPercentile). stats.Percentile needs every length kept, which
+// grows with the trace where siteLens keeps counts: BenchmarkSiteLens, a
+// million sections: siteLens 25 KB and 10-12 ms, keeping the lengths for
+// stats.Percentile 50 MB allocated and 120-340 ms (three runs each).
 func (l *siteLens) percentile(p float64) float64 {
 	if l.n == 0 {
 		return 0

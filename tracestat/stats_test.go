@@ -2,6 +2,7 @@ package tracestat
 
 import (
 	"github.com/lazybench/lazybench/traces"
+	"github.com/montanaflynn/stats"
 
 	"bytes"
 	"encoding/json"
@@ -101,7 +102,50 @@ func TestSiteLensPercentile(t *testing.T) {
 		if got := l.percentile(c.p); got < c.want-1e-9 || got > c.want+1e-9 {
 			t.Errorf("%v p%v = %v, want %v", c.lens, c.p, got, c.want)
 		}
+		// The same, to the bit, as stats.Percentile of the lengths kept.
+		if got, want := l.percentile(c.p), statsPercentile(c.lens, c.p); got != want {
+			t.Errorf("%v p%v = %v, stats.Percentile %v", c.lens, c.p, got, want)
+		}
 	}
+}
+
+// statsPercentile is stats.Percentile of lens at p (a literal: p*100 is
+// exact for the test's values).
+func statsPercentile(lens []int64, p float64) float64 {
+	f := make([]float64, len(lens))
+	for i, n := range lens {
+		f[i] = float64(n)
+	}
+	v, _ := stats.Percentile(f, p*100)
+	return v
+}
+
+// BenchmarkSiteLens is one site's median over a million sections (lengths
+// 1 to 4096, most short), by siteLens (counts per length) and by keeping
+// every length for stats.Percentile (see siteLens.percentile).
+func BenchmarkSiteLens(b *testing.B) {
+	const sections = 1_000_000
+	length := func(i int) int64 { return 1 + int64(i*i)%4096>>uint(i%8) }
+	b.Run("impl=siteLens", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var l siteLens
+			for i := range sections {
+				l.add(length(i))
+			}
+			l.percentile(0.5)
+		}
+	})
+	b.Run("impl=stats", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var kept []float64
+			for i := range sections {
+				kept = append(kept, float64(length(i)))
+			}
+			stats.Percentile(kept, 50)
+		}
+	})
 }
 
 // TestCollectEmptyJSON: an empty trace's statistics encode every list as [],
