@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -15,14 +14,34 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// MaxCostFileSize bounds what LoadCosts reads: a cost file is a few hundred
-// bytes per backend.
-const MaxCostFileSize = 1 << 20
+// Bounds on a cost file, checked before the TOML parser sees it (the parser's
+// time and memory grow faster than linearly with nesting and with the parts
+// of a dotted key: 4000 nested inline tables took 9.5 s and 700 MB, a key of
+// 300000 parts over 100 s and 7 GB). Within them any file parses in well
+// under a second and a few MB.
+const (
+	// MaxCostFileSize bounds what LoadCosts reads: the template of every
+	// parameter of every backend (lazybench costs) is about 7 KB.
+	MaxCostFileSize = 64 << 10
+	// MaxCostNesting bounds how many brackets ([ ] { }) are open at once.
+	MaxCostNesting = 8
+	// MaxCostDots bounds the dots in one key, table header or value.
+	MaxCostDots = 8
+)
+
+// MaxCost is the largest value a cost parameter takes, in its unit (ns per
+// operation, entry, call ...): 10^12 ns, over a quarter of an hour for one
+// operation. Every modeled sum stays finite with it: a backend charges each
+// event at most a few parameters times the event's nr (< 2^32) or batch
+// size, so a trace of 2^40 events sums to less than 2^40 * 2^32 * 8 * 10^12
+// (about 4e34 ns), and the squares the distributions sum to about 1e69,
+// far below the largest float64 (1.8e308). See docs/costs.md.
+const MaxCost = 1e12
 
 // LoadCosts reads a TOML cost file: one table per arch name ([arm64],
 // ["ppc64-hash"], ...), whose keys are that backend's parameter or option
-// names and whose values are finite numbers >= 0 (an option may also be
-// true or false, read as 1 or 0). An arch that is not registered, a key the
+// names and whose values are numbers from 0 to MaxCost (an option's is 0 or
+// 1, or true or false). An arch that is not registered, a key the
 // arch does not have, a value of another type or out of range is an error
 // naming the file, the line where it can be found, and the arch and key.
 // Backends must be registered before the call (import arch/all).
@@ -44,6 +63,12 @@ func LoadCosts(path string) (Costs, error) {
 
 // ParseCosts is LoadCosts on the bytes of a file; name is used in errors.
 func ParseCosts(name string, data []byte) (Costs, error) {
+	if len(data) > MaxCostFileSize {
+		return nil, fmt.Errorf("%s: cost file larger than %d bytes", name, MaxCostFileSize)
+	}
+	if err := checkShape(name, data); err != nil {
+		return nil, err
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
@@ -78,30 +103,118 @@ func ParseCosts(name string, data []byte) (Costs, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s:%s: unknown key %q for arch %s (have %s)", name, lineOf(data, a, k), k, a, strings.Join(info.keyNames(), ", "))
 			}
-			var v float64
-			switch x := table[k].(type) {
-			case int64:
-				v = float64(x)
-			case float64:
-				v = x
-			case bool:
-				if !option {
-					return nil, fmt.Errorf("%s:%s: %s.%s: want a number of %s, got a boolean", name, lineOf(data, a, k), a, k, p.Unit)
-				}
-				if x {
-					v = 1
-				}
-			default:
-				return nil, fmt.Errorf("%s:%s: %s.%s: want a number, got %T", name, lineOf(data, a, k), a, k, x)
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-				return nil, fmt.Errorf("%s:%s: %s.%s = %v: must be a finite number >= 0", name, lineOf(data, a, k), a, k, v)
+			v, err := costValue(table[k], p, option)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%s: %s.%s%v", name, lineOf(data, a, k), a, k, err)
 			}
 			m[k] = v
 		}
 		costs[a] = m
 	}
 	return costs, nil
+}
+
+// costValue converts a TOML value of parameter p (an option if option) to a
+// number and checks its range. Its error starts with what follows the key.
+func costValue(x any, p Param, option bool) (float64, error) {
+	var v float64
+	switch x := x.(type) {
+	case int64:
+		v = float64(x)
+	case float64:
+		v = x
+	case bool:
+		if !option {
+			return 0, fmt.Errorf(": want a number of %s, got a boolean", p.Unit)
+		}
+		if x {
+			v = 1
+		}
+	default:
+		return 0, fmt.Errorf(": want a number, got %T", x)
+	}
+	switch {
+	case option && v != 0 && v != 1:
+		return 0, fmt.Errorf(" = %v: an option is 0 or 1 (or false or true)", v)
+	case !(v >= 0 && v <= MaxCost): // also NaN
+		return 0, fmt.Errorf(" = %v: must be a number from 0 to %g %s", v, MaxCost, p.Unit)
+	}
+	return v, nil
+}
+
+// checkShape rejects, at file:line, a file whose brackets nest deeper than
+// MaxCostNesting or with more than MaxCostDots dots between two of = , [ ] {
+// } or a newline, outside strings and comments, or with a string that does
+// not end (rather than guess where the parser would resume).
+func checkShape(name string, data []byte) error {
+	line, depth, dots := 1, 0, 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '\n':
+			line++
+			dots = 0
+		case '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			end, lines := skipString(data, i)
+			if end < 0 {
+				return fmt.Errorf("%s:%d: a string that does not end", name, line)
+			}
+			i, line = end, line+lines
+		case '[', '{':
+			if depth++; depth > MaxCostNesting {
+				return fmt.Errorf("%s:%d: brackets nested deeper than %d", name, line, MaxCostNesting)
+			}
+			dots = 0
+		case ']', '}':
+			depth = max(depth-1, 0)
+			dots = 0
+		case '=', ',':
+			dots = 0
+		case '.':
+			if dots++; dots > MaxCostDots {
+				return fmt.Errorf("%s:%d: more than %d dots in one key or value", name, line, MaxCostDots)
+			}
+		}
+	}
+	return nil
+}
+
+// skipString returns the index of the last quote of the TOML string that
+// starts at data[i] and the newlines inside it, or -1 if it does not end.
+// Basic strings ("...", """...""") take backslash escapes; literal ones
+// ('...', ”'...”') none; single-line ones end at a newline.
+func skipString(data []byte, i int) (end, lines int) {
+	q := data[i]
+	multi := i+2 < len(data) && data[i+1] == q && data[i+2] == q
+	if multi {
+		i += 2
+	}
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '\\' && q == '"':
+			if j+1 < len(data) && data[j+1] == '\n' {
+				lines++
+			}
+			j++
+		case c == '\n':
+			if !multi {
+				return -1, 0
+			}
+			lines++
+		case c == q && !multi:
+			return j, lines
+		case c == q && j+2 < len(data) && data[j+1] == q && data[j+2] == q:
+			j += 2
+			for k := 0; k < 2 && j+1 < len(data) && data[j+1] == q; k++ {
+				j++ // up to two quotes before the closing three belong to the string
+			}
+			return j, lines
+		}
+	}
+	return -1, 0
 }
 
 // param finds the parameter or option named key.

@@ -2,6 +2,7 @@ package arch
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -25,9 +26,23 @@ func TestParseCostsErrors(t *testing.T) {
 		{"unknown arch", "[fake-a]\nx_ns = 1\n\n[nosuch]\nq = 2\n", `c.toml:4: unknown arch "nosuch" (have fake-a, fake-b)`},
 		{"unknown key", "[fake-a]\nx_ns = 1\nbogus_ns = 2\n", `c.toml:3: unknown key "bogus_ns" for arch fake-a (have x_ns, y_ns, mode)`},
 		{"quoted arch key", "[\"fake-b\"]\nw = 1\n", `c.toml:2: unknown key "w" for arch fake-b (have z_ns)`},
-		{"negative", "[fake-a]\nx_ns = -1\n", `c.toml:2: fake-a.x_ns = -1: must be a finite number >= 0`},
-		{"inf", "[fake-a]\ny_ns = inf\n", `c.toml:2: fake-a.y_ns = +Inf: must be a finite number >= 0`},
-		{"nan", "[fake-a]\ny_ns = nan\n", `must be a finite number >= 0`},
+		{"negative", "[fake-a]\nx_ns = -1\n", `c.toml:2: fake-a.x_ns = -1: must be a number from 0 to 1e+12 ns`},
+		{"inf", "[fake-a]\ny_ns = inf\n", `c.toml:2: fake-a.y_ns = +Inf: must be a number from 0 to 1e+12 ns/entry`},
+		{"nan", "[fake-a]\ny_ns = nan\n", `c.toml:2: fake-a.y_ns = NaN: must be a number from 0 to 1e+12 ns/entry`},
+		// Issue 20, items 1 and 2: finite values whose sums overflow.
+		{"huge", "[fake-a]\n\nx_ns = 1e306\n", `c.toml:3: fake-a.x_ns = 1e+306: must be a number from 0 to 1e+12 ns`},
+		{"just above", "[fake-b]\nz_ns = 1.0000000000001e12\n", `c.toml:2: fake-b.z_ns = 1.0000000000001e+12: must be`},
+		// Issue 20, item 5: an option is 0 or 1.
+		{"option 2", "[fake-a]\nmode = 2\n", `c.toml:2: fake-a.mode = 2: an option is 0 or 1 (or false or true)`},
+		{"option 0.5", "[fake-a]\nmode = 0.5\n", `c.toml:2: fake-a.mode = 0.5: an option is 0 or 1`},
+		{"option -1", "[fake-a]\nmode = -1\n", `c.toml:2: fake-a.mode = -1: an option is 0 or 1`},
+		// Issue 20, item 3: shapes the TOML parser takes seconds and
+		// gigabytes on are refused before it sees them.
+		{"deep inline tables", "[fake-a]\nx = " + strings.Repeat("{x=", 4000) + "1" + strings.Repeat("}", 4000) + "\n", `c.toml:2: brackets nested deeper than 8`},
+		{"deep arrays", "[fake-a]\n\nx = " + strings.Repeat("[", 9) + "1" + strings.Repeat("]", 9) + "\n", `c.toml:3: brackets nested deeper than 8`},
+		{"long dotted key", "[fake-a]\n" + strings.Repeat("a.", 300000/10) + "a = 1\n", `c.toml:2: more than 8 dots in one key or value`},
+		{"long header", "# x\n[" + strings.Repeat("a.", 9) + "a]\n", `c.toml:2: more than 8 dots`},
+		{"too big", "[fake-a]\n" + strings.Repeat("#", MaxCostFileSize), `c.toml: cost file larger than 65536 bytes`},
 		{"string", "[fake-a]\nx_ns = \"5\"\n", `c.toml:2: fake-a.x_ns: want a number, got string`},
 		{"bool for a cost", "[fake-a]\nx_ns = true\n", `want a number of ns, got a boolean`},
 		{"top-level key", "x_ns = 1\n", `c.toml:1: key "x_ns" is outside an arch table`},
@@ -42,6 +57,27 @@ func TestParseCostsErrors(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCheckShapeSkipsStrings: brackets and dots inside strings and comments
+// do not count, and the lines of multi-line strings do.
+func TestCheckShapeSkipsStrings(t *testing.T) {
+	deep := strings.Repeat("[{.", 20)
+	for _, tc := range []struct{ file, want string }{
+		{`a = "` + deep + `"` + "\n", ""},
+		{`a = '` + deep + `'` + "\n", ""},
+		{`a = "\"` + deep + `"` + "\n", ""},
+		{`a = """` + "\n" + deep + "\n" + `""""` + "\nb = " + deep + "\n", "f:4: brackets nested deeper than 8"},
+		{`a = '''x''''' # ` + deep + "\n" + deep, "f:2: brackets nested deeper than 8"},
+		{`a = """x\` + "\n" + `\""""` + "\n\nb=" + deep, "f:4: brackets nested deeper than 8"},
+		{`a = "x` + "\n" + deep, "f:1: a string that does not end"},
+		{"\n\na = '''x''", "f:3: a string that does not end"},
+	} {
+		err := checkShape("f", []byte(tc.file))
+		if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
+			t.Errorf("checkShape(%q) = %v, want %q", tc.file, err, tc.want)
+		}
 	}
 }
 

@@ -31,8 +31,13 @@ func TestEveryBackend(t *testing.T) {
 				if p.Name == "" || p.Unit == "" || p.Source == "" {
 					t.Errorf("param %+v: name, unit and source are required", p)
 				}
-				if math.IsNaN(p.Default) || math.IsInf(p.Default, 0) || p.Default < 0 {
-					t.Errorf("param %s: default %v", p.Name, p.Default)
+				if !(p.Default >= 0 && p.Default <= arch.MaxCost) {
+					t.Errorf("param %s: default %v outside [0, MaxCost]", p.Name, p.Default)
+				}
+			}
+			for _, p := range info.Options {
+				if p.Default != 0 && p.Default != 1 {
+					t.Errorf("option %s: default %v, want 0 or 1", p.Name, p.Default)
 				}
 			}
 			b, err := arch.New(name, nil)
