@@ -147,8 +147,10 @@ func Save(p *plot.Plot, w, h vg.Length, path string) error {
 	})
 }
 
-// Write renders p to out in format "svg" or "png".
-func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) error {
+// Write renders p to out in format "svg" or "png". A chart that cannot be
+// drawn (gonum panics, e.g. on a value <= 0 or not finite on a log axis) is
+// an error naming the chart, not a panic.
+func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) (err error) {
 	if w == 0 {
 		w = Width
 	}
@@ -167,9 +169,23 @@ func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) error {
 	default:
 		return fmt.Errorf("unsupported image format %q (want svg or png)", format)
 	}
-	drawWithLegendOutside(p, draw.New(c))
-	_, err := c.WriteTo(out)
+	if err := drawSafely(p, draw.New(c)); err != nil {
+		return err
+	}
+	_, err = c.WriteTo(out)
 	return err
+}
+
+// drawSafely is drawWithLegendOutside with gonum's panics turned into an
+// error.
+func drawSafely(p *plot.Plot, dc draw.Canvas) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("chart %q cannot be drawn: %v", p.Title.Text, r)
+		}
+	}()
+	drawWithLegendOutside(p, dc)
+	return nil
 }
 
 // drawWithLegendOutside draws p on dc with its legend (if any) in a column

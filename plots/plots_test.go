@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -186,5 +187,33 @@ func TestBoxOfUsesType7(t *testing.T) {
 	}
 	if _, ok := BoxOf(&replay.Dist{}); ok {
 		t.Error("empty dist gave a box")
+	}
+}
+
+// TestHostileValuesNeverPanic: charts of results with figures that are not
+// finite, zero or at float64's ends are drawn or refused with an error
+// naming the chart, never a panic (issue 20, item 1: a cost of 1e306 made
+// the throughput chart's log axis panic inside gonum and the report exit 2).
+func TestHostileValuesNeverPanic(t *testing.T) {
+	for _, v := range []float64{math.Inf(1), math.NaN(), 0, math.MaxFloat64, math.SmallestNonzeroFloat64, -1} {
+		rs := fixture()
+		rs[0].ModeledNs = v
+		rs[1].Section.Add(v)
+		rs[2].Deferred.Add(v)
+		charts := []*plot.Plot{
+			Throughput("t1", rs), MainCounterRatio("t1", rs), BatchHistogram("t1", "upstream", rs),
+			Calibration("c", []CalibPoint{{Pages: 1, Published: v, HasPublished: true, Modeled: 1}, {Pages: 2, Published: 1, HasPublished: true, Modeled: v}}),
+			ReplaySpeed("s", []SpeedPoint{{Arch: "arm64", Events: 10, Seconds: v}, {Arch: "arm64", Events: 20, Seconds: 1}}),
+		}
+		for _, w := range []Which{SectionLatency, DeferralTime} {
+			charts = append(charts, Boxes("t1", rs, w), CDF("t1", "arm64", rs, w), CDF("t1", "x86-xen", rs, w))
+		}
+		for _, p := range charts {
+			var buf bytes.Buffer
+			err := Write(p, 0, 0, "svg", &buf)
+			if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("chart %q cannot be drawn: ", p.Title.Text)) {
+				t.Errorf("value %v: %q: error %v does not name the chart", v, p.Title.Text, err)
+			}
+		}
 	}
 }

@@ -321,7 +321,11 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		return nil, err
 	}
 	e.finish(idx)
-	return e.result(), nil
+	res := e.result()
+	if err := e.checkFinite(res); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // runFast is Run's loop without an observer. An event by the CPU's current

@@ -394,3 +394,29 @@ func TestLinearTerms(t *testing.T) {
 		t.Errorf("linear backends %s, want %s", got, want)
 	}
 }
+
+// TestNonFiniteIsError: a backend whose costs overflow the sums (values a
+// cost file cannot set: above arch.MaxCost) makes Run fail, naming the
+// figure and a parameter of the backend, instead of returning +Inf or NaN
+// (issue 20, item 2: replay printed modeled_ns +Inf and p50 NaN).
+func TestNonFiniteIsError(t *testing.T) {
+	evs := repeated(t, strings.Repeat(mixed, 3)+"0 0 1 enable\n0 0 1 set addr=10000 nr=4\n0 0 1 disable\n", 1)
+	for _, name := range arch.Names() {
+		info, _ := arch.Lookup(name)
+		huge := map[string]float64{}
+		for _, p := range info.Params {
+			huge[p.Name] = math.MaxFloat64
+		}
+		for _, s := range lazymmu.Strategies() {
+			res, err := Run(&sliceReader{ev: evs}, Config{Trace: "t", Arch: name, Strategy: s, Costs: arch.Costs{name: huge}})
+			if err == nil {
+				t.Errorf("%s/%s: no error; modeled_ns %v", name, s, res.ModeledNs)
+				continue
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "t: "+name+" under "+s.String()+": ") || !strings.Contains(msg, "cost parameter "+name+".") {
+				t.Errorf("%s/%s: error %q does not name the figure and a parameter", name, s, msg)
+			}
+		}
+	}
+}

@@ -4,6 +4,9 @@
 package replay
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 )
@@ -164,4 +167,56 @@ func (r *Result) ViolationTotal() uint64 {
 		n += v
 	}
 	return n
+}
+
+// checkFinite returns an error if a modeled figure of r is not finite (a
+// backend built with values beyond arch.MaxCost, which a cost file cannot
+// set): +Inf or NaN must never reach text or JSON output. The error names
+// the figure and the cost parameter that made it so.
+func (e *Engine) checkFinite(r *Result) error {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"modeled_ns", r.ModeledNs}, {"wall_ns", r.WallNs}, {"work_ns", r.WorkNs},
+		{"section_ns p50", r.SectionNs.P50}, {"section_ns p90", r.SectionNs.P90},
+		{"section_ns p99", r.SectionNs.P99}, {"section_ns max", r.SectionNs.Max},
+		{"deferred_ns p50", r.DeferredNs.P50}, {"deferred_ns p90", r.DeferredNs.P90},
+		{"deferred_ns p99", r.DeferredNs.P99}, {"deferred_ns max", r.DeferredNs.Max},
+	} {
+		if math.IsInf(f.v, 0) || math.IsNaN(f.v) {
+			return fmt.Errorf("%s: %s under %s: %s is %v: %s", r.Trace, r.Arch, r.Strategy, f.name, f.v, e.culprit())
+		}
+	}
+	return nil
+}
+
+// culprit names the cost parameter whose term of the modeled time is the
+// largest (not finite, most often), with its value and count.
+func (e *Engine) culprit() string {
+	lin, ok := e.be.(arch.Linear)
+	info, known := arch.Lookup(e.be.Name())
+	if !ok || !known {
+		return "a cost parameter is too large"
+	}
+	terms, values := lin.Terms(nil), info.Values(e.cfg.Costs)
+	best, bestV := -1, -1.0
+	for i, p := range info.Params {
+		if i >= len(terms) {
+			break
+		}
+		v := terms[i] * values[p.Name]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = math.Inf(1)
+		}
+		if best < 0 || v > bestV {
+			best, bestV = i, v
+		}
+	}
+	if best < 0 {
+		return "a cost parameter is too large"
+	}
+	p := info.Params[best]
+	return fmt.Sprintf("cost parameter %s.%s = %g %s, counted %g times, makes it so (values up to %g keep every sum finite, see docs/costs.md)",
+		info.Name, p.Name, values[p.Name], p.Unit, terms[best], arch.MaxCost)
 }
