@@ -18,6 +18,8 @@ const (
 	KindEnter        = "lazy_enter"
 	KindLeave        = "lazy_leave"
 	KindFlush        = "lazy_flush"
+	KindPause        = "lazy_pause"
+	KindResume       = "lazy_resume"
 	KindSet          = "pte_set"
 	KindClear        = "pte_clear"
 	KindGetClear     = "pte_getclear"
@@ -29,7 +31,7 @@ const (
 )
 
 // Kinds lists every probe kind in output order.
-var Kinds = []string{KindEnter, KindLeave, KindFlush, KindSet, KindClear, KindGetClear,
+var Kinds = []string{KindEnter, KindLeave, KindFlush, KindPause, KindResume, KindSet, KindClear, KindGetClear,
 	KindGetClearFull, KindCommit, KindWrprotect, KindStart}
 
 // Tracepoints are the static events enabled next to the probes (GROUP/EVENT).
@@ -50,7 +52,8 @@ type Probe struct {
 type Result struct {
 	Probes []Probe
 	// Slots are the pv_ops indexes found for the hooks (type of a
-	// .parainstructions entry), by hook name.
+	// .parainstructions entry, or the slot an alternative's call goes
+	// through), by hook name.
 	Slots map[string]int
 	// Notes are findings and gaps, one sentence each, for the summary.
 	Notes []string
@@ -227,7 +230,7 @@ type paraSite struct {
 func (im *Image) paraSites() ([]paraSite, error) {
 	s := im.elf.Section(".parainstructions")
 	if s == nil {
-		return nil, errors.New("no .parainstructions section (kernel 6.8+ patches paravirt calls as alternatives; not supported yet)")
+		return nil, errors.New("no .parainstructions section and no .altinstructions section: not an x86-64 kernel image with paravirt ops")
 	}
 	d, err := s.Data()
 	if err != nil {
@@ -274,7 +277,7 @@ func (im *Image) pvSlot(addr, pvOps uint64) int {
 	if !ok || m.Base != x86asm.RIP || m.Index != 0 {
 		return -1
 	}
-	target := addr + uint64(in.Len) + uint64(m.Disp)
+	target := ripTarget(addr, in, m)
 	if target < pvOps || (target-pvOps)%8 != 0 {
 		return -1
 	}
@@ -308,77 +311,57 @@ func (im *Image) disasm(fn Symbol) ([]inst, error) {
 	return out, nil
 }
 
-// Discover finds the probe points in a vmlinux image. It fails when the
-// image's .parainstructions cannot be understood (a call site's pv_ops slot
-// differs from its entry's type); a kind of probe it cannot find, or a
-// kernel without paravirt ops, is reported in Result.Notes instead.
+// Discover finds the probe points in a vmlinux image. Kernels up to 6.7 list
+// their paravirt call sites in .parainstructions; from 6.8 they are
+// alternatives (.altinstructions) and the lazy MMU mode is the generic layer
+// of include/linux/pgtable.h, whose counts are updated inline
+// (discover_x86_7x.go). It fails when the image's tables cannot be understood
+// (a call site's pv_ops slot differs from its entry's type); a kind of probe
+// it cannot find, or a kernel without paravirt ops, is reported in
+// Result.Notes instead.
 func Discover(im *Image) (*Result, error) {
 	res := &Result{Slots: map[string]int{}, Skipped: map[string]int{}}
-	note := func(format string, args ...any) { res.Notes = append(res.Notes, fmt.Sprintf(format, args...)) }
 	if im.traceable == nil {
-		note("no __mcount_loc symbols: traceable functions recognised by their ftrace NOP instead")
+		res.note("no __mcount_loc symbols: traceable functions recognised by their ftrace NOP instead")
 	}
-
 	pvOps, ok := im.syms.Addr("pv_ops")
 	if !ok {
-		note("no pv_ops symbol: the kernel has no PARAVIRT ops; lazy MMU hooks and pv PTE writes cannot be found this way")
+		res.note("no pv_ops symbol: the kernel has no PARAVIRT ops; lazy MMU hooks and pv PTE writes cannot be found this way")
 		return res, nil
 	}
-	sites, err := im.paraSites()
-	if err != nil {
-		note("%v", err)
-		return res, nil
+	legacy := im.elf.Section(".parainstructions") != nil || im.elf.Section(".altinstructions") == nil
+	var sites []paraSite
+	var err error
+	if legacy {
+		sites, err = im.legacySites(res, pvOps)
+	} else {
+		sites, err = im.pvAltSites(res, pvOps)
 	}
-	// Check that the entries' types are pv_ops indexes: a call site's
-	// *pv_ops+off(%rip) must go through slot == type.
-	calls, agree := 0, 0
-	for _, s := range sites {
-		if slot := im.pvSlot(s.addr, pvOps); slot >= 0 {
-			calls++
-			if slot == s.typ {
-				agree++
-			}
-		}
+	if err != nil || sites == nil {
+		return nil, err
 	}
-	if calls == 0 || agree*100 < calls*99 {
-		return nil, fmt.Errorf(".parainstructions: %d of %d call sites go through pv_ops slot == type: layout not understood", agree, calls)
-	}
-	note("%d paravirt patch sites, %d of them calls through pv_ops; every call's slot equals its type", len(sites), calls)
-
-	im.findLazySlots(res, sites, pvOps)
 	im.findPTESlots(res, pvOps)
-
 	byType := map[int][]paraSite{}
 	for _, s := range sites {
 		byType[s.typ] = append(byType[s.typ], s)
 	}
-	add := func(kind string, addr uint64, args, how string) bool {
-		fn, ok := im.syms.Func(addr)
-		if !ok {
-			res.Skipped["no containing function"]++
-			return false
-		}
-		if ok, why := im.probeable(fn); !ok {
-			res.Skipped[kind+": "+why]++
-			return false
-		}
-		if !isSymbol(fn.Name) { // e.g. a name starting with a digit would be read as an address
-			res.Skipped[kind+": function name not usable in kprobe_events"]++
-			return false
-		}
-		res.Probes = append(res.Probes, Probe{Kind: kind, Addr: addr, Func: fn.Name, Off: addr - fn.Addr, Args: args, How: how})
-		return true
-	}
+	add := im.adder(res)
 	pvKinds := []struct{ hook, kind, args string }{
-		{"lazy_mode.enter", KindEnter, ""},
-		{"lazy_mode.leave", KindLeave, ""},
-		{"lazy_mode.flush", KindFlush, ""},
 		// set_pte(pte_t *ptep, pte_t pte)
 		{"set_pte", KindSet, "ptep=%di val=%si old=+0(%di):x64"},
 		// ptep_modify_prot_start(vma, addr, ptep)
 		{"ptep_modify_prot_start", KindStart, "ptep=%dx addr=%si old=+0(%dx):x64"},
 		// ptep_modify_prot_commit(vma, addr, ptep, pte)
 		{"ptep_modify_prot_commit", KindCommit, "ptep=%dx addr=%si val=%cx"},
+	}
+	if legacy {
+		pvKinds = append([]struct{ hook, kind, args string }{
+			{"lazy_mode.enter", KindEnter, ""},
+			{"lazy_mode.leave", KindLeave, ""},
+			{"lazy_mode.flush", KindFlush, ""},
+		}, pvKinds...)
+	} else {
+		im.findCountSites(res, byType, add)
 	}
 	for _, k := range pvKinds {
 		slot, ok := res.Slots[k.hook]
@@ -399,26 +382,85 @@ func Discover(im *Image) (*Result, error) {
 
 	for _, k := range Kinds {
 		if res.Count(k) == 0 {
-			note("no %s probe found", k)
+			res.note("no %s probe found", k)
 		}
 	}
-	sort.SliceStable(res.Probes, func(i, j int) bool {
-		ki, kj := kindIndex(res.Probes[i].Kind), kindIndex(res.Probes[j].Kind)
+	res.sortProbes()
+	return res, nil
+}
+
+// note appends a finding to the summary.
+func (r *Result) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// legacySites reads and checks .parainstructions (kernels up to 6.7) and
+// finds the lazy_mode slots; nil sites (with a note) when there is none.
+func (im *Image) legacySites(res *Result, pvOps uint64) ([]paraSite, error) {
+	sites, err := im.paraSites()
+	if err != nil {
+		res.note("%v", err)
+		return nil, nil
+	}
+	// Check that the entries' types are pv_ops indexes: a call site's
+	// *pv_ops+off(%rip) must go through slot == type.
+	calls, agree := 0, 0
+	for _, s := range sites {
+		if slot := im.pvSlot(s.addr, pvOps); slot >= 0 {
+			calls++
+			if slot == s.typ {
+				agree++
+			}
+		}
+	}
+	if calls == 0 || agree*100 < calls*99 {
+		return nil, fmt.Errorf(".parainstructions: %d of %d call sites go through pv_ops slot == type: layout not understood", agree, calls)
+	}
+	res.note("%d paravirt patch sites, %d of them calls through pv_ops; every call's slot equals its type", len(sites), calls)
+	im.findLazySlots(res, sites, pvOps)
+	return sites, nil
+}
+
+// adder returns the function that records a probe at addr if its function
+// can be probed, counting the reason in res.Skipped otherwise.
+func (im *Image) adder(res *Result) func(kind string, addr uint64, args, how string) bool {
+	return func(kind string, addr uint64, args, how string) bool {
+		fn, ok := im.syms.Func(addr)
+		if !ok {
+			res.Skipped["no containing function"]++
+			return false
+		}
+		if ok, why := im.probeable(fn); !ok {
+			res.Skipped[kind+": "+why]++
+			return false
+		}
+		if !isSymbol(fn.Name) { // e.g. a name starting with a digit would be read as an address
+			res.Skipped[kind+": function name not usable in kprobe_events"]++
+			return false
+		}
+		res.Probes = append(res.Probes, Probe{Kind: kind, Addr: addr, Func: fn.Name, Off: addr - fn.Addr, Args: args, How: how})
+		return true
+	}
+}
+
+// sortProbes orders the probes by kind, then address, keeping one probe per
+// address and kind.
+func (r *Result) sortProbes() {
+	sort.SliceStable(r.Probes, func(i, j int) bool {
+		ki, kj := kindIndex(r.Probes[i].Kind), kindIndex(r.Probes[j].Kind)
 		if ki != kj {
 			return ki < kj
 		}
-		return res.Probes[i].Addr < res.Probes[j].Addr
+		return r.Probes[i].Addr < r.Probes[j].Addr
 	})
-	// One probe per address and kind.
-	out := res.Probes[:0]
-	for i, p := range res.Probes {
-		if i > 0 && p.Addr == res.Probes[i-1].Addr && p.Kind == res.Probes[i-1].Kind {
+	out := r.Probes[:0]
+	for i, p := range r.Probes {
+		if i > 0 && p.Addr == r.Probes[i-1].Addr && p.Kind == r.Probes[i-1].Kind {
 			continue
 		}
 		out = append(out, p)
 	}
-	res.Probes = out
-	return res, nil
+	r.Probes = out
 }
 
 func kindIndex(k string) int {
@@ -697,6 +739,9 @@ func (im *Image) findSections(res *Result, add func(kind string, addr uint64, ar
 			}
 			x := insts[i]
 			kind, reg := atomicPTEUpdate(x.in)
+			if kind == "" {
+				kind, reg = cmpxchgWrprotect(insts, i)
+			}
 			if kind == "" {
 				continue
 			}

@@ -275,7 +275,7 @@ func TestDiscoverFixture(t *testing.T) {
 	if err := res.WriteProbes(&b, "fixture"); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"# probes: lazy_enter=3 lazy_leave=3 lazy_flush=0 pte_set=2", "# no lazy_flush probe found",
+	for _, s := range []string{"# probes: lazy_enter=3 lazy_leave=3 lazy_flush=0 lazy_pause=0 lazy_resume=0 pte_set=2", "# no lazy_flush probe found",
 		"# no pte_clear probe found", "# tracepoint: sched/sched_switch", "follows a leave site"} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("probes file lacks %q:\n%s", s, b.String())
