@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,24 +30,28 @@ var (
 	costs       arch.Costs
 )
 
-// unitLines mark the modeled metrics as exact for benchstat (a rerun gives
-// the same value, so no confidence interval is needed) and the rates as
-// better=higher: golang.org/x/perf/benchfmt unit metadata.
+// unitLines mark the modeled metrics (replay.Metrics, the main counter's
+// unit once per counter) as exact for benchstat (a rerun gives the same
+// value, so no confidence interval is needed) and those better higher as
+// better=higher, and so the measured rates: golang.org/x/perf/benchfmt unit
+// metadata.
 func unitLines() []string {
-	l := []string{
-		"Unit modeled-ns/op assume=exact",
-		"Unit updates/op assume=exact",
-		"Unit flushes/op assume=exact",
-		"Unit hazards/op assume=exact",
-		"Unit violations/op assume=exact",
-		"Unit updates/modeled-s assume=exact better=higher",
-		"Unit events/s better=higher",
-		"Unit events/cpu-s better=higher",
+	var l []string
+	for i := range replay.Metrics {
+		m := &replay.Metrics[i]
+		suffix := " assume=exact"
+		if m.Better == replay.Higher {
+			suffix += " better=higher"
+		}
+		if !m.Main {
+			l = append(l, "Unit "+m.BenchUnit(&replay.Result{})+suffix)
+			continue
+		}
+		for c := arch.Counter(0); c < arch.NumCounters; c++ {
+			l = append(l, "Unit "+m.BenchUnit(&replay.Result{Main: c.String()})+suffix)
+		}
 	}
-	for c := arch.Counter(0); c < arch.NumCounters; c++ {
-		l = append(l, "Unit "+c.String()+"/op assume=exact")
-	}
-	return l
+	return append(l, "Unit events/s better=higher", "Unit events/cpu-s better=higher")
 }
 
 var largeDir string
@@ -129,18 +134,15 @@ func BenchmarkReplay(b *testing.B) {
 	}
 }
 
-// report adds a replay's modeled metrics to the benchmark's result.
+// report adds a replay's modeled metrics (replay.Metrics) to the
+// benchmark's result, each in its BenchUnit; a metric undefined for the
+// replay (no main counter; no modeled time for a rate) is left out.
 func report(b *testing.B, r *replay.Result) {
-	b.ReportMetric(r.ModeledNs, "modeled-ns/op")
-	b.ReportMetric(float64(r.Updates), "updates/op")
-	b.ReportMetric(float64(r.Flushes), "flushes/op")
-	b.ReportMetric(float64(r.HazardTotal()), "hazards/op")
-	b.ReportMetric(float64(r.ViolationTotal()), "violations/op")
-	if r.Main != "" {
-		b.ReportMetric(float64(r.MainValue()), r.Main+"/op")
-	}
-	if r.ModeledNs > 0 {
-		b.ReportMetric(float64(r.Updates)/r.ModeledNs*1e9, "updates/modeled-s")
+	for i := range replay.Metrics {
+		m := &replay.Metrics[i]
+		if u, v := m.BenchUnit(r), m.Value(r); u != "" && !math.IsNaN(v) {
+			b.ReportMetric(v, u)
+		}
 	}
 }
 

@@ -17,14 +17,9 @@ var idealMetrics = []struct {
 	get  func(*replay.Result) float64
 	none bool // also compared with none (which never drains)
 }{
-	{"main", func(r *replay.Result) float64 {
-		if r.Main == "" {
-			return 0
-		}
-		return float64(r.ArchOps[r.Main])
-	}, true},
-	{"flushes", func(r *replay.Result) float64 { return float64(r.Flushes) }, false},
-	{"modeled_ns", func(r *replay.Result) float64 { return r.ModeledNs }, false},
+	{"main", replay.MetricByKey("main").Value, true},
+	{"flushes", replay.MetricByKey("flushes").Value, false},
+	{"modeled_ns", replay.MetricByKey("modeled_ns").Value, false},
 	{"ops", func(r *replay.Result) float64 { return float64(r.Flushes + r.Immediate) }, true},
 }
 

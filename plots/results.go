@@ -44,15 +44,6 @@ func newMatrix(rs []*replay.Result) *matrix {
 
 func (m *matrix) get(arch, strategy string) *replay.Result { return m.cell[[2]string{arch, strategy}] }
 
-// UpdatesPerSecond returns r's modeled throughput: updates per second of
-// modeled time, NaN when the replay modeled no time.
-func UpdatesPerSecond(r *replay.Result) float64 {
-	if r.ModeledNs <= 0 {
-		return math.NaN()
-	}
-	return float64(r.Updates) / (r.ModeledNs * 1e-9)
-}
-
 // Throughput charts modeled updates per second of one trace's results, grouped
 // by arch, one bar per strategy.
 func Throughput(trace string, rs []*replay.Result) *plot.Plot {
@@ -63,7 +54,7 @@ func Throughput(trace string, rs []*replay.Result) *plot.Plot {
 		for g, a := range m.arches {
 			row[g] = math.NaN()
 			if r := m.get(a, s); r != nil {
-				row[g] = UpdatesPerSecond(r)
+				row[g] = r.UpdatesPerSecond()
 			}
 		}
 		b.Values = append(b.Values, row)

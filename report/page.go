@@ -18,14 +18,12 @@ type figure struct {
 }
 
 type resultRow struct {
-	Arch, Strategy             string
-	ModeledNs, UpdatesPerSec   string
-	Main, MainValue, VsIdeal   string
-	Flushes, Batched, Sections string
-	SecP50, SecP99, DefP50     string
-	DefP99, Violations         string
-	Hazards                    string
-	Bad                        bool // violations or hazards
+	Arch, Strategy string
+	Cells          []string // one per replay.Metrics, in its order
+	VsIdeal        string   // the main counter's ratio to ideal's
+	Violations     string
+	Hazards        string
+	Bad            bool // violations or hazards
 }
 
 type traceSection struct {
@@ -57,6 +55,7 @@ type overviewRow struct {
 type reportPage struct {
 	Command   string
 	Arches    []string
+	Columns   []string // the result tables' metric headings (replay.Metrics' titles)
 	Strats    []string
 	Overview  []overviewRow
 	Overview2 []overviewRow
@@ -135,8 +134,8 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 {{if .CDFs}}<details><summary>CDFs per arch ({{len .CDFs}} charts)</summary>
 {{range .CDFs}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}" loading="lazy"></div>{{end}}
 </details>{{end}}
-<table><tr><th class="l">arch</th><th class="l">strategy</th><th>modeled ns</th><th>modeled updates/s</th><th class="l">main counter</th><th>count</th><th>vs ideal</th><th>flushes</th><th>batched / updates</th><th>sections</th><th>modeled section p50, ns</th><th>modeled section p99, ns</th><th>modeled deferred p50, ns</th><th>modeled deferred p99, ns</th><th class="l">violations</th><th class="l">hazards</th></tr>
-{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Arch}}</td><td class="l">{{.Strategy}}</td><td>{{.ModeledNs}}</td><td>{{.UpdatesPerSec}}</td><td class="l">{{.Main}}</td><td>{{.MainValue}}</td><td>{{.VsIdeal}}</td><td>{{.Flushes}}</td><td>{{.Batched}}</td><td>{{.Sections}}</td><td>{{.SecP50}}</td><td>{{.SecP99}}</td><td>{{.DefP50}}</td><td>{{.DefP99}}</td><td class="l">{{.Violations}}</td><td class="l">{{.Hazards}}</td></tr>
+<table><tr><th class="l">arch</th><th class="l">strategy</th>{{range $.Columns}}<th>{{.}}</th>{{end}}<th>main vs ideal</th><th class="l">violations by kind</th><th class="l">hazards by kind</th></tr>
+{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Arch}}</td><td class="l">{{.Strategy}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}<td>{{.VsIdeal}}</td><td class="l">{{.Violations}}</td><td class="l">{{.Hazards}}</td></tr>
 {{end}}</table>
 {{end}}
 

@@ -133,6 +133,7 @@ func buildReport(dir string, opt Options) error {
 	page := &reportPage{
 		Command:   "lazybench report -o " + opt.Dir,
 		Arches:    archTitles(arches),
+		Columns:   metricTitles(),
 		GoVersion: runtime.Version(),
 		CPUs:      runtime.NumCPU(),
 		Manifest:  entries,
@@ -256,17 +257,8 @@ func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []strin
 	for _, r := range rs {
 		sec.Rows = append(sec.Rows, resultRow{
 			Arch: arch.Title(r.Arch), Strategy: r.Strategy,
-			ModeledNs:     plots.FormatNum(math.Round(r.ModeledNs)),
-			UpdatesPerSec: fmtRate(plots.UpdatesPerSecond(r)),
-			Main:          r.Main, MainValue: fmt.Sprint(r.MainValue()),
+			Cells:      metricCells(r),
 			VsIdeal:    fmtRatio(plots.MainRatio(r, ideal[r.Arch])),
-			Flushes:    fmt.Sprint(r.Flushes),
-			Batched:    fmt.Sprintf("%d / %d", r.Batched, r.Updates),
-			Sections:   fmt.Sprint(r.Sections),
-			SecP50:     plots.FormatNum(r.SectionNs.P50),
-			SecP99:     plots.FormatNum(r.SectionNs.P99),
-			DefP50:     plots.FormatNum(r.DeferredNs.P50),
-			DefP99:     plots.FormatNum(r.DeferredNs.P99),
 			Violations: countsText(r.Violations),
 			Hazards:    countsText(r.Hazards),
 			Bad:        r.ViolationTotal()+r.HazardTotal() > 0,
@@ -387,20 +379,6 @@ func fmtRatio(v float64) string {
 	return fmt.Sprintf("%.2fx", v)
 }
 
-func fmtRate(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "-"
-	case v >= 1e9:
-		return fmt.Sprintf("%.2fG", v/1e9)
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.2fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
-}
-
 func countsText(m map[string]uint64) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -435,4 +413,36 @@ func archTitles(names []string) []string {
 		t[i] = arch.Title(n)
 	}
 	return t
+}
+
+// metricTitles returns the headings of the result tables' metric columns.
+func metricTitles() []string {
+	t := make([]string, len(replay.Metrics))
+	for i, m := range replay.Metrics {
+		t[i] = m.Title
+	}
+	return t
+}
+
+// metricCells formats every metric of r (replay.Metrics) for the result
+// tables: counts and times (whole ns) compactly, rates with a k/M/G suffix, the main
+// counter with its name.
+func metricCells(r *replay.Result) []string {
+	c := make([]string, len(replay.Metrics))
+	for i, m := range replay.Metrics {
+		v := m.Value(r)
+		switch {
+		case m.Kind == replay.Rate:
+			c[i] = m.Format(v)
+		case m.Kind == replay.NS:
+			c[i] = plots.FormatNum(math.Round(v))
+		case m.Main && r.Main == "":
+			c[i] = "-"
+		case m.Main:
+			c[i] = plots.FormatNum(v) + " " + r.Main
+		default:
+			c[i] = plots.FormatNum(v)
+		}
+	}
+	return c
 }

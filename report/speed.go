@@ -61,7 +61,7 @@ func speedReport(dir string, page *reportPage, arches []string, opt Options, bar
 			pt := plots.SpeedPoint{Arch: a, Events: events, Seconds: sec}
 			pts = append(pts, pt)
 			page.SpeedRows = append(page.SpeedRows, speedRow{Arch: arch.Title(a), Events: fmt.Sprint(events),
-				Seconds: fmt.Sprintf("%.4f", sec), Rate: fmtRate(pt.EventsPerSecond())})
+				Seconds: fmt.Sprintf("%.4f", sec), Rate: replay.FormatRate(pt.EventsPerSecond())})
 			bar.add(1)
 		}
 	}

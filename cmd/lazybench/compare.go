@@ -24,22 +24,26 @@ func init() {
 	})
 }
 
-// compareMetric is one table of `lazybench compare`.
-type compareMetric struct {
-	key   string // JSON key of the ratio maps
-	title string
-	get   func(r *replay.Result) float64
-	ns    bool // a modeled time: printed with no decimals
+// compareMetrics are the metrics compare tabulates and takes ratios of
+// (replay.Metric.Ratio), in the metric table's order.
+func compareMetrics() []*replay.Metric {
+	var l []*replay.Metric
+	for i := range replay.Metrics {
+		if replay.Metrics[i].Ratio {
+			l = append(l, &replay.Metrics[i])
+		}
+	}
+	return l
 }
 
-var compareMetrics = []compareMetric{
-	{"modeled_ns", "modeled_ns: modeled ns of arch work, all CPUs", func(r *replay.Result) float64 { return r.ModeledNs }, true},
-	{"main", "main counter: the arch's main arch_ops counter (" + mainCounters() + ")", func(r *replay.Result) float64 { return float64(r.MainValue()) }, false},
-	{"flushes", "flushes: drains of a non-empty batch", func(r *replay.Result) float64 { return float64(r.Flushes) }, false},
-	{"hazards", "hazards: stale-access + tlbflush-before-flush", func(r *replay.Result) float64 { return float64(r.HazardTotal()) }, false},
-	{"violations", "violations: all kinds", func(r *replay.Result) float64 { return float64(r.ViolationTotal()) }, false},
-	{"section_p99", "section_ns p99: modeled ns from outermost enable to its disable", func(r *replay.Result) float64 { return r.SectionNs.P99 }, true},
-	{"deferred_p99", "deferred_ns p99: modeled ns an update stays deferred", func(r *replay.Result) float64 { return r.DeferredNs.P99 }, true},
+// compareTitle is the heading of m's table: its key and doc, and for the
+// main counter each backend's.
+func compareTitle(m *replay.Metric) string {
+	t := m.Key + ": " + m.Doc
+	if m.Main {
+		t += " (" + mainCounters() + ")"
+	}
+	return t
 }
 
 // mainCounters lists each backend's main counter under its default options,
@@ -187,17 +191,17 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			}
 			b, id := refs(j)
 			row := compareRow{Result: results[i], VsBaseline: map[string]*float64{}, VsIdeal: map[string]*float64{}}
-			for _, m := range compareMetrics {
-				v := m.get(results[i])
-				if r, ok := ratio(v, m.get(b)); ok {
-					row.VsBaseline[m.key] = &r
+			for _, m := range compareMetrics() {
+				v := m.Value(results[i])
+				if r, ok := ratio(v, m.Value(b)); ok {
+					row.VsBaseline[m.Key] = &r
 				} else {
-					row.VsBaseline[m.key] = nil
+					row.VsBaseline[m.Key] = nil
 				}
-				if r, ok := ratio(v, m.get(id)); ok {
-					row.VsIdeal[m.key] = &r
+				if r, ok := ratio(v, m.Value(id)); ok {
+					row.VsIdeal[m.Key] = &r
 				} else {
-					row.VsIdeal[m.key] = nil
+					row.VsIdeal[m.Key] = nil
 				}
 			}
 			out.Results = append(out.Results, row)
@@ -209,11 +213,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 
 	fmt.Fprintf(stdout, "# lazybench compare: %d traces x %d arches x %d strategies; all figures modeled.\n", len(srcs), len(arches), len(strats))
 	fmt.Fprintf(stdout, "# Each cell: value (value / %s, value / ideal) on the same trace and arch; inf where the reference is 0.\n", base)
-	for _, m := range compareMetrics {
-		fmt.Fprintf(stdout, "\n## %s\n", m.title)
+	for _, m := range compareMetrics() {
+		fmt.Fprintf(stdout, "\n## %s\n", compareTitle(m))
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprint(tw, "trace\tarch\t")
-		if m.key == "main" {
+		if m.Main {
 			fmt.Fprint(tw, "counter\t")
 		}
 		for _, s := range strats {
@@ -223,7 +227,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		for t, src := range srcs {
 			for _, a := range arches {
 				fmt.Fprintf(tw, "%s	%s	", src.Name, arch.Title(a))
-				if m.key == "main" {
+				if m.Main {
 					main := byKey[key{t, a, base}].Main
 					if main == "" {
 						main = "-"
@@ -234,8 +238,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 					j := matrix.Job{Trace: t, Arch: a, Strategy: s}
 					r := byKey[key{t, a, s}]
 					b, id := refs(j)
-					v := m.get(r)
-					fmt.Fprintf(tw, "%s (%s, %s)\t", formatValue(v, m.ns), formatRatio(ratio(v, m.get(b))), formatRatio(ratio(v, m.get(id))))
+					v := m.Value(r)
+					fmt.Fprintf(tw, "%s (%s, %s)\t", m.Format(v), formatRatio(ratio(v, m.Value(b))), formatRatio(ratio(v, m.Value(id))))
 				}
 				fmt.Fprintln(tw)
 			}
@@ -254,13 +258,6 @@ func containsStrategy(l []lazymmu.Strategy, s lazymmu.Strategy) bool {
 		}
 	}
 	return false
-}
-
-func formatValue(v float64, ns bool) string {
-	if ns {
-		return fmt.Sprintf("%.0f", v)
-	}
-	return fmt.Sprintf("%.0f", v)
 }
 
 func formatRatio(r float64, ok bool) string {
