@@ -2,6 +2,10 @@ package bench
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
@@ -23,33 +27,46 @@ var idealMetrics = []struct {
 	{"ops", func(r *replay.Result) float64 { return float64(r.Flushes + r.Immediate) }, true},
 }
 
-// idealExceptions are the (trace, arch, strategy, metric) where ideal is
-// above a hazard-free strategy, with the measured figures (ideal, other);
-// docs/replay.md ("ideal", limits) says why for each. The test fails if a
-// figure changes, if a new exception appears, or if one goes away.
-var idealExceptions = map[string][2]float64{
-	// flat's inner leave (debug-pagealloc's nested section; the irq trace's
-	// interrupt-context enable/leave under Xen and s390, whose rules do not
-	// ignore interrupts) turns batching off for the rest of the outer
-	// section: fewer drains, more updates done at once ("ops" stays below).
-	"debug-pagealloc/ppc64-hash/flat/flushes": {25, 17},
-	"debug-pagealloc/sparc64/flat/flushes":    {25, 17},
-	"irq/s390/flat/flushes":                   {59, 54},
-	"irq/x86-xen/flat/flushes":                {48, 20},
-	// s390 caches full-teardown get_and_clear in a section and writes it
-	// back with range IPTEs; outside lazy mode it is a plain store of
-	// _PAGE_INVALID (no IPTE). Every strategy that batches pays the 22.
-	"exit/s390/none/main": {22, 0},
-	// s390: a mid=1 switch holds upstream's enter until the task runs again,
-	// which re-arms the one-table cache for the rest of the section; ideal
-	// is never preempted inside a call, so the other task's section disarms
-	// the cache and the resumed sets are plain stores (immediate, no IPTE):
-	// more operations, fewer IPTEs, drains and ns.
-	"preempt/s390/upstream/ops":  {219, 160},
-	"preempt/s390/flat/ops":      {219, 160},
-	"preempt/s390/typed/ops":     {219, 160},
-	"preempt/s390/countbool/ops": {219, 160},
-	"preempt/s390/noflush/ops":   {219, 160},
+// idealExceptionsHeading opens, in docs/arch/NAME.md, the table of the
+// (trace, strategy, metric) where ideal is above a hazard-free strategy on
+// that backend, with the measured figures (ideal, other) and why.
+const idealExceptionsHeading = "## Where `ideal` is not a lower bound"
+
+// idealExceptions reads every registered backend's table of exceptions
+// (idealExceptionsHeading in its doc page), keyed trace/arch/strategy/metric.
+func idealExceptions(t *testing.T) map[string][2]float64 {
+	t.Helper()
+	ex := map[string][2]float64{}
+	for _, a := range arch.Names() {
+		path := filepath.Join("..", "docs", "arch", a+".md")
+		doc, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, table, found := strings.Cut(string(doc), idealExceptionsHeading)
+		if !found {
+			continue
+		}
+		table, _, _ = strings.Cut(table, "\n## ") // up to the next section
+		for i, line := range strings.Split(table, "\n") {
+			if !strings.HasPrefix(line, "| `") {
+				continue
+			}
+			var v [2]float64
+			f := strings.Split(line, "|")
+			if len(f) < 7 {
+				t.Fatalf("%s: table row %d: %q: want | trace | strategy | metric | ideal | other | why |", path, i, line)
+			}
+			trace, strat, metric := strings.Trim(f[1], " `"), strings.Trim(f[2], " `"), strings.Trim(f[3], " `")
+			for k := range v {
+				if v[k], err = strconv.ParseFloat(strings.TrimSpace(f[4+k]), 64); err != nil {
+					t.Fatalf("%s: table row %d: %v", path, i, err)
+				}
+			}
+			ex[trace+"/"+a+"/"+strat+"/"+metric] = v
+		}
+	}
+	return ex
 }
 
 // On every corpus trace and arch, ideal leaves no hazard, and its main
@@ -64,6 +81,7 @@ func TestIdealLowerBoundCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays the whole corpus under every arch and strategy")
 	}
+	exceptions := idealExceptions(t)
 	seen := map[string]bool{}
 	for _, tr := range benchTraces(t) {
 		for _, a := range arch.Names() {
@@ -92,23 +110,23 @@ func TestIdealLowerBoundCorpus(t *testing.T) {
 					}
 					iv, ov := m.get(ideal), m.get(r)
 					key := fmt.Sprintf("%s/%s/%s/%s", tr.name, a, s, m.name)
-					ex, isEx := idealExceptions[key]
+					ex, isEx := exceptions[key]
 					switch {
 					case isEx:
 						seen[key] = true
 						if ex != [2]float64{iv, ov} {
-							t.Errorf("%s: ideal %g, %s %g; the exception table says %g, %g", key, iv, s, ov, ex[0], ex[1])
+							t.Errorf("%s: ideal %g, %s %g; docs/arch/%s.md's exception table says %g, %g", key, iv, s, ov, a, ex[0], ex[1])
 						}
 					case iv > ov+1e-6:
-						t.Errorf("%s: ideal %g > %s %g", key, iv, s, ov)
+						t.Errorf("%s: ideal %g > %s %g (if the model is right, add it to docs/arch/%s.md's table, %q)", key, iv, s, ov, a, idealExceptionsHeading)
 					}
 				}
 			}
 		}
 	}
-	for k := range idealExceptions {
+	for k := range exceptions {
 		if !seen[k] {
-			t.Errorf("exception %s no longer happens: remove it from the table", k)
+			t.Errorf("exception %s no longer happens: remove it from its docs/arch table", k)
 		}
 	}
 }
