@@ -63,6 +63,7 @@ type reportPage struct {
 	Traces    []traceSection
 	Speed     figure
 	SpeedRows []speedRow
+	Backends  []backendRow
 	Manifest  []corpus.Entry
 	Figures   []figure
 	Elapsed   string
@@ -70,6 +71,12 @@ type reportPage struct {
 	GoVersion string
 	CPUs      int
 	CostsNote string
+}
+
+// backendRow describes one backend (from its arch.Info).
+type backendRow struct {
+	Title, Doc, Main, Counters, Pages, Source string
+	Proposal                                  bool
 }
 
 type speedRow struct {
@@ -100,7 +107,7 @@ details{margin:.5em 0}nav a{margin-right:.6em}
 <p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}).
 Every figure below is <b>modeled</b> (a cost model applied to the trace, not a measurement) unless it is marked <b>MEASURED</b>.
 Times are modeled ns of arch work (<code>modeled_ns</code>); throughput is PTE updates per modeled second.</p>
-<nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
+<nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#backends">backends</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
 
 <h2 id="overview">Overview: each arch's main counter under upstream, modeled (ratio to ideal)</h2>
 <table><tr><th class="l">trace</th>{{range .Arches}}<th>{{.}}</th>{{end}}</tr>
@@ -144,6 +151,12 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 <table><tr><th class="l">arch</th><th>events</th><th>seconds</th><th>events/s</th></tr>
 {{range .SpeedRows}}<tr><td class="l">{{.Arch}}</td><td>{{.Events}}</td><td>{{.Seconds}}</td><td>{{.Rate}}</td></tr>
 {{end}}</table>
+
+<h2 id="backends">Backends</h2>
+<table><tr><th class="l">arch</th><th class="l">models</th><th class="l">main counter</th><th class="l">arch_ops counters</th><th class="l">base pages</th><th class="l">kernel source</th></tr>
+{{range .Backends}}<tr{{if .Proposal}} class="bad"{{end}}><td class="l">{{.Title}}</td><td class="w">{{.Doc}}</td><td class="l">{{.Main}}</td><td class="l">{{.Counters}}</td><td class="l">{{.Pages}}</td><td class="w">{{.Source}}</td></tr>
+{{end}}</table>
+<p class="cap">From each backend's <code>arch.Info</code>; the rules and their sources are in docs/arch/NAME.md. A tinted row is an unmerged proposal.</p>
 
 <h2 id="corpus">Corpus manifest</h2>
 <table><tr><th class="l">name</th><th class="l">kind</th><th class="l">workload</th><th>events</th><th>bytes</th><th class="l">description</th><th class="l">sha256</th></tr>

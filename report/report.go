@@ -5,6 +5,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -134,6 +135,7 @@ func buildReport(dir string, opt Options) error {
 		Command:   "lazybench report -o " + opt.Dir,
 		Arches:    archTitles(arches),
 		Columns:   metricTitles(),
+		Backends:  backendRows(arches),
 		GoVersion: runtime.Version(),
 		CPUs:      runtime.NumCPU(),
 		Manifest:  entries,
@@ -445,4 +447,26 @@ func metricCells(r *replay.Result) []string {
 		}
 	}
 	return c
+}
+
+// backendRows describes the backends named names from their arch.Info.
+func backendRows(names []string) []backendRow {
+	var rows []backendRow
+	for _, n := range names {
+		info, ok := arch.Lookup(n)
+		if !ok {
+			continue
+		}
+		var counters, pages []string
+		for _, c := range info.Counters {
+			counters = append(counters, c.String())
+		}
+		for _, s := range info.PageShifts {
+			pages = append(pages, fmt.Sprintf("%dK", 1<<s>>10))
+		}
+		rows = append(rows, backendRow{Title: info.Title(), Doc: info.Doc, Main: cmp.Or(info.MainName(), "-"),
+			Counters: cmp.Or(strings.Join(counters, ", "), "-"), Pages: strings.Join(pages, ", "),
+			Source: info.Source, Proposal: info.Proposal})
+	}
+	return rows
 }

@@ -2,15 +2,18 @@ package report
 
 import (
 	"bytes"
+	"html/template"
 	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/lazybench/lazybench/arch"
 	_ "github.com/lazybench/lazybench/arch/all"
 	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/internal/svgtest"
+	"github.com/lazybench/lazybench/replay"
 )
 
 // smallReport writes a report of two corpus traces with a short calibration
@@ -66,6 +69,22 @@ func TestReportImagesExistAndDecode(t *testing.T) {
 	for _, want := range []string{"Calibration", "published", "MEASURED", "Corpus manifest", "How each figure was made", "modeled updates/s"} {
 		if !bytes.Contains(html, []byte(want)) {
 			t.Errorf("index.html lacks %q", want)
+		}
+	}
+	// Every backend: its title (a proposal's with its label) in the
+	// result tables and the backends table, with its kernel source; and a
+	// heading per metric.
+	for _, a := range arch.Names() {
+		info, _ := arch.Lookup(a)
+		for _, want := range []string{">" + info.Title() + "</td>", template.HTMLEscapeString(info.Source)} {
+			if !bytes.Contains(html, []byte(want)) {
+				t.Errorf("index.html lacks %s's %q", a, want)
+			}
+		}
+	}
+	for _, m := range replay.Metrics {
+		if !bytes.Contains(html, []byte("<th>"+template.HTMLEscapeString(m.Title)+"</th>")) {
+			t.Errorf("index.html lacks a column for metric %s", m.Key)
 		}
 	}
 	ents, _ := os.ReadDir(filepath.Dir(dir))
