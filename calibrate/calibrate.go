@@ -37,7 +37,6 @@ import (
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
-	"github.com/lazybench/lazybench/traces"
 	"github.com/lazybench/lazybench/workload"
 )
 
@@ -367,12 +366,9 @@ func Curve(archName string, costs arch.Costs, callWorkNs, pageWorkNs float64, pa
 	err := parallel(len(pages), workers, func(k int) error {
 		p := pages[k]
 		var t [2]float64
-		tr, err := generate(p, loops(p), callWorkNs, pageWorkNs)
-		if err != nil {
-			return err
-		}
+		tr := generate(p, loops(p), callWorkNs, pageWorkNs)
 		for s := 0; s < 2; s++ {
-			r, err := replay.Run(tr.reader(), replay.Config{Trace: "calibrate", Arch: archName, Costs: costs, Strategy: strategies[s]})
+			r, err := tr.replay(replay.Config{Trace: "calibrate", Arch: archName, Costs: costs, Strategy: strategies[s]})
 			if err != nil {
 				return err
 			}
@@ -495,27 +491,17 @@ func measure(info *arch.Info, values map[string]float64, terms []Term, p, loops 
 	for _, o := range info.Options {
 		zero[o.Name] = values[o.Name]
 	}
-	run := func(tr *memTrace, costs map[string]float64, s int) (float64, error) {
+	run := func(tr genTrace, costs map[string]float64, s int) (float64, error) {
 		n++
-		r, err := replay.Run(tr.reader(), replay.Config{Trace: "calibrate", Arch: info.Name, Costs: arch.Costs{info.Name: costs}, Strategy: strategies[s]})
+		r, err := tr.replay(replay.Config{Trace: "calibrate", Arch: info.Name, Costs: arch.Costs{info.Name: costs}, Strategy: strategies[s]})
 		if err != nil {
 			return 0, err
 		}
 		return Total(r), nil
 	}
 	const unit = 1000 // ns of a work term in the work traces
-	base, err := generate(p, loops, 0, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	withCall, err := generate(p, loops, unit, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	withPage, err := generate(p, loops, 0, unit)
-	if err != nil {
-		return nil, 0, err
-	}
+	base, withCall, withPage := generate(p, loops, 0, 0), generate(p, loops, unit, 0), generate(p, loops, 0, unit)
+	var err error
 	for s := 0; s < 2; s++ {
 		c.per[s] = make([]float64, len(terms))
 		if c.base[s], err = run(base, zero, s); err != nil {
@@ -546,15 +532,6 @@ func measure(info *arch.Info, values map[string]float64, terms []Term, p, loops 
 		}
 	}
 	return c, n, nil
-}
-
-func generate(p, loops int, callNs, pageNs float64) (*memTrace, error) {
-	tr := &memTrace{strings: []string{""}}
-	_, err := workload.Vmalloc(workload.VmallocParams{Pages: p, Loops: loops, CallWorkNs: uint64(math.Max(0, callNs)), PageWorkNs: uint64(math.Max(0, pageNs))}, tr)
-	if err != nil {
-		return nil, fmt.Errorf("calibrate: generating vmalloc pages=%d: %w", p, err)
-	}
-	return tr, nil
 }
 
 func allZero(v []float64) bool {
@@ -715,54 +692,6 @@ func (r *Result) WriteCosts(w io.Writer, source string) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// memTrace is a generated trace held in memory: a workload.Sink that replays as a
-// traces.Reader any number of times.
-type memTrace struct {
-	events  []traces.Event
-	strings []string
-	index   map[string]uint32
-}
-
-// AddString implements workload.Sink.
-func (m *memTrace) AddString(s string) uint32 {
-	if m.index == nil {
-		m.index = map[string]uint32{"": 0}
-	}
-	if i, ok := m.index[s]; ok {
-		return i
-	}
-	i := uint32(len(m.strings))
-	m.strings = append(m.strings, s)
-	m.index[s] = i
-	return i
-}
-
-// Write implements workload.Sink.
-func (m *memTrace) Write(e *traces.Event) error {
-	m.events = append(m.events, *e)
-	return nil
-}
-
-func (m *memTrace) reader() traces.Reader { return &memReader{t: m, i: -1} }
-
-type memReader struct {
-	t *memTrace
-	i int
-}
-
-func (r *memReader) Next() bool {
-	if r.i+1 >= len(r.t.events) {
-		r.i = len(r.t.events)
-		return false
-	}
-	r.i++
-	return true
-}
-func (r *memReader) Event() *traces.Event { return &r.t.events[r.i] }
-func (r *memReader) Err() error           { return nil }
-func (r *memReader) Meta() traces.Meta    { return traces.Meta{Workload: "vmalloc"} }
-func (r *memReader) Strings() []string    { return r.t.strings }
 
 // rms is the root mean square of modeled - published over the published
 // points (stats.RMS; NaN without points).

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"bytes"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -31,6 +32,8 @@ func TestReadPointsErrors(t *testing.T) {
 		{"empty", "", "f.csv: no header"},
 		{"no points", "pages,change_pct\n", "f.csv: no points"},
 		{"long line", "pages,change_pct\n1," + strings.Repeat("1", 5000) + "\n", "f.csv:2: line longer than 4096 bytes"},
+		// Issue 20, item 4: points whose replays would take hours.
+		{"total pages", "pages,change_pct\n1048576,-50\n1,2\n", "f.csv:3: the page counts add up to more than 1048576"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadPoints("f.csv", strings.NewReader(tc.in))
@@ -182,5 +185,25 @@ func TestNelderMead(t *testing.T) {
 	}
 	if math.Abs(x[0]-1) > 1e-4 || math.Abs(x[1]-1) > 1e-4 {
 		t.Errorf("minimum at %v, want (1, 1)", x)
+	}
+}
+
+// TestCurveStreams: replaying a generated trace allocates a bounded amount
+// whatever its page count (issue 20, item 4: the fit held three whole traces
+// per page count, about 12 KB per page: 8.4 GB and growing at 2^20 pages).
+// The old code allocated 163 MB here; streaming in chunks, 12 MB.
+func TestCurveStreams(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got, err := Curve("arm64", nil, 0, 0, []int{16384}, nil, 1)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Curve: %v, %v", got, err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("Curve of 16384 pages allocated %.1f MB", float64(alloc)/(1<<20))
+	if alloc > 16<<20 {
+		t.Errorf("Curve of 16384 pages allocated %d MB, want under 16 MB", alloc>>20)
 	}
 }

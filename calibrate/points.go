@@ -31,9 +31,14 @@ const M2Source = "Ryan Roberts, [PATCH v2 00/14] Perf improvements for hugetlb a
 
 // Limits of ReadPoints.
 const (
-	MaxPoints   = 1024
-	MaxPages    = 1 << 20
-	maxLineSize = 4096
+	MaxPoints = 1024
+	MaxPages  = 1 << 20
+	// MaxTotalPages bounds the sum of the points' page counts: the fit
+	// replays each page count about 14 times, in constant memory, so the
+	// bound is one of time (a point at 2^20 pages takes about a minute on
+	// one core; a file of 1024 such points would have taken 17 hours).
+	MaxTotalPages = 1 << 20
+	maxLineSize   = 4096
 )
 
 // DefaultPoints returns the embedded Apple M2 set.
@@ -58,7 +63,8 @@ func LoadPoints(path string) ([]Point, error) {
 // ReadPoints reads published points as CSV: lines starting with '#' and blank
 // lines are ignored; the first other line must be the header
 // "pages,change_pct"; each further line is "P,PCT" with P a positive integer
-// (at most MaxPages, each at most once) and PCT a finite decimal greater than
+// (at most MaxPages, each at most once, summing to at most MaxTotalPages)
+// and PCT a finite decimal greater than
 // -100. Errors name the file and line. Points are returned sorted by pages.
 func ReadPoints(name string, r io.Reader) ([]Point, error) {
 	sc := bufio.NewScanner(r)
@@ -67,6 +73,7 @@ func ReadPoints(name string, r io.Reader) ([]Point, error) {
 	header := false
 	var pts []Point
 	seen := map[int]int{}
+	total := 0
 	errf := func(format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
 	}
@@ -103,6 +110,9 @@ func ReadPoints(name string, r io.Reader) ([]Point, error) {
 		}
 		if len(pts) == MaxPoints {
 			return nil, errf("more than %d points", MaxPoints)
+		}
+		if total += p; total > MaxTotalPages {
+			return nil, errf("the page counts add up to more than %d", MaxTotalPages)
 		}
 		seen[p] = line
 		pts = append(pts, Point{Pages: p, ChangePct: v})

@@ -104,8 +104,11 @@ func WriteFile(path string, f Format, meta Meta, fill func(w Writer) error) erro
 		}
 		if sw, ok := w.(interface{ SetSpoolDir(string) }); ok {
 			// Large binary traces spool their records next to the output
-			// (os.TempDir may be in memory).
-			sw.SetSpoolDir(filepath.Dir(path))
+			// (os.TempDir may be in memory), unless the output is written
+			// through (a device or FIFO: its directory may be /dev).
+			if target, through, err := atomicfile.Resolve(path); err == nil && !through {
+				sw.SetSpoolDir(filepath.Dir(target))
+			}
 		}
 		if err := fill(w); err != nil {
 			return err
