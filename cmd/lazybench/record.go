@@ -99,16 +99,7 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 	if *vmlinux == "" || fs.NArg() != 0 {
 		return usagef("record probes: want --vmlinux FILE [--kallsyms FILE] [-o FILE]")
 	}
-	kf, err := os.Open(*kallsyms)
-	if err != nil {
-		return err
-	}
-	defer kf.Close()
-	syms, err := record.ParseKallsyms(kf, *kallsyms)
-	if err != nil {
-		return err
-	}
-	res, err := discoverProbes(*vmlinux, syms, stderr)
+	res, err := discoverProbes(*vmlinux, *kallsyms, stderr)
 	if err != nil {
 		return err
 	}
@@ -130,14 +121,29 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 	return atomicfile.Write(*out, write)
 }
 
+// readKallsyms parses a kallsyms file.
+func readKallsyms(path string) (*record.Symbols, error) {
+	kf, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer kf.Close()
+	return record.ParseKallsyms(kf, path)
+}
+
 // discoverProbes runs the probe discovery of the image's arch: arm64's on
-// a raw arm64 Image, x86-64's on a bzImage or ELF vmlinux.
-func discoverProbes(path string, syms *record.Symbols, stderr io.Writer) (*record.Result, error) {
+// a raw arm64 Image, x86-64's on a bzImage or ELF vmlinux. The image is read
+// (and unpacked) before the symbols.
+func discoverProbes(path, kallsyms string, stderr io.Writer) (*record.Result, error) {
 	img, err := readFileMax(path, maxInputFile)
 	if err != nil {
 		return nil, err
 	}
 	if record.IsARM64Image(img) {
+		syms, err := readKallsyms(kallsyms)
+		if err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(stderr, "lazybench record: %s: arm64 Image (%d bytes)\n", path, len(img))
 		im, err := record.NewARM64Image(img, syms)
 		if err != nil {
@@ -149,13 +155,18 @@ func discoverProbes(path string, syms *record.Symbols, stderr io.Writer) (*recor
 		}
 		return res, nil
 	}
-	vm, err := loadVmlinux(path, stderr)
+	vm, how, err := record.ExtractVmlinux(img)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	fmt.Fprintf(stderr, "lazybench record: %s: vmlinux from %s (%d bytes)\n", path, how, len(vm))
 	ef, err := elf.NewFile(bytes.NewReader(vm))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a valid ELF file: %v", path, err)
+	}
+	syms, err := readKallsyms(kallsyms)
+	if err != nil {
+		return nil, err
 	}
 	im, err := record.NewImage(ef, syms)
 	if err != nil {
