@@ -530,7 +530,7 @@ func (d *arm64Disc) addAfterCall(a uint64) {
 // no lazy section is left from those.)
 func (d *arm64Disc) checkDisableReturnsFlags(fn Symbol) bool {
 	pairs, good := 0, 0
-	for a := fn.Addr; a+12 < fn.Addr+fn.Size; a += 4 {
+	for a := fn.Addr; a+12 <= fn.Addr+fn.Size; a += 4 {
 		w, _ := d.im.word(a)
 		if w != a64DSBST {
 			continue
