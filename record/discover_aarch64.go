@@ -10,12 +10,10 @@ import (
 	"golang.org/x/arch/arm64/arm64asm"
 )
 
-// arm64 probe kinds beyond the x86-64 ones: the generic layer's pause and
-// resume, and the barrier pairs the lazy paths emit (counted, not replayed:
-// they are the kernel's own count to check the model against).
+// arm64 probe kinds beyond the shared ones: the barrier pairs the lazy
+// paths emit (counted, not replayed: they are the kernel's own count to
+// check the model against).
 const (
-	KindPause        = "lazy_pause"
-	KindResume       = "lazy_resume"
 	KindBarrierFlush = "barrier_flush" // dsb ishst; isb after clearing TIF_LAZY_MMU_PENDING (flush, leave)
 	KindBarrierNow   = "barrier_now"   // any other dsb ishst; isb: queue_pte_barriers outside lazy mode
 	// KindBarrierRet sits after a call of an out-of-line (notrace)
