@@ -21,7 +21,6 @@
 #   RECORD_WORK     work folder (default /var/tmp/lazybench-record-arm64)
 #   RECORD_CORPUS   where traces go (default corpus)
 #   RECORD_BUFKB    per-CPU ftrace buffer in KiB (default 16384)
-#   RECORD_MIRROR   Debian mirror (default: the host's deb.debian.org entry)
 #   RECORD_NO_APT=1 host tools already installed (the kernel is still fetched)
 set -euo pipefail
 umask 022
@@ -117,36 +116,27 @@ done
 QEMUVER=$(qemu-system-aarch64 --version | head -1)
 
 stage fetch
-# A private apt configuration: nothing under /etc/apt or /var/lib/apt is
-# read or written (dpkg status /dev/null: nothing counts as installed).
-MIRROR=${RECORD_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | grep -oE 'https?://deb\.debian\.org/debian/?' | head -1 || true)}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
-[[ $MIRROR =~ ^https?://[A-Za-z0-9./_-]+$ ]] || die "RECORD_MIRROR '$MIRROR' is not a plain http(s) URL"
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$KEYRING" ] || die "$KEYRING is missing (apt-get install debian-archive-keyring)"
-A=$W/apt
-rm -rf -- "$A/lists" "$A/cache"
-mkdir -p -- "$A/lists/partial" "$A/cache/archives/partial" "$W/pkg"
-printf 'deb [signed-by=%s] %s trixie-backports main\ndeb [signed-by=%s] %s trixie main\n' \
-	"$KEYRING" "$MIRROR" "$KEYRING" "$MIRROR" >"$A/sources.list"
-APT=(-o "Dir::Etc::SourceList=$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A/cache" -o Dir::State::status=/dev/null
-	-o APT::Architecture=arm64 -o APT::Architectures=arm64 -o APT::Sandbox::User=root
-	-o Debug::NoLocking=1)
-apt-get "${APT[@]}" update >"$W/apt-private.log" 2>&1 || { tail -5 "$W/apt-private.log" >&2; die "cannot reach the Debian archive ($MIRROR; see $W/apt-private.log)"; }
-apt_ok "$W/apt-private.log" || die "apt update reported errors or signature warnings (see $W/apt-private.log)"
+# A private apt configuration per suite (record/debian-apt.sh): its own
+# sources list, lists and cache in the work folder; /etc/apt untouched; any
+# apt warning (a bad signature among them) fails. The kernel comes from
+# trixie-backports, busybox-static:arm64 from trixie.
+# shellcheck source=record/debian-apt.sh
+. record/debian-apt.sh
+rm -rf -- "$W/apt-bpo" "$W/apt-trixie" "$W/pkg"
+mkdir -p -- "$W/pkg"
+debian_apt_init "$W/apt-bpo" trixie-backports arm64 || die "cannot reach the Debian archive (trixie-backports, arm64)"
 # The newest 7.x arm64 kernel (generic flavour) the archive serves.
-KPKG=$(apt-cache "${APT[@]}" pkgnames linux-binary-7 | grep -E '^linux-binary-7\.[0-9]+(\.[0-9]+)?\+deb[0-9]+-arm64$' | sort -V | tail -1 || true)
+KPKG=$(apt-cache "${DEBIAN_APT_OPTS[@]}" pkgnames linux-binary-7 | grep -E '^linux-binary-7\.[0-9]+(\.[0-9]+)?\+deb[0-9]+-arm64$' | sort -V | tail -1 || true)
 [ -n "$KPKG" ] || die "the archive serves no linux-binary-7.*-arm64 package"
 KVER=${KPKG#linux-binary-}
-(cd "$W/pkg" && rm -f -- ./*.deb && apt-get "${APT[@]}" download "$KPKG" busybox-static) >"$W/apt-download.log" 2>&1 ||
-	{ tail -5 "$W/apt-download.log" >&2; die "apt-get download $KPKG busybox-static failed"; }
-apt_ok "$W/apt-download.log" || die "apt-get download reported errors or signature warnings"
-KDEB=$(ls "$W"/pkg/linux-binary-*.deb)
-BDEB=$(ls "$W"/pkg/busybox-static_*.deb)
+KDEB=$(debian_apt_download "$KPKG" "$W/pkg/kernel") || die "apt-get download $KPKG failed"
+debian_apt_init "$W/apt-trixie" trixie arm64 || die "cannot reach the Debian archive (trixie, arm64)"
+BDEB=$(debian_apt_download busybox-static "$W/pkg/busybox") || die "apt-get download busybox-static (arm64) failed"
+for log in "$W/pkg/kernel/download.log" "$W/pkg/busybox/download.log"; do
+	! grep -qE '^(W|E|Err):' "$log" || { cat "$log" >&2; die "apt-get download warned (see $log)"; }
+done
 KPKGVER=$(dpkg-deb -f "$KDEB" Version)
 BBVER=$(dpkg-deb -f "$BDEB" Version)
-rm -rf -- "$W/pkg/k" "$W/pkg/bb"
 dpkg-deb -x "$KDEB" "$W/pkg/k"
 dpkg-deb -x "$BDEB" "$W/pkg/bb"
 IMAGE=$W/pkg/k/usr/lib/modules/$KVER/vmlinuz
