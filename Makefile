@@ -52,9 +52,16 @@ report:
 
 plots: report
 
-# make record: record a real trace from Debian's kernel under QEMU (see docs/recording.md).
+# make record: record a real trace from Debian's kernel under QEMU (see
+# docs/recording.md): ARCH=x86_64 (the default) records Debian 12's 6.1
+# amd64 kernel, ARCH=arm64 Debian's newest 7.x arm64 kernel.
+ARCH      ?= x86_64
 record:
-	record/record.sh
+	@case "$(ARCH)" in \
+	x86_64 | x86) record/record.sh ;; \
+	arm64) record/record-arm64.sh ;; \
+	*) echo "make record: ARCH=$(ARCH): want x86_64 or arm64"; exit 2 ;; \
+	esac
 
 clean:
 	rm -rf $(OUT)

@@ -35,6 +35,62 @@ type Options struct {
 	// by clamping the event's time to the CPU's previous one; without it that
 	// is an error.
 	Clamp bool
+	// Arch is the recorded arch, which decides the meaning of the PTE bits:
+	// "x86_64" (also when empty) or "arm64" (Arches).
+	Arch string
+}
+
+// Arches lists the arches whose PTE bits the importer decodes.
+var Arches = []string{"x86_64", "arm64"}
+
+// pteBits are one arch's page-table entry bits as the importer reads them.
+type pteBits struct {
+	present uint64 // valid to the hardware walker
+	// isUser reports whether a present entry maps a user page.
+	isUser func(v uint64) bool
+	// isLeafPMD reports whether a present level-2 entry maps a block
+	// (2 MiB) instead of pointing to a table.
+	isLeafPMD func(v uint64) bool
+	// userEnd is the first address of the kernel's half.
+	userEnd uint64
+}
+
+// archBits are the bit meanings per arch:
+//
+//   - x86_64: _PAGE_PRESENT bit 0, _PAGE_USER bit 2, _PAGE_PSE bit 7
+//     (arch/x86/include/asm/pgtable_types.h); user addresses below 2^47.
+//   - arm64: PTE_VALID bit 0; a user entry has PTE_USER (AP[1], bit 6) or
+//     can be executed at EL0 (PTE_UXN, bit 54, clear: execute-only user
+//     mappings have no PTE_USER); kernel entries have PTE_UXN set and
+//     PTE_USER clear (PTE_PXN, bit 53, is set on every user entry and on
+//     kernel data; it does not decide). A level-2 block has bits[1:0] = 01
+//     (PMD_TYPE_SECT). arch/arm64/include/asm/pgtable-hwdef.h and
+//     pgtable-prot.h, 7.3. TTBR1 (kernel) addresses have the top bit set.
+var archBits = map[string]*pteBits{
+	"x86_64": {
+		present:   1 << 0,
+		isUser:    func(v uint64) bool { return v&(1<<2) != 0 },
+		isLeafPMD: func(v uint64) bool { return v&(1<<7) != 0 },
+		userEnd:   0x0000_8000_0000_0000,
+	},
+	"arm64": {
+		present:   1 << 0,
+		isUser:    func(v uint64) bool { return v&(1<<6) != 0 || v&(1<<54) == 0 },
+		isLeafPMD: func(v uint64) bool { return v&3 == 1 },
+		userEnd:   0x8000_0000_0000_0000,
+	},
+}
+
+// bitsFor returns the PTE bits of arch ("" is x86_64).
+func bitsFor(arch string) (*pteBits, error) {
+	if arch == "" {
+		arch = "x86_64"
+	}
+	b, ok := archBits[arch]
+	if !ok {
+		return nil, fmt.Errorf("unknown arch %q (want one of %v)", arch, Arches)
+	}
+	return b, nil
 }
 
 // Summary says what an import read, wrote and skipped.
@@ -52,6 +108,12 @@ type Summary struct {
 	AssumedMM   int64 // updates whose address space could not be decoded (assumed the task's)
 	Clamped     int64 // events whose time was clamped (Options.Clamp)
 	MMs         int   // distinct user address spaces (mm ids 1..MMs)
+	// Depths is the number of enable/disable events whose recorded depth=
+	// (the count after the update) was checked against the importer's own
+	// per-task nesting count; DepthSynced the tasks whose first lazy event
+	// set the count (a task already in a section when tracing started).
+	Depths      int64
+	DepthSynced int64
 }
 
 // maxSkippedNames bounds the distinct names kept in Summary.Skipped; further
@@ -89,6 +151,9 @@ func (s *Summary) WriteReport(w io.Writer, name string) {
 	if s.Clamped > 0 {
 		fmt.Fprintf(w, "%s: %d events with a time before their CPU's previous one: clamped\n", name, s.Clamped)
 	}
+	if s.Depths > 0 {
+		fmt.Fprintf(w, "%s: %d depth= values equal to the nesting count (%d tasks synced at their first lazy event)\n", name, s.Depths, s.DepthSynced)
+	}
 	fmt.Fprintf(w, "%s: %d lines, %d events, %d user address spaces\n", name, s.Lines, s.Events, s.MMs)
 }
 
@@ -104,7 +169,7 @@ const (
 	kGetFull        // pte_getclear_full
 	kCommit         // pte_commit
 	kWrprotect      // pte_wrprotect
-	kStart          // pte_start: counted only
+	kStart          // pte_start, barrier_flush, barrier_now, barrier_ret: counted only
 	kSwitch         // sched_switch
 	kIRQEnter       // irq_handler_entry, softirq_entry
 	kIRQExit        // irq_handler_exit, softirq_exit
@@ -131,6 +196,9 @@ var events = map[string]spec{
 	"pte_commit":         {kCommit, traces.OpModify},
 	"pte_wrprotect":      {kWrprotect, traces.OpWrprotect},
 	"pte_start":          {kStart, traces.OpInvalid},
+	"barrier_flush":      {kStart, traces.OpInvalid},
+	"barrier_now":        {kStart, traces.OpInvalid},
+	"barrier_ret":        {kStart, traces.OpInvalid},
 	"sched_switch":       {kSwitch, traces.OpSwitch},
 	"irq_handler_entry":  {kIRQEnter, traces.OpIRQEnter},
 	"irq_handler_exit":   {kIRQExit, traces.OpIRQExit},
@@ -157,21 +225,19 @@ func normalize(name []byte) []byte {
 	return name[:i]
 }
 
-// x86-64 page-table entry bits.
+// Synthetic bases for addresses derived from ptep (docs/ftrace-import.md),
+// the same for every arch: below 2^47 for user tables, in the top half for
+// kernel ones.
 const (
-	ptePresent = 1 << 0
-	pteUser    = 1 << 2
-	ptePSE     = 1 << 7 // page size, on a PMD- or PUD-level entry only
-
-	userHalfEnd = 0x0000_8000_0000_0000 // canonical lower half: user addresses
-	// Synthetic bases for addresses derived from ptep (docs/ftrace-import.md).
-	synthUser   = 0x0000_1000_0000_0000
-	synthKernel = 0xffff_d000_0000_0000
+	synthUser    = 0x0000_1000_0000_0000
+	synthUserEnd = 0x0000_8000_0000_0000
+	synthKernel  = 0xffff_d000_0000_0000
 )
 
 // importer is the state of one import.
 type importer struct {
 	opt  Options
+	bits *pteBits
 	w    traces.Writer
 	sum  *Summary
 	line int64
@@ -184,6 +250,8 @@ type importer struct {
 	tables   map[uint64]uint64 // page-table page (ptep &^ 0xfff, by level) -> table id
 	sites    map[string]uint32 // site name -> writer string index
 	derived  uint32            // string index of "addr_derived=1"
+	depthStr map[uint64]uint32 // depth -> string index of "depth=N"
+	depth    map[uint32]int64  // pid -> nesting count (tasks seen with depth=)
 	nextMM   uint32
 	ev       traces.Event
 }
@@ -193,8 +261,15 @@ type importer struct {
 // problem: a malformed line or a lost-event marker (*traces.Error naming the
 // line), or an error of r or w.
 func Import(r io.Reader, w traces.Writer, opt Options) (*Summary, error) {
+	bits, err := bitsFor(opt.Arch)
+	if err != nil {
+		return nil, err
+	}
 	im := &importer{
 		opt:      opt,
+		bits:     bits,
+		depthStr: map[uint64]uint32{},
+		depth:    map[uint32]int64{},
 		w:        w,
 		sum:      &Summary{Skipped: map[string]int64{}, Counted: map[string]int64{}},
 		mmByTask: map[uint32]uint32{},
@@ -203,7 +278,7 @@ func Import(r io.Reader, w traces.Writer, opt Options) (*Summary, error) {
 		sites:    map[string]uint32{},
 		nextMM:   1,
 	}
-	err := im.run(r)
+	err = im.run(r)
 	im.sum.MMs = int(im.nextMM - 1)
 	return im.sum, err
 }
@@ -476,8 +551,8 @@ func timestampNS(b []byte) (uint64, bool) {
 
 // fields are the key=value fields the importer reads.
 type fields struct {
-	ptep, val, old, addr, nr, mm, level, nextPID uint64
-	has                                          uint16
+	ptep, val, old, addr, nr, mm, level, nextPID, depth uint64
+	has                                                 uint16
 }
 
 const (
@@ -489,6 +564,7 @@ const (
 	hMM
 	hLevel
 	hNextPID
+	hDepth
 )
 
 var fieldKeys = []struct {
@@ -496,7 +572,7 @@ var fieldKeys = []struct {
 	bit  uint16
 }{
 	{"ptep", hPtep}, {"val", hVal}, {"old", hOld}, {"addr", hAddr}, {"nr", hNr},
-	{"mm", hMM}, {"level", hLevel}, {"next_pid", hNextPID},
+	{"mm", hMM}, {"level", hLevel}, {"next_pid", hNextPID}, {"depth", hDepth},
 }
 
 func (f *fields) ptr(bit uint16) *uint64 {
@@ -515,6 +591,8 @@ func (f *fields) ptr(bit uint16) *uint64 {
 		return &f.mm
 	case hLevel:
 		return &f.level
+	case hDepth:
+		return &f.depth
 	}
 	return &f.nextPID
 }
@@ -619,7 +697,11 @@ func (im *importer) event(h *head) error {
 		return im.errorf("%s: %s", name, msg)
 	}
 	switch sp.kind {
-	case kAPI, kIRQEnter, kIRQExit:
+	case kAPI:
+		if err := im.checkDepth(ev, name, h, &f); err != nil {
+			return err
+		}
+	case kIRQEnter, kIRQExit:
 	case kSwitch:
 		if f.has&hNextPID == 0 {
 			return im.errorf("%s: missing next_pid=", name)
@@ -637,6 +719,53 @@ func (im *importer) event(h *head) error {
 		return im.errorf("%s: %v", name, err)
 	}
 	im.sum.Events++
+	return nil
+}
+
+// checkDepth follows each task's nesting count (+1 per enable, -1 per
+// disable, from the first event with depth= on: a task may have been inside
+// a section when tracing started) and, where an enable or disable carries
+// depth= (the task's lazy_mmu_state.enable_count after the update, fetched
+// by the probe), checks it against that count and keeps it as "depth=N".
+// Disables through an out-of-line lazy_mmu_mode_disable copy carry no depth=
+// (the probe sits on the call) but still move the count.
+func (im *importer) checkDepth(ev *traces.Event, name []byte, h *head, f *fields) error {
+	if ev.Op != traces.OpEnable && ev.Op != traces.OpDisable {
+		if f.has&hDepth != 0 {
+			return im.errorf("%s: depth= on an event that is not an enable or a disable", name)
+		}
+		return nil
+	}
+	cur, synced := im.depth[h.pid]
+	want := cur + 1
+	if ev.Op == traces.OpDisable {
+		want = cur - 1
+	}
+	if f.has&hDepth == 0 {
+		if synced {
+			im.depth[h.pid] = want
+		}
+		return nil
+	}
+	if f.depth > 255 {
+		return im.errorf("%s: depth=%d out of range (a u8 count)", name, f.depth)
+	}
+	d := int64(f.depth)
+	switch {
+	case !synced:
+		im.sum.DepthSynced++
+	case want != d:
+		return im.errorf("%s: depth=%d, but task %d's nesting count after this event is %d (a missed enable or disable probe?)", name, d, h.pid, want)
+	default:
+		im.sum.Depths++
+	}
+	im.depth[h.pid] = d
+	id, ok := im.depthStr[f.depth]
+	if !ok {
+		id = im.w.AddString("depth=" + strconv.FormatUint(f.depth, 10))
+		im.depthStr[f.depth] = id
+	}
+	ev.Extra = id
 	return nil
 }
 
@@ -723,31 +852,32 @@ func (im *importer) update(ev *traces.Event, k kind, name []byte, h *head, f *fi
 		level = f.level
 	}
 	// valid / was from the present bits.
+	b := im.bits
 	switch k {
 	case kSet, kCommit:
 		if f.has&hVal != 0 {
-			setFlag(ev, traces.FlagValid, f.val&ptePresent != 0)
+			setFlag(ev, traces.FlagValid, f.val&b.present != 0)
 		}
 	}
 	if f.has&hOld != 0 {
-		setFlag(ev, traces.FlagWas, f.old&ptePresent != 0)
+		setFlag(ev, traces.FlagWas, f.old&b.present != 0)
 	}
 	if k == kGetFull {
 		ev.Flags |= traces.FlagFull
 	}
-	// Page size: 2 MiB for a PMD-level entry with PSE.
-	if level == 2 && f.has&hVal != 0 && f.val&ptePSE != 0 {
+	// Page size: 2 MiB for a PMD-level entry that maps a block.
+	if level == 2 && f.has&hVal != 0 && b.isLeafPMD(f.val) {
 		ev.Shift = 21
 	}
 	// Address space.
 	user, known := true, false
 	switch {
-	case f.has&hVal != 0 && f.val&ptePresent != 0:
-		user, known = f.val&pteUser != 0, true
-	case f.has&hOld != 0 && f.old&ptePresent != 0:
-		user, known = f.old&pteUser != 0, true
+	case f.has&hVal != 0 && f.val&b.present != 0:
+		user, known = b.isUser(f.val), true
+	case f.has&hOld != 0 && f.old&b.present != 0:
+		user, known = b.isUser(f.old), true
 	case f.has&hAddr != 0:
-		user, known = f.addr < userHalfEnd, true
+		user, known = f.addr < b.userEnd, true
 	}
 	if !known {
 		im.sum.AssumedMM++
@@ -824,7 +954,7 @@ func (im *importer) deriveAddr(ptep, level uint64, user bool) uint64 {
 		span = 30 // 512 entries x 2 MiB
 	}
 	base := uint64(synthUser)
-	limit := uint64(userHalfEnd - synthUser)
+	limit := uint64(synthUserEnd - synthUser)
 	if !user {
 		base, limit = synthKernel, math.MaxUint64-synthKernel+1
 	}
@@ -833,9 +963,9 @@ func (im *importer) deriveAddr(ptep, level uint64, user bool) uint64 {
 }
 
 // DefaultMeta fills what an ftrace import knows about its trace into the
-// fields of m left empty: the recording arch (x86-64, the only PTE decoding
-// implemented), the base page size, and the recorder, which names the input and
-// says how missing addresses were derived.
+// fields of m left empty: the recording arch (x86_64 unless m says), the
+// base page size, and the recorder, which names the input and says how
+// missing addresses were derived.
 func DefaultMeta(m traces.Meta, input string) traces.Meta {
 	if m.Arch == "" {
 		m.Arch = "x86_64"
@@ -852,11 +982,48 @@ func DefaultMeta(m traces.Meta, input string) traces.Meta {
 	return m
 }
 
+// archMarker is what lazybench's recorder writes to trace_marker before its
+// workload, with the guest's arch: "lazybench arch=arm64 ...".
+var archMarker = []byte("lazybench arch=")
+
+// headerBytes bounds how much of a file ArchFromHeader reads.
+const headerBytes = 1 << 20
+
+// ArchFromHeader returns the arch named by the first "lazybench arch=ARCH"
+// marker in the first MiB of the ftrace text file path, or "" if there is
+// none (or the file cannot be read; Import reports that).
+func ArchFromHeader(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, headerBytes))
+	i := bytes.Index(b, archMarker)
+	if i < 0 {
+		return ""
+	}
+	rest := b[i+len(archMarker):]
+	end := bytes.IndexAny(rest, " \t\r\n")
+	if end < 0 {
+		end = len(rest)
+	}
+	a := string(rest[:end])
+	if a == "aarch64" {
+		a = "arm64"
+	}
+	if _, ok := archBits[a]; !ok {
+		return ""
+	}
+	return a
+}
+
 // ImportFile imports the ftrace text file in (or standard input for "-", read
 // from stdin) into the trace file out, atomically: out is replaced only if the
 // whole import succeeds. The format is chosen from out's name when f is
 // traces.FormatUnknown. meta is completed with DefaultMeta. opt.Name defaults
-// to in.
+// to in. The arch is opt.Arch, else meta.Arch, else the file's "lazybench
+// arch=" marker (ArchFromHeader), else x86_64; meta.Arch is set to it.
 func ImportFile(in string, stdin io.Reader, out string, f traces.Format, meta traces.Meta, opt Options) (*Summary, error) {
 	var r io.Reader = stdin
 	if in != "-" {
@@ -870,6 +1037,19 @@ func ImportFile(in string, stdin io.Reader, out string, f traces.Format, meta tr
 	if opt.Name == "" {
 		opt.Name = in
 	}
+	if opt.Arch == "" {
+		opt.Arch = meta.Arch
+	}
+	if opt.Arch == "" && in != "-" {
+		opt.Arch = ArchFromHeader(in)
+	}
+	if opt.Arch == "" {
+		opt.Arch = "x86_64"
+	}
+	if _, err := bitsFor(opt.Arch); err != nil {
+		return nil, err
+	}
+	meta.Arch = opt.Arch
 	var sum *Summary
 	err := traces.WriteFile(out, f, DefaultMeta(meta, filepath.Base(in)), func(w traces.Writer) error {
 		var err error

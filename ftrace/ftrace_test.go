@@ -18,7 +18,7 @@ import (
 func importText(t testing.TB, src []byte, opt Options) (string, *Summary, error) {
 	t.Helper()
 	var out bytes.Buffer
-	w, err := traces.NewTextWriter(&out, DefaultMeta(traces.Meta{}, "test"))
+	w, err := traces.NewTextWriter(&out, DefaultMeta(traces.Meta{Arch: opt.Arch}, "test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func importText(t testing.TB, src []byte, opt Options) (string, *Summary, error)
 }
 
 // TestGolden imports every testdata/*.ftrace (options from the name: _allowlost,
-// _clamp) and compares the text trace and the summary report with the .golden
+// _clamp, _arm64 for --arch arm64) and compares the text trace and the summary report with the .golden
 // file. go test -update rewrites them.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.ftrace")
@@ -47,6 +47,9 @@ func TestGolden(t *testing.T) {
 				Name:      filepath.Base(file),
 				AllowLost: strings.Contains(file, "_allowlost"),
 				Clamp:     strings.Contains(file, "_clamp"),
+			}
+			if strings.Contains(file, "_arm64") {
+				opt.Arch = "arm64"
 			}
 			text, sum, err := importText(t, src, opt)
 			if err != nil {
@@ -151,6 +154,70 @@ func TestFields(t *testing.T) {
 	}
 }
 
+// TestFieldsArm64 checks arm64's PTE bits: valid bit 0, PTE_USER bit 6, an
+// execute-only user entry (no PTE_USER, PTE_UXN bit 54 clear), a kernel
+// entry (PTE_UXN and PTE_PXN set), a level-2 block (bits[1:0] = 01), and
+// that x86's user bit 2 means nothing there. The same lines under x86_64
+// give the opposite answers where the bits differ.
+func TestFieldsArm64(t *testing.T) {
+	const pre = "  w-7 [000] d.... 62.336853: "
+	tests := []struct {
+		name, line, arm64, x86 string
+	}{
+		{"user (PTE_USER)", "pte_set0: (f+0x1/0x2) ptep=0xfff0000007ca4960 val=0xe8000048041c43 addr=0x1000",
+			"62336853000 0 7 set addr=0x1000 site=f", "62336853000 0 7 set addr=0x1000 mm=0 site=f"},
+		{"kernel vmalloc (UXN, PXN)", "pte_set0: (f+0x1/0x2) ptep=0xfff000000417b680 val=0xe8000046120403 addr=0xffff800080001000",
+			"62336853000 0 7 set addr=0xffff800080001000 mm=0 site=f", "62336853000 0 7 set addr=0xffff800080001000 mm=0 site=f"},
+		{"user execute-only (UXN clear)", "pte_set0: (f+0x1/0x2) ptep=0xfff000000417b680 val=0x20000046120f83 addr=0x2000",
+			"62336853000 0 7 set addr=0x2000 site=f", "62336853000 0 7 set addr=0x2000 mm=0 site=f"},
+		{"x86 user bit 2 is not user on arm64", "pte_set0: (f+0x1/0x2) ptep=0xfff000000417b680 val=0x60000046120407 addr=0x3000",
+			"62336853000 0 7 set addr=0x3000 mm=0 site=f", "62336853000 0 7 set addr=0x3000 site=f"},
+		{"invalid entry: address decides", "pte_getclear0: (f+0x1/0x2) ptep=0xfff000000417b680 old=0x0 addr=0xffff800080002000",
+			"62336853000 0 7 getclear addr=0xffff800080002000 mm=0 was=0 site=f", "62336853000 0 7 getclear addr=0xffff800080002000 mm=0 was=0 site=f"},
+		{"level-2 block", "pte_set0: (f+0x1/0x2) ptep=0xfff000000417b680 val=0x60000046200441 level=2 addr=0x40000000",
+			"62336853000 0 7 set addr=0x40000000 shift=21 site=f", "62336853000 0 7 set addr=0x40000000 mm=0 site=f"},
+		{"level-2 table", "pte_set0: (f+0x1/0x2) ptep=0xfff000000417b680 val=0x60000046200443 level=2 addr=0x40000000",
+			"62336853000 0 7 set addr=0x40000000 site=f", "62336853000 0 7 set addr=0x40000000 mm=0 site=f"},
+	}
+	for _, tc := range tests {
+		for _, arch := range Arches {
+			want := map[string]string{"arm64": tc.arm64, "x86_64": tc.x86}[arch]
+			t.Run(tc.name+"/"+arch, func(t *testing.T) {
+				text, _, err := importText(t, []byte(pre+tc.line+"\n"), Options{Name: "x", Arch: arch})
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.Split(strings.TrimSpace(text), "\n")
+				if got := lines[len(lines)-1]; got != want {
+					t.Errorf("got  %q\nwant %q", got, want)
+				}
+			})
+		}
+	}
+}
+
+// TestArchFromHeader checks the arch taken from the recorder's marker.
+func TestArchFromHeader(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ text, want string }{
+		{"  init-1 [000] ...2. 1.0: tracing_mark_write: lazybench arch=aarch64 start mb=1\n", "arm64"},
+		{"  init-1 [000] ...2. 1.0: tracing_mark_write: lazybench arch=x86_64 start mb=1\n", "x86_64"},
+		{"  init-1 [000] ...2. 1.0: tracing_mark_write: lazybench arch=mips start\n", ""},
+		{"  init-1 [000] ...2. 1.0: tracing_mark_write: lazybench start mb=1\n", ""},
+	} {
+		p := filepath.Join(dir, "t.txt")
+		if err := os.WriteFile(p, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := ArchFromHeader(p); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.text, got, tc.want)
+		}
+	}
+	if _, err := Import(strings.NewReader(""), nil, Options{Arch: "mips"}); err == nil {
+		t.Error("unknown arch accepted")
+	}
+}
+
 // TestMalformed checks every malformed-line case and its exact message.
 func TestMalformed(t *testing.T) {
 	const pre = "  w-12 [001] d..1. 10.000001: "
@@ -194,6 +261,12 @@ func TestMalformed(t *testing.T) {
 		{"time goes back", pre + "lazy_enter: (f)\n  w-12 [001] d..1. 10.000000: lazy_leave: (f)\n", Options{},
 			"in:2: cpu 1: time 10.000000000 goes back before 10.000001000 of line 1 (trace_pipe reordering?); pass --clamp to clamp it"},
 		{"lost marker without count", "CPU:1 [LOST EVENTS]\n", Options{AllowLost: true}, `in:1: malformed lost-events marker "CPU:1 [LOST EVENTS]"`},
+		{"depth mismatch", pre + "lazy_enter: (f) depth=1\n" + pre + "lazy_enter: (f) depth=1\n", Options{},
+			"in:2: lazy_enter: depth=1, but task 12's nesting count after this event is 2 (a missed enable or disable probe?)"},
+		{"depth counts a disable without depth=", pre + "lazy_enter: (f) depth=2\n" + pre + "lazy_leave: (f)\n" + pre + "lazy_leave: (f) depth=1\n", Options{},
+			"in:3: lazy_leave: depth=1, but task 12's nesting count after this event is 0 (a missed enable or disable probe?)"},
+		{"depth on a flush", pre + "lazy_flush: (f) depth=1\n", Options{}, "in:1: lazy_flush: depth= on an event that is not an enable or a disable"},
+		{"depth out of range", pre + "lazy_enter: (f) depth=256\n", Options{}, "in:1: lazy_enter: depth=256 out of range (a u8 count)"},
 		{"long line", pre + "lazy_enter: (f) " + strings.Repeat("x", traces.MaxLineLen) + "\n", Options{}, "in:1: line longer than 65536 bytes"},
 	}
 	for _, tc := range tests {
@@ -331,15 +404,17 @@ func FuzzImport(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		text, _, err := importText(t, src, Options{Name: "fuzz", AllowLost: true})
-		if err != nil {
-			var te *traces.Error
-			if !errors.As(err, &te) || te.Line <= 0 {
-				t.Fatalf("error without a line: %v", err)
+		for _, arch := range Arches {
+			text, _, err := importText(t, src, Options{Name: "fuzz", AllowLost: true, Arch: arch})
+			if err != nil {
+				var te *traces.Error
+				if !errors.As(err, &te) || te.Line <= 0 {
+					t.Fatalf("%s: error without a line: %v", arch, err)
+				}
+				continue
 			}
-			return
+			checkReadBack(t, text)
 		}
-		checkReadBack(t, text)
 	})
 }
 

@@ -28,6 +28,12 @@ debian_apt_init() {
 	DEBIAN_APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache")
 	[ "$arch" = all ] || DEBIAN_APT_OPTS+=(-o "APT::Architecture=$arch")
+	# apt downloads as _apt; where _apt cannot reach DIR (a parent made by
+	# mktemp -d is 0700), it would warn and download as root anyway: say so
+	# instead of warning (signatures are checked either way).
+	if ! runuser -u _apt -- test -w "$dir/lists/partial" 2>/dev/null; then
+		DEBIAN_APT_OPTS+=(-o APT::Sandbox::User=root)
+	fi
 	if ! apt-get "${DEBIAN_APT_OPTS[@]}" update >"$dir/update.log" 2>&1 ||
 		grep -qE '^(W|E|Err):' "$dir/update.log"; then
 		cat "$dir/update.log" >&2
@@ -46,6 +52,7 @@ debian_apt_download() {
 	mkdir -p "$dest"
 	# _apt must be able to write there, or apt warns and downloads unsandboxed.
 	chown _apt "$dest" 2>/dev/null || true
+	runuser -u _apt -- test -w "$dest" 2>/dev/null || DEBIAN_APT_OPTS+=(-o APT::Sandbox::User=root)
 	(cd "$dest" && apt-get "${DEBIAN_APT_OPTS[@]}" download "$pkg=$ver" >"$dest/download.log" 2>&1) ||
 		{ cat "$dest/download.log" >&2; return 1; }
 	deb=$(ls "$dest/${pkg}_"*.deb 2>/dev/null | head -1)

@@ -61,6 +61,18 @@ type Result struct {
 	Unpaired []string
 	// Skipped counts candidate sites left out, by reason.
 	Skipped map[string]int
+	// KindList is the kinds in output order (nil: Kinds, x86-64's).
+	KindList []string
+	// AfterLoop counts probes placed on the first instruction after an
+	// ldxr/stxr loop instead of on the update itself (arm64).
+	AfterLoop int
+}
+
+func (r *Result) kinds() []string {
+	if r.KindList != nil {
+		return r.KindList
+	}
+	return Kinds
 }
 
 // Count returns the number of probes of a kind.
@@ -999,7 +1011,7 @@ func (r *Result) WriteProbes(w io.Writer, source string) error {
 func (r *Result) Summary() []string {
 	var out []string
 	var counts []string
-	for _, k := range Kinds {
+	for _, k := range r.kinds() {
 		counts = append(counts, fmt.Sprintf("%s=%d", k, r.Count(k)))
 	}
 	out = append(out, "probes: "+strings.Join(counts, " "))
@@ -1016,6 +1028,9 @@ func (r *Result) Summary() []string {
 	sort.Strings(fl)
 	out = append(out, fmt.Sprintf("functions with lazy sections (%d): %s", len(fl), strings.Join(fl, " ")))
 	out = append(out, r.Notes...)
+	if r.AfterLoop > 0 {
+		out = append(out, fmt.Sprintf("%d probes sit on the first instruction after an ldxr/stxr loop (an exclusive pair cannot be probed)", r.AfterLoop))
+	}
 	for _, u := range r.Unpaired {
 		out = append(out, "enter site reaching no leave site: "+u)
 	}

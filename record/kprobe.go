@@ -32,6 +32,16 @@ var x86Regs = map[string]bool{
 	"gs": true, "orig_ax": true,
 }
 
+// arm64 register names for %REG (arch/arm64/kernel/ptrace.c
+// regoffset_table): x0-x30, sp, pc, pstate.
+var arm64Regs = func() map[string]bool {
+	m := map[string]bool{"sp": true, "pc": true, "pstate": true}
+	for i := 0; i <= 30; i++ {
+		m[fmt.Sprintf("x%d", i)] = true
+	}
+	return m
+}()
+
 var basicTypes = map[string]bool{
 	"u8": true, "u16": true, "u32": true, "u64": true,
 	"s8": true, "s16": true, "s32": true, "s64": true,
@@ -40,7 +50,7 @@ var basicTypes = map[string]bool{
 }
 
 // ValidateKprobeLine checks one kprobe_events line against the syntax above
-// (x86-64 register names). It returns nil for a line the kernel's parser
+// (x86-64 or arm64 register names). It returns nil for a line the kernel's parser
 // would accept syntactically; whether the address is probeable is only known
 // to the running kernel.
 func ValidateKprobeLine(line string) error {
@@ -278,7 +288,7 @@ func validateFetch(s string, ret bool, depth int) error {
 	}
 	switch s[0] {
 	case '%':
-		if !x86Regs[s[1:]] {
+		if !x86Regs[s[1:]] && !arm64Regs[s[1:]] {
 			return fmt.Errorf("unknown register %q", s)
 		}
 		return nil

@@ -20,7 +20,7 @@
 #   RECORD_BUFKB    per-CPU ftrace buffer in KiB (default 16384)
 #   RECORD_NO_APT=1 use what is installed (for a developer machine; CI never sets it)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 ROOT=$PWD
 W=${RECORD_WORK:-$ROOT/record/work}
 CORPUS=${RECORD_CORPUS:-$ROOT/corpus}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/lazybench/lazybench/ftrace"
 	"github.com/lazybench/lazybench/traces"
@@ -21,7 +23,7 @@ func init() {
 // before or after FILE.
 func runImport(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--allow-lost] [--clamp] [--format text|binary|zstd]")
+		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--arch x86_64|arm64] [--allow-lost] [--clamp] [--format text|binary|zstd]")
 		if len(args) == 0 {
 			return usagef("import: want a source kind: ftrace")
 		}
@@ -38,6 +40,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	workload := fs.String("workload", "", "workload description for the trace's metadata")
 	kernel := fs.String("kernel", "", "kernel version for the trace's metadata")
 	machine := fs.String("machine", "", "machine or emulator for the trace's metadata")
+	arch := fs.String("arch", "", "recorded arch, which decides the PTE bits' meaning: "+strings.Join(ftrace.Arches, " or ")+" (default: the file's \"lazybench arch=\" marker, else x86_64)")
 	// Accept flags before and after the positional FILE.
 	rest := args[1:]
 	var pos []string
@@ -64,8 +67,11 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 			return usagef("import ftrace: %v", err)
 		}
 	}
+	if *arch != "" && !slices.Contains(ftrace.Arches, *arch) {
+		return usagef("import ftrace: --arch %q: want one of %s", *arch, strings.Join(ftrace.Arches, ", "))
+	}
 	meta := traces.Meta{Workload: *workload, Kernel: *kernel, Machine: *machine}
-	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, ftrace.Options{AllowLost: *allowLost, Clamp: *clamp})
+	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, ftrace.Options{AllowLost: *allowLost, Clamp: *clamp, Arch: *arch})
 	if sum != nil {
 		sum.WriteReport(stderr, "lazybench import")
 	}

@@ -16,9 +16,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lazybench/lazybench/arch"
+	_ "github.com/lazybench/lazybench/arch/all"
 	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/internal/atomicfile"
+	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/record"
+	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/traces"
 )
 
@@ -32,7 +36,7 @@ func init() {
 
 func runRecord(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("record: want a subcommand: probes, vmlinux or corpus")
+		return usagef("record: want a subcommand: probes, vmlinux, corpus or compare")
 	}
 	switch args[0] {
 	case "probes":
@@ -41,13 +45,16 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		return runRecordVmlinux(args[1:], stdout, stderr)
 	case "corpus":
 		return runRecordCorpus(args[1:], stdout, stderr)
+	case "compare":
+		return runRecordCompare(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, "usage: lazybench record probes --vmlinux FILE --kallsyms FILE [-o probes.txt]")
 		fmt.Fprintln(stdout, "       lazybench record vmlinux --image vmlinuz -o vmlinux")
 		fmt.Fprintln(stdout, "       lazybench record corpus --dir DIR --name NAME --file FILE [provenance flags]")
+		fmt.Fprintln(stdout, "       lazybench record compare --raw FTRACE --trace LMT --probes FILE   (arm64: kernel vs model barriers)")
 		return nil
 	}
-	return usagef("record: unknown subcommand %q (want probes, vmlinux or corpus)", args[0])
+	return usagef("record: unknown subcommand %q (want probes, vmlinux, corpus or compare)", args[0])
 }
 
 // loadVmlinux reads a vmlinux ELF or a compressed kernel image.
@@ -92,30 +99,9 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 	if *vmlinux == "" || fs.NArg() != 0 {
 		return usagef("record probes: want --vmlinux FILE [--kallsyms FILE] [-o FILE]")
 	}
-	vm, err := loadVmlinux(*vmlinux, stderr)
+	res, err := discoverProbes(*vmlinux, *kallsyms, stderr)
 	if err != nil {
 		return err
-	}
-	ef, err := elf.NewFile(bytes.NewReader(vm))
-	if err != nil {
-		return fmt.Errorf("%s: not a valid ELF file: %v", *vmlinux, err)
-	}
-	kf, err := os.Open(*kallsyms)
-	if err != nil {
-		return err
-	}
-	defer kf.Close()
-	syms, err := record.ParseKallsyms(kf, *kallsyms)
-	if err != nil {
-		return err
-	}
-	im, err := record.NewImage(ef, syms)
-	if err != nil {
-		return fmt.Errorf("%s: %v", *vmlinux, err)
-	}
-	res, err := record.Discover(im)
-	if err != nil {
-		return fmt.Errorf("%s: %v", *vmlinux, err)
 	}
 	for _, l := range res.Lines() {
 		if err := record.ValidateKprobeLine(l); err != nil {
@@ -133,6 +119,64 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 		return write(stdout)
 	}
 	return atomicfile.Write(*out, write)
+}
+
+// readKallsyms parses a kallsyms file.
+func readKallsyms(path string) (*record.Symbols, error) {
+	kf, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer kf.Close()
+	return record.ParseKallsyms(kf, path)
+}
+
+// discoverProbes runs the probe discovery of the image's arch: arm64's on
+// a raw arm64 Image, x86-64's on a bzImage or ELF vmlinux. The image is read
+// (and unpacked) before the symbols.
+func discoverProbes(path, kallsyms string, stderr io.Writer) (*record.Result, error) {
+	img, err := readFileMax(path, maxInputFile)
+	if err != nil {
+		return nil, err
+	}
+	if record.IsARM64Image(img) {
+		syms, err := readKallsyms(kallsyms)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(stderr, "lazybench record: %s: arm64 Image (%d bytes)\n", path, len(img))
+		im, err := record.NewARM64Image(img, syms)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		res, err := record.DiscoverARM64(im)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		return res, nil
+	}
+	vm, how, err := record.ExtractVmlinux(img)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	fmt.Fprintf(stderr, "lazybench record: %s: vmlinux from %s (%d bytes)\n", path, how, len(vm))
+	ef, err := elf.NewFile(bytes.NewReader(vm))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a valid ELF file: %v", path, err)
+	}
+	syms, err := readKallsyms(kallsyms)
+	if err != nil {
+		return nil, err
+	}
+	im, err := record.NewImage(ef, syms)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	res, err := record.Discover(im)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return res, nil
 }
 
 // paramFlag collects repeated --param KEY=N flags.
@@ -267,4 +311,125 @@ func readFileMax(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
 	}
 	return data, nil
+}
+
+// modelBarriers attributes the arm64 model's barrier pairs to the events
+// that caused them (a replay.Observer reading the backend's counter).
+type modelBarriers struct {
+	st      *arch.Stats
+	strs    func() []string
+	last    uint64
+	inline  int64 // at disables whose probe carried depth= (inline strb sites)
+	outline int64 // at disables through an out-of-line copy's call site
+	now     int64 // at updates (outside lazy mode)
+	other   int64 // at anything else (flush, switch, end of trace)
+	leaves  [2]int64
+}
+
+func (m *modelBarriers) Step(i int64, e *traces.Event, s *replay.StepInfo) {
+	n := m.st.Ops[arch.Barriers]
+	d := int64(n - m.last)
+	m.last = n
+	switch {
+	case e.Op == traces.OpDisable:
+		inline := 0
+		if x := m.strs(); int(e.Extra) < len(x) && e.Extra != 0 && strings.HasPrefix(x[e.Extra], "depth=") {
+			inline = 1
+		}
+		m.leaves[inline]++
+		if inline == 1 {
+			m.inline += d
+		} else {
+			m.outline += d
+		}
+	case e.Op.IsUpdate():
+		m.now += d
+	default:
+		m.other += d
+	}
+}
+
+func (m *modelBarriers) End(n int64, s *replay.EndInfo) {
+	m.other += int64(m.st.Ops[arch.Barriers] - m.last)
+}
+
+// runRecordCompare prints the kernel's barrier pairs (counted by the
+// barrier probes in the raw ftrace text) beside the arm64 model's on the
+// imported trace under upstream, by where they happen, with the difference
+// and its cause. It fails when the two differ where the kernel's pairs are
+// observed (the leaves).
+func runRecordCompare(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("record compare", stderr)
+	raw := fs.String("raw", "", "the raw ftrace text of the recording")
+	trace := fs.String("trace", "", "the trace imported from it (--arch arm64)")
+	probes := fs.String("probes", "", "the probes file used (for TIF_LAZY_MMU_PENDING's bit)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *raw == "" || *trace == "" || *probes == "" || fs.NArg() != 0 {
+		return usagef("record compare: want --raw FILE --trace FILE --probes FILE")
+	}
+	pf, err := os.Open(*probes)
+	if err != nil {
+		return err
+	}
+	bit, err := record.PendingBit(pf)
+	pf.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %v", *probes, err)
+	}
+	rf, err := os.Open(*raw)
+	if err != nil {
+		return err
+	}
+	k, err := record.CountKernelBarriers(rf, *raw, bit)
+	rf.Close()
+	if err != nil {
+		return err
+	}
+	r, c, err := traces.Open(*trace)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	be, err := arch.New("arm64", nil)
+	if err != nil {
+		return err
+	}
+	m := &modelBarriers{st: be.Stats(), strs: r.Strings}
+	res, err := replay.Run(r, replay.Config{Backend: be, Strategy: lazymmu.Upstream, Observer: m})
+	if err != nil {
+		return fmt.Errorf("%s: %v", *trace, err)
+	}
+	total := res.ArchOps[arch.Barriers.String()]
+	fmt.Fprintf(stdout, "dsb ishst; isb pairs            kernel  model  difference\n")
+	row := func(what string, kern, model int64, known bool) {
+		ks, ds := strconv.FormatInt(kern, 10), strconv.FormatInt(kern-model, 10)
+		if !known {
+			ks, ds = "-", "-"
+		}
+		fmt.Fprintf(stdout, "%-32s %6s %6d  %s\n", what, ks, model, ds)
+	}
+	row(fmt.Sprintf("leave, inline (%d)", m.leaves[1]), k.Flush, m.inline, true)
+	row(fmt.Sprintf("leave, out-of-line copy (%d)", m.leaves[0]), k.RetPair, m.outline, true)
+	row("kernel PTE write, not lazy", 0, m.now, false)
+	row("other (flush, switch, end)", 0, m.other, false)
+	fmt.Fprintf(stdout, "model total (arm64/upstream): %d\n", total)
+	fmt.Fprintf(stdout, "kernel pairs outside lazy mode in traceable functions (barrier_now): %d\n", k.Now)
+	sites := make([]string, 0, len(k.NowBySite))
+	for s := range k.NowBySite {
+		sites = append(sites, s)
+	}
+	slices.Sort(sites)
+	for _, s := range sites {
+		fmt.Fprintf(stdout, "  %-40s %d\n", s, k.NowBySite[s])
+	}
+	fmt.Fprintf(stdout, "out-of-line leaves probed on return: %d of %d (the others' return address is a branch target)\n", k.Ret, m.leaves[0])
+	fmt.Fprintln(stdout, "why '-': the immediate pair of a kernel PTE write sits in the notrace __set_ptes_anysz copies,")
+	fmt.Fprintln(stdout, "  which kprobes refuse; barrier_now counts the pairs of traceable functions instead, mostly page-table")
+	fmt.Fprintln(stdout, "  page links (__pmd_alloc, pmd_install, ...: set_pmd/set_pud, not modeled: docs/arch/arm64.md rule 12).")
+	if k.Flush != m.inline || k.Ret == m.leaves[0] && k.RetPair != m.outline {
+		return fmt.Errorf("the kernel's leave barriers differ from the model's (inline %d vs %d, out-of-line %d vs %d)", k.Flush, m.inline, k.RetPair, m.outline)
+	}
+	return nil
 }

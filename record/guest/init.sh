@@ -5,7 +5,10 @@
 #   lazybench.mode=syms   dump /proc/kallsyms to the second serial port
 #   lazybench.mode=trace  define the probes, record the workload, dump the trace
 # Options (trace mode): lazybench.mb=N (MiB per process), lazybench.par=N
-# (processes run at once), lazybench.bufkb=N (per-CPU ftrace buffer).
+# (processes run at once), lazybench.bufkb=N (per-CPU ftrace buffer),
+# lazybench.out=DEV (where the gzip stream goes: ttyS1, the default, for the
+# x86-64 PC's second UART; vport for the first virtio-serial port, which
+# arm64's virt board needs: it has one UART).
 # Every status line the host reads starts with "LAZYBENCH " on the console.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -22,11 +25,24 @@ for arg in $(cat /proc/cmdline); do
 	lazybench.par=*) par=${arg#*=} ;;
 	lazybench.bufkb=*) bufkb=${arg#*=} ;;
 	lazybench.rounds=*) rounds=${arg#*=} ;;
+	lazybench.out=*) outdev=${arg#*=} ;;
 	esac
 done
-# The second serial port carries gzip data: no newline translation.
-out=/dev/ttyS1
-stty -F "$out" raw -echo 2>/dev/null || stty raw -echo <"$out"
+case "${outdev:-ttyS1}" in
+ttyS1)
+	# The second serial port carries gzip data: no newline translation.
+	out=/dev/ttyS1
+	stty -F "$out" raw -echo 2>/dev/null || stty raw -echo <"$out"
+	;;
+vport)
+	# A virtio-serial port is a byte stream already; devtmpfs names it
+	# /dev/vportNpM (no udev here for /dev/virtio-ports/NAME).
+	out=
+	for p in /dev/vport*p1; do [ -c "$p" ] && out=$p && break; done
+	[ -n "$out" ] || { echo "LAZYBENCH FAIL no virtio-serial port"; poweroff -f; }
+	;;
+*) echo "LAZYBENCH FAIL unknown lazybench.out=$outdev"; poweroff -f ;;
+esac
 say() { echo "LAZYBENCH $*"; }
 die() { say "FAIL $*"; poweroff -f; }
 
@@ -75,7 +91,8 @@ done </tracepoints.txt
 
 echo >"$T/trace"
 echo 1 >"$T/tracing_on"
-echo "lazybench start mb=$mb par=$par" >"$T/trace_marker"
+# The importer takes the arch from this marker when --arch is not given.
+echo "lazybench arch=$(uname -m) start mb=$mb par=$par" >"$T/trace_marker"
 i=0
 while [ "$i" -lt "$par" ]; do
 	/workload "$mb" "$rounds" "$i" &
