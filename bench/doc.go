@@ -3,8 +3,9 @@
 //
 //	go test -run '^$' -bench . ./bench/ | benchstat -col /strategy -
 //
-// reporting the modeled metrics with b.ReportMetric (marked exact for
-// benchstat by "Unit ... assume=exact" lines) and the replay speed as MB/s.
+// reporting every modeled metric of replay.Metrics with b.ReportMetric
+// (marked exact for benchstat by "Unit ... assume=exact" lines) and the
+// replay speed as MB/s.
 // It also measures the engine itself (BenchmarkEngine, BenchmarkDecode) and
 // the peak memory of a 100-million-event replay (BenchmarkLargeFile). See
 // docs/bench.md.
