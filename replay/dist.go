@@ -17,6 +17,13 @@ const MaxExact = 1 << 18
 // Dist is a distribution of modeled times (ns). Percentiles are R's type 7
 // (linear interpolation between order statistics: h = (n-1)p), the single
 // definition lazybench uses in tables, JSON and charts.
+//
+// It keeps its own statistics rather than github.com/montanaflynn/stats's:
+// those take a slice of every sample, and a Dist streams (count, sum, min
+// and max over every sample, at most MaxExact samples kept: 2 MiB whatever
+// the trace's length), reads its percentiles from samples sorted once
+// (Type7: BenchmarkPercentile), and finds Quantiles' three order statistics
+// by selection without sorting.
 type Dist struct {
 	samples []float64
 	n       uint64
