@@ -33,7 +33,7 @@ type Info struct {
 	// Proposal is set for a backend that models an unmerged kernel proposal;
 	// Label then says so wherever the backend is shown (Title).
 	Proposal bool
-	Label    string // e.g. "proposal, not merged"; empty for a merged backend
+	Label    string // e.g. "unmerged proposal"; empty for a merged backend
 	// Source cites the kernel source of the model: files and functions, with
 	// the version or the mail of a proposal. docs/arch/NAME.md has the rules.
 	Source string
@@ -47,7 +47,7 @@ type Info struct {
 }
 
 // Title returns the backend's name as shown to people: the name, followed by
-// its label in parentheses for a proposal ("s390 (proposal, not merged)").
+// its label in parentheses for a proposal ("s390 (unmerged proposal)").
 func (info *Info) Title() string {
 	if info.Label == "" {
 		return info.Name

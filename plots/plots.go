@@ -93,12 +93,15 @@ func ArchColor(name string) color.Color {
 	return palette[6]
 }
 
-// archTitles returns the titles of the backends named names (arch.Title:
-// a proposal's carries its label), for axis labels and legends.
+// archTitle returns the title of the backend named name for an axis label:
+// arch.Title, a proposal's label on a line of its own.
+func archTitle(name string) string { return strings.Replace(arch.Title(name), " (", "\n(", 1) }
+
+// archTitles returns archTitle of each of names.
 func archTitles(names []string) []string {
 	t := make([]string, len(names))
 	for i, n := range names {
-		t[i] = arch.Title(n)
+		t[i] = archTitle(n)
 	}
 	return t
 }

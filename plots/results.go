@@ -99,7 +99,7 @@ func MainCounterRatio(trace string, rs []*replay.Result) *plot.Plot {
 	m := newMatrix(rs)
 	groups := make([]string, len(m.arches))
 	for g, a := range m.arches {
-		groups[g] = arch.Title(a)
+		groups[g] = archTitle(a)
 		for _, s := range m.strategies {
 			if r := m.get(a, s); r != nil && r.Main != "" {
 				groups[g] += "\n(" + r.Main + ")"

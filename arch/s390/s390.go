@@ -64,7 +64,7 @@ func init() {
 		Colour:     color.RGBA{213, 94, 0, 255},
 		PageShifts: []uint8{12},
 		Proposal:   true,
-		Label:      "proposal, not merged",
+		Label:      "unmerged proposal",
 		Source:     "\"[PATCH v5 2/4] s390/mm: Batch PTE updates in lazy MMU mode\", Alexander Gordeev, 13 Jul 2026 (arch/s390/mm/lazy_mmu.c); mainline arch/s390/mm/pgtable.c (ptep_flush_lazy) and arch/s390/include/asm/pgtable.h (__ptep_ipte_range)",
 		Params:     Params,
 		Options:    Options,
