@@ -30,6 +30,7 @@ type traceSection struct {
 	Name     string
 	Entry    corpus.Entry
 	Params   string
+	PageNote string // the backends whose kernels have no base page of the trace's size
 	Rows     []resultRow
 	Figures  []figure
 	CDFs     []figure
@@ -135,7 +136,7 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 
 {{range .Traces}}
 <h2 id="t-{{.Name}}">Trace {{.Name}}</h2>
-<p>{{.Entry.Description}} — {{.Entry.Kind}}, workload <code>{{.Entry.Workload}}</code>, {{.Entry.Events}} events{{if .Params}}, parameters <code>{{.Params}}</code>{{end}}.</p>
+<p>{{.Entry.Description}} — {{.Entry.Kind}}, workload <code>{{.Entry.Workload}}</code>, {{.Entry.Events}} events{{if .Params}}, parameters <code>{{.Params}}</code>{{end}}.{{if .PageNote}} {{.PageNote}}{{end}}</p>
 {{range .Figures}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}"><div class="cap"><span class="tag">{{.Kind}}</span> {{.Note}}</div></div>
 {{end}}
 {{if .CDFs}}<details><summary>CDFs per arch ({{len .CDFs}} charts)</summary>

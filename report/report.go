@@ -245,6 +245,11 @@ func saveChart(dir, base string, p *plot.Plot, png bool, f figure) (figure, erro
 
 func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []string, opt Options) (traceSection, error) {
 	sec := traceSection{Name: e.Name, Entry: e, Params: formatParams(e.Params)}
+	ps, err := pageSize(e.Name)
+	if err != nil {
+		return sec, err
+	}
+	sec.PageNote = pageNote(ps, arches)
 	costs := ""
 	if opt.CostsPath != "" {
 		costs = " --costs " + opt.CostsPath
@@ -469,4 +474,32 @@ func backendRows(names []string) []backendRow {
 			Source: info.Source, Proposal: info.Proposal})
 	}
 	return rows
+}
+
+// pageSize returns the base page size the corpus trace name's header gives
+// (0: not given).
+func pageSize(name string) (uint32, error) {
+	r, c, err := corpus.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return r.Meta().PageSize, nil
+}
+
+// pageNote names the backends (of names) whose kernels have no base page of
+// ps bytes (arch.Info.PageShifts), whose figures replay the trace's pages
+// as given; "" if there are none or ps is not known.
+func pageNote(ps uint32, names []string) string {
+	var odd []string
+	for _, n := range names {
+		info, ok := arch.Lookup(n)
+		if ok && ps != 0 && !slices.ContainsFunc(info.PageShifts, func(s uint8) bool { return 1<<s == ps }) {
+			odd = append(odd, n)
+		}
+	}
+	if len(odd) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Its %dK pages are not a base page size of %s (see the backends table): those figures replay its pages as they are.", ps>>10, strings.Join(odd, ", "))
 }

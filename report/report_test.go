@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
@@ -119,5 +121,33 @@ func TestReportFailureKeepsPrevious(t *testing.T) {
 			n = append(n, e.Name())
 		}
 		t.Errorf("parent holds %v, want only report", n)
+	}
+}
+
+// pageNote names exactly the backends without a base page of the size.
+func TestPageNote(t *testing.T) {
+	var want4K, want16K []string
+	for _, a := range arch.Names() {
+		info, _ := arch.Lookup(a)
+		if !slices.Contains(info.PageShifts, 12) {
+			want4K = append(want4K, a)
+		}
+		if !slices.Contains(info.PageShifts, 14) {
+			want16K = append(want16K, a)
+		}
+	}
+	for _, c := range []struct {
+		ps   uint32
+		want []string
+	}{{4096, want4K}, {16384, want16K}, {0, nil}} {
+		note := pageNote(c.ps, arch.Names())
+		if (note == "") != (len(c.want) == 0) {
+			t.Errorf("%d: note %q, want one naming %v", c.ps, note, c.want)
+		}
+		for _, a := range arch.Names() {
+			if named := strings.Contains(note, " "+a+",") || strings.Contains(note, " "+a+" ("); named != slices.Contains(c.want, a) {
+				t.Errorf("%d: note %q names %s: %v, want %v", c.ps, note, a, named, !named)
+			}
+		}
 	}
 }
