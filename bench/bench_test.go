@@ -58,7 +58,7 @@ var largeDir string
 
 // defaultBenchtime replaces go test's 1s when -benchtime is not given: the
 // modeled metrics are exact after one replay, and the matrix has hundreds of
-// entries (22 traces x 6 arches x 7 strategies), so a fixed count of
+// entries (every corpus trace x every backend x every strategy), so a fixed count of
 // replays keeps `go test -bench . ./bench/` to a couple of minutes.
 const defaultBenchtime = "20x"
 
