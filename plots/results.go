@@ -75,20 +75,15 @@ func logCalled(v [][]float64) bool {
 	return wantLog(lo, hi)
 }
 
-// MainRatio returns the ratio of r's main counter to base's: 1 when both are
-// zero, NaN when only base is zero.
+// MainRatio returns the ratio of r's main counter to base's (the main
+// metric's RatioTo): 1 when both are zero, NaN when only base is zero or a
+// result is missing.
 func MainRatio(r, base *replay.Result) float64 {
-	if r == nil || base == nil {
+	v, ok := replay.MetricByKey("main").RatioTo(r, base)
+	if !ok {
 		return math.NaN()
 	}
-	v, b := float64(r.ArchOps[r.Main]), float64(base.ArchOps[base.Main])
-	switch {
-	case b == 0 && v == 0:
-		return 1
-	case b == 0:
-		return math.NaN()
-	}
-	return v / b
+	return v
 }
 
 // MainCounterRatio charts, for one trace, each backend's main counter per

@@ -138,6 +138,24 @@ func FormatRate(v float64) string {
 	return fmt.Sprintf("%.0f", v)
 }
 
+// RatioTo returns m's value for r divided by its value for ref: 1 when
+// both are 0, and false (with +Inf) when only ref's is 0 (compare prints
+// "inf" and encodes null there, charts draw no bar). A nil result has no
+// ratio (NaN, false).
+func (m *Metric) RatioTo(r, ref *Result) (float64, bool) {
+	if r == nil || ref == nil {
+		return math.NaN(), false
+	}
+	v, b := m.Value(r), m.Value(ref)
+	if b == 0 {
+		if v == 0 {
+			return 1, true
+		}
+		return math.Inf(1), false
+	}
+	return v / b, true
+}
+
 // MetricByKey returns the metric named key, or nil.
 func MetricByKey(key string) *Metric {
 	for i := range Metrics {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -81,17 +80,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// ratio returns v/ref, 1 when both are 0, and false when only ref is 0.
-func ratio(v, ref float64) (float64, bool) {
-	if ref == 0 {
-		if v == 0 {
-			return 1, true
-		}
-		return math.Inf(1), false
-	}
-	return v / ref, true
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
@@ -192,13 +180,12 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			b, id := refs(j)
 			row := compareRow{Result: results[i], VsBaseline: map[string]*float64{}, VsIdeal: map[string]*float64{}}
 			for _, m := range compareMetrics() {
-				v := m.Value(results[i])
-				if r, ok := ratio(v, m.Value(b)); ok {
+				if r, ok := m.RatioTo(results[i], b); ok {
 					row.VsBaseline[m.Key] = &r
 				} else {
 					row.VsBaseline[m.Key] = nil
 				}
-				if r, ok := ratio(v, m.Value(id)); ok {
+				if r, ok := m.RatioTo(results[i], id); ok {
 					row.VsIdeal[m.Key] = &r
 				} else {
 					row.VsIdeal[m.Key] = nil
@@ -239,7 +226,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 					r := byKey[key{t, a, s}]
 					b, id := refs(j)
 					v := m.Value(r)
-					fmt.Fprintf(tw, "%s (%s, %s)\t", m.Format(v), formatRatio(ratio(v, m.Value(b))), formatRatio(ratio(v, m.Value(id))))
+					fmt.Fprintf(tw, "%s (%s, %s)\t", m.Format(v), formatRatio(m.RatioTo(r, b)), formatRatio(m.RatioTo(r, id)))
 				}
 				fmt.Fprintln(tw)
 			}
