@@ -145,3 +145,20 @@ func TestMetricDoc(t *testing.T) {
 	}
 	golden.Check(t, path, []byte(s[:i+len(metricBegin)]+tab.String()+s[j:]))
 }
+
+func TestRatioTo(t *testing.T) {
+	m := MetricByKey("flushes")
+	for _, c := range []struct {
+		v, ref uint64
+		want   float64
+		ok     bool
+	}{{6, 3, 2, true}, {0, 0, 1, true}, {0, 4, 0, true}, {5, 0, math.Inf(1), false}} {
+		got, ok := m.RatioTo(&Result{Flushes: c.v}, &Result{Flushes: c.ref})
+		if got != c.want || ok != c.ok {
+			t.Errorf("%d/%d = %v, %v; want %v, %v", c.v, c.ref, got, ok, c.want, c.ok)
+		}
+	}
+	if got, ok := m.RatioTo(&Result{}, nil); ok || !math.IsNaN(got) {
+		t.Errorf("ratio to a missing result = %v, %v; want NaN, false", got, ok)
+	}
+}
