@@ -370,11 +370,13 @@ func timeCell(rs []*replay.Result, a string) string {
 	if up == nil {
 		return "-"
 	}
+	m := replay.MetricByKey("modeled_ns")
 	ratio := func(b *replay.Result) string {
-		if b == nil || b.ModeledNs == 0 {
+		v, ok := m.RatioTo(up, b)
+		if !ok {
 			return "n/a"
 		}
-		return fmt.Sprintf("%.2fx", up.ModeledNs/b.ModeledNs)
+		return fmtRatio(v)
 	}
 	return fmt.Sprintf("%s ns (%s none, %s ideal)", plots.FormatNum(math.Round(up.ModeledNs)), ratio(none), ratio(ideal))
 }
