@@ -1,9 +1,10 @@
 // Package arch holds what every architecture backend shares: the Backend
 // interface the replay engine drives, the counters of the contract, the set of
 // deferred updates the hazard oracle reads, and cost-model parameters with their
-// sources, overridable from a cost file. Each backend lives in its own
-// subpackage (arch/arm64, arch/ppc64hash, arch/sparc64, arch/xen, arch/x86,
-// arch/s390) and registers itself in arch/all.
+// sources, overridable from a cost file, and Info, the one description of a
+// backend that the rest of the program reads. Each backend lives in its own
+// subpackage arch/NAME, registers its Info from init, and is linked into
+// programs by one blank import in arch/all.
 package arch
 
 import (
