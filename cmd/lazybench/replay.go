@@ -87,7 +87,7 @@ func checkArch(name string) error {
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	tracePath := fs.String("trace", "", "trace file (.lmt, .lmt.zst, .lmt.txt) or corpus:NAME")
-	archName := fs.String("arch", "arm64", "architecture backend: "+strings.Join(arch.Names(), ", "))
+	archName := fs.String("arch", "arm64", "architecture backend: "+archList())
 	stratName := fs.String("strategy", "upstream", "nesting strategy: "+strings.Join(strategyNames(), ", "))
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	steps := fs.Bool("steps", false, "print one line per input event (and one per violation)")
@@ -244,4 +244,14 @@ func nonZero(prefix string, m map[string]uint64) [][2]string {
 		}
 	}
 	return rows
+}
+
+// archList lists the backends' titles (a proposal's with its label), in
+// order, for help text.
+func archList() string {
+	var t []string
+	for _, n := range arch.Names() {
+		t = append(t, arch.Title(n))
+	}
+	return strings.Join(t, ", ")
 }
