@@ -157,6 +157,7 @@ func DiscoverARM64(im *ARM64Image) (*Result, error) {
 	d.findCalls()
 	d.findEntryProbes()
 	d.findXchgLoops()
+	d.findCasWrprotect()
 	d.findBarriers()
 	for _, k := range KindsARM64 {
 		if d.res.Count(k) == 0 {
@@ -602,6 +603,58 @@ func (d *arm64Disc) findXchgLoops() {
 			}
 		}
 	}
+}
+
+// PTE bits ptep_set_wrprotect changes (arch/arm64/include/asm/pgtable.h,
+// pte_wrprotect: set PTE_RDONLY, clear PTE_WRITE; pgtable-hwdef.h,
+// pgtable-prot.h, 7.3).
+const (
+	pteRdonly = 1 << 7
+	pteWrite  = 1 << 51
+)
+
+// findCasWrprotect finds the inline write-protects in the functions with a
+// lazy section: ptep_set_wrprotect's try_cmpxchg loop is, with LSE, a
+// "cas xOld, xNew, [xP]" whose new value was made by "orr xNew, ..., #PTE_RDONLY"
+// after an "and ..., #~PTE_WRITE" within the eight instructions before. The
+// probe sits on the cas (ptep=%xP old=%xOld); it fires once per attempt, so
+// a retried cmpxchg (a concurrent access-flag update) counts twice. The
+// ll/sc fallback (CPUs without LSE) is not probed.
+func (d *arm64Disc) findCasWrprotect() {
+	for fa := range d.lazyFns {
+		fn, _ := d.im.syms.Func(fa)
+		for a := fn.Addr; a < fn.Addr+fn.Size; a += 4 {
+			w, _ := d.im.word(a)
+			if w&0xffa07c00 != 0xc8a07c00 { // cas{,a,l,al} xS, xT, [xN]
+				continue
+			}
+			rs, rn, rt := w>>16&31, w>>5&31, w&31
+			if d.makesWrprotect(a, rt) {
+				d.add(KindWrprotect, a, fmt.Sprintf("ptep=%%x%d old=%%x%d", rn, rs), "inline cas of ptep_set_wrprotect")
+			}
+		}
+	}
+}
+
+// makesWrprotect reports whether register rt was made, in the eight
+// instructions before a, by setting PTE_RDONLY after clearing PTE_WRITE.
+func (d *arm64Disc) makesWrprotect(a uint64, rt uint32) bool {
+	reg := fmt.Sprintf("X%d", rt)
+	rdonly, write := false, false
+	for k := uint64(1); k <= 8; k++ {
+		in, ok := d.im.decode(a - 4*k)
+		if !ok || in.Args[0] == nil || in.Args[0].String() != reg {
+			continue
+		}
+		imm, ok := in.Args[2].(arm64asm.Imm64)
+		switch {
+		case ok && in.Op == arm64asm.ORR && imm.Imm == pteRdonly:
+			rdonly = true
+		case ok && in.Op == arm64asm.AND && imm.Imm == ^uint64(pteWrite) && rdonly:
+			write = true
+		}
+	}
+	return rdonly && write
 }
 
 // findBarriers probes every dsb ishst; isb pair in traceable text. A pair
