@@ -257,7 +257,7 @@ type importer struct {
 	lastTime [traces.MaxCPUs]uint64
 	irqDepth [traces.MaxCPUs]int32  // open interrupts per CPU (Options.TrimIRQs)
 	lastPID  [traces.MaxCPUs]uint32 // pid of the CPU's last event
-	lastLine [traces.MaxCPUs]int64 // line of the CPU's previous event, 0 = none
+	lastLine [traces.MaxCPUs]int64  // line of the CPU's previous event, 0 = none
 
 	mmByTask map[uint32]uint32 // pid or tgid -> mm id
 	mmByPtr  map[uint64]uint32 // recorded mm pointer -> mm id
