@@ -38,6 +38,13 @@ type Options struct {
 	// Arch is the recorded arch, which decides the meaning of the PTE bits:
 	// "x86_64" (also when empty) or "arm64" (Arches).
 	Arch string
+	// TrimIRQs accepts interrupts cut by the start or the end of tracing: an
+	// irq exit on a CPU with no interrupt open is dropped (it began before
+	// tracing_on), and every interrupt still open at the end of the input
+	// gets an irq_exit at its CPU's last time (it ended after tracing_off).
+	// Both are counted in Summary.TrimmedIRQs. Without it the trace keeps
+	// them and does not validate.
+	TrimIRQs bool
 }
 
 // Arches lists the arches whose PTE bits the importer decodes.
@@ -114,6 +121,8 @@ type Summary struct {
 	// set the count (a task already in a section when tracing started).
 	Depths      int64
 	DepthSynced int64
+	// TrimmedIRQs counts irq exits dropped and added (Options.TrimIRQs).
+	TrimmedIRQs int64
 }
 
 // maxSkippedNames bounds the distinct names kept in Summary.Skipped; further
@@ -150,6 +159,9 @@ func (s *Summary) WriteReport(w io.Writer, name string) {
 	}
 	if s.Clamped > 0 {
 		fmt.Fprintf(w, "%s: %d events with a time before their CPU's previous one: clamped\n", name, s.Clamped)
+	}
+	if s.TrimmedIRQs > 0 {
+		fmt.Fprintf(w, "%s: %d interrupt exits dropped or added where tracing started or stopped inside an interrupt\n", name, s.TrimmedIRQs)
 	}
 	if s.Depths > 0 {
 		fmt.Fprintf(w, "%s: %d depth= values equal to the nesting count (%d tasks synced at their first lazy event)\n", name, s.Depths, s.DepthSynced)
@@ -243,7 +255,9 @@ type importer struct {
 	line int64
 
 	lastTime [traces.MaxCPUs]uint64
-	lastLine [traces.MaxCPUs]int64 // line of the CPU's previous event, 0 = none
+	irqDepth [traces.MaxCPUs]int32  // open interrupts per CPU (Options.TrimIRQs)
+	lastPID  [traces.MaxCPUs]uint32 // pid of the CPU's last event
+	lastLine [traces.MaxCPUs]int64  // line of the CPU's previous event, 0 = none
 
 	mmByTask map[uint32]uint32 // pid or tgid -> mm id
 	mmByPtr  map[uint64]uint32 // recorded mm pointer -> mm id
@@ -279,8 +293,28 @@ func Import(r io.Reader, w traces.Writer, opt Options) (*Summary, error) {
 		nextMM:   1,
 	}
 	err = im.run(r)
+	if err == nil && opt.TrimIRQs {
+		err = im.closeIRQs()
+	}
 	im.sum.MMs = int(im.nextMM - 1)
 	return im.sum, err
+}
+
+// closeIRQs writes an irq_exit, at the CPU's last time, for every interrupt
+// still open at the end of the input (Options.TrimIRQs).
+func (im *importer) closeIRQs() error {
+	for c := range im.irqDepth {
+		for ; im.irqDepth[c] > 0; im.irqDepth[c]-- {
+			ev := traces.Defaults(traces.OpIRQExit)
+			ev.CPU, ev.PID, ev.Time = uint32(c), im.lastPID[c], im.lastTime[c]
+			if err := im.w.Write(&ev); err != nil {
+				return fmt.Errorf("%s: %v", im.name(), err)
+			}
+			im.sum.Events++
+			im.sum.TrimmedIRQs++
+		}
+	}
+	return nil
 }
 
 func (im *importer) errorf(format string, args ...any) error {
@@ -701,7 +735,16 @@ func (im *importer) event(h *head) error {
 		if err := im.checkDepth(ev, name, h, &f); err != nil {
 			return err
 		}
-	case kIRQEnter, kIRQExit:
+	case kIRQEnter:
+		im.irqDepth[ev.CPU]++
+	case kIRQExit:
+		if im.irqDepth[ev.CPU] == 0 && im.opt.TrimIRQs {
+			im.sum.TrimmedIRQs++
+			return nil
+		}
+		if im.irqDepth[ev.CPU] > 0 {
+			im.irqDepth[ev.CPU]--
+		}
 	case kSwitch:
 		if f.has&hNextPID == 0 {
 			return im.errorf("%s: missing next_pid=", name)
@@ -800,7 +843,7 @@ func (im *importer) setTime(ev *traces.Event, h *head) error {
 		ev.Time = im.lastTime[c]
 		im.sum.Clamped++
 	}
-	im.lastTime[c], im.lastLine[c] = ev.Time, im.line
+	im.lastTime[c], im.lastLine[c], im.lastPID[c] = ev.Time, im.line, h.pid
 	return nil
 }
 

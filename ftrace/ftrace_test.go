@@ -30,7 +30,7 @@ func importText(t testing.TB, src []byte, opt Options) (string, *Summary, error)
 }
 
 // TestGolden imports every testdata/*.ftrace (options from the name: _allowlost,
-// _clamp, _arm64 for --arch arm64) and compares the text trace and the summary report with the .golden
+// _clamp, _arm64 for --arch arm64, _trim for --trim-irqs) and compares the text trace and the summary report with the .golden
 // file. go test -update rewrites them.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.ftrace")
@@ -51,6 +51,7 @@ func TestGolden(t *testing.T) {
 			if strings.Contains(file, "_arm64") {
 				opt.Arch = "arm64"
 			}
+			opt.TrimIRQs = strings.Contains(file, "_trim")
 			text, sum, err := importText(t, src, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -405,7 +406,7 @@ func FuzzImport(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		for _, arch := range Arches {
-			text, _, err := importText(t, src, Options{Name: "fuzz", AllowLost: true, Arch: arch})
+			text, _, err := importText(t, src, Options{Name: "fuzz", AllowLost: true, Arch: arch, TrimIRQs: arch == "arm64"})
 			if err != nil {
 				var te *traces.Error
 				if !errors.As(err, &te) || te.Line <= 0 {

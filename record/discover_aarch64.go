@@ -157,6 +157,8 @@ func DiscoverARM64(im *ARM64Image) (*Result, error) {
 	d.findCalls()
 	d.findEntryProbes()
 	d.findXchgLoops()
+	d.findCasWrprotect()
+	d.findInlineSets()
 	d.findBarriers()
 	for _, k := range KindsARM64 {
 		if d.res.Count(k) == 0 {
@@ -602,6 +604,110 @@ func (d *arm64Disc) findXchgLoops() {
 			}
 		}
 	}
+}
+
+// PTE bits ptep_set_wrprotect changes (arch/arm64/include/asm/pgtable.h,
+// pte_wrprotect: set PTE_RDONLY, clear PTE_WRITE; pgtable-hwdef.h,
+// pgtable-prot.h, 7.3).
+const (
+	pteRdonly = 1 << 7
+	pteWrite  = 1 << 51
+)
+
+// findCasWrprotect finds the inline write-protects in the functions with a
+// lazy section: ptep_set_wrprotect's try_cmpxchg loop is, with LSE, a
+// "cas xOld, xNew, [xP]" whose new value was made by "orr xNew, ..., #PTE_RDONLY"
+// after an "and ..., #~PTE_WRITE" within the eight instructions before. The
+// probe sits on the cas (ptep=%xP old=%xOld); it fires once per attempt, so
+// a retried cmpxchg (a concurrent access-flag update) counts twice. The
+// ll/sc fallback (CPUs without LSE) is not probed.
+func (d *arm64Disc) findCasWrprotect() {
+	for fa := range d.lazyFns {
+		fn, _ := d.im.syms.Func(fa)
+		for a := fn.Addr; a < fn.Addr+fn.Size; a += 4 {
+			w, _ := d.im.word(a)
+			if w&0xffa07c00 != 0xc8a07c00 { // cas{,a,l,al} xS, xT, [xN]
+				continue
+			}
+			rs, rn, rt := w>>16&31, w>>5&31, w&31
+			if d.makesWrprotect(a, rt) {
+				d.add(KindWrprotect, a, fmt.Sprintf("ptep=%%x%d old=%%x%d", rn, rs), "inline cas of ptep_set_wrprotect")
+			}
+		}
+	}
+}
+
+// makesWrprotect reports whether register rt was made, in the eight
+// instructions before a, by setting PTE_RDONLY after clearing PTE_WRITE.
+func (d *arm64Disc) makesWrprotect(a uint64, rt uint32) bool {
+	reg := fmt.Sprintf("X%d", rt)
+	rdonly, write := false, false
+	for k := uint64(1); k <= 8; k++ {
+		in, ok := d.im.decode(a - 4*k)
+		if !ok || in.Args[0] == nil || in.Args[0].String() != reg {
+			continue
+		}
+		imm, ok := in.Args[2].(arm64asm.Imm64)
+		switch {
+		case ok && in.Op == arm64asm.ORR && imm.Imm == pteRdonly:
+			rdonly = true
+		case ok && in.Op == arm64asm.AND && imm.Imm == ^uint64(pteWrite) && rdonly:
+			write = true
+		}
+	}
+	return rdonly && write
+}
+
+// validNotUserMask is PTE_VALID | PTE_USER | PTE_UXN, the mask of
+// pte_valid_not_user() (arch/arm64/include/asm/pgtable.h, 7.3), which
+// __set_pte_complete() tests right after __set_pte()'s store.
+const validNotUserMask = 1<<0 | 1<<6 | 1<<54
+
+var _ = [1]struct{}{}[validNotUserMask-(0x41|0x40<<48)] // the constant matched below
+
+// findInlineSets finds __set_pte() inlined into the functions with a lazy
+// section: a 64-bit "str xV, [xP]" within four instructions of the
+// building of pte_valid_not_user's mask (mov xM, #0x41; movk xM, #0x40,
+// lsl #48), the test __set_pte_complete() makes of the value just stored.
+// The probe sits on the str: pte_set ptep=%xP val=%xV old=+0(%xP):x64. A
+// mask with no single such store next to it is left out and counted.
+func (d *arm64Disc) findInlineSets() {
+	for fa := range d.lazyFns {
+		fn, _ := d.im.syms.Func(fa)
+		for a := fn.Addr; a+4 < fn.Addr+fn.Size; a += 4 {
+			w, _ := d.im.word(a)
+			if w&0xffffffe0 != 0xd2800820 { // mov xM, #0x41
+				continue
+			}
+			m := w & 31
+			if !d.buildsMask(a, m) {
+				continue
+			}
+			var stores []uint64
+			for b := a - 16; b <= a+32; b += 4 {
+				if sw, ok := d.im.word(b); ok && sw&0xfffffc00 == 0xf9000000 && b >= fn.Addr && b < fn.Addr+fn.Size { // str xV, [xP]
+					stores = append(stores, b)
+				}
+			}
+			if len(stores) != 1 {
+				d.res.Skipped[fmt.Sprintf("%s: pte_valid_not_user test with %d plain stores next to it", KindSet, len(stores))]++
+				continue
+			}
+			sw, _ := d.im.word(stores[0])
+			d.add(KindSet, stores[0], fmt.Sprintf("ptep=%%x%d val=%%x%d old=+0(%%x%d):x64", sw>>5&31, sw&31, sw>>5&31), "inline __set_pte (str before pte_valid_not_user's test)")
+		}
+	}
+}
+
+// buildsMask reports whether a movk xM, #0x40, lsl #48 follows the mov at a
+// within four instructions, making validNotUserMask in xM.
+func (d *arm64Disc) buildsMask(a uint64, m uint32) bool {
+	for k := uint64(1); k <= 4; k++ {
+		if w, ok := d.im.word(a + 4*k); ok && w == 0xf2e00800|m {
+			return true
+		}
+	}
+	return false
 }
 
 // findBarriers probes every dsb ishst; isb pair in traceable text. A pair

@@ -228,7 +228,7 @@ for cfg in "${CFGS[@]}"; do
 	stage "import:$name"
 	file=recorded_$name.lmt
 	out=$W/$file
-	"$LB" import ftrace "$W/$name.raw.txt" --arch arm64 -o "$out" --format binary \
+	"$LB" import ftrace "$W/$name.raw.txt" --arch arm64 --trim-irqs -o "$out" --format binary \
 		--kernel "$KVER (Debian $KPKGVER)" --machine "$QEMUVER; TCG; virt, -cpu max -smp 2 -m 1G" 2>"$W/$name.import.log" ||
 		{ cat "$W/$name.import.log" >&2; die "$name: import failed"; }
 	cat "$W/$name.import.log" >&2

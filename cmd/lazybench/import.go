@@ -23,7 +23,7 @@ func init() {
 // before or after FILE.
 func runImport(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--arch x86_64|arm64] [--allow-lost] [--clamp] [--format text|binary|zstd]")
+		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--arch x86_64|arm64] [--allow-lost] [--clamp] [--trim-irqs] [--format text|binary|zstd]")
 		if len(args) == 0 {
 			return usagef("import: want a source kind: ftrace")
 		}
@@ -37,6 +37,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "", "output format: text, binary or zstd (default: from the name of -o)")
 	allowLost := fs.Bool("allow-lost", false, "accept a trace whose ring buffer overran (lost-event markers), counting the losses")
 	clamp := fs.Bool("clamp", false, "clamp an event whose time goes back on its CPU instead of failing")
+	trimIRQs := fs.Bool("trim-irqs", false, "drop irq exits whose entry came before tracing started and close interrupts still open when it stopped, counting both")
 	workload := fs.String("workload", "", "workload description for the trace's metadata")
 	kernel := fs.String("kernel", "", "kernel version for the trace's metadata")
 	machine := fs.String("machine", "", "machine or emulator for the trace's metadata")
@@ -71,7 +72,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		return usagef("import ftrace: --arch %q: want one of %s", *arch, strings.Join(ftrace.Arches, ", "))
 	}
 	meta := traces.Meta{Workload: *workload, Kernel: *kernel, Machine: *machine}
-	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, ftrace.Options{AllowLost: *allowLost, Clamp: *clamp, Arch: *arch})
+	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, ftrace.Options{AllowLost: *allowLost, Clamp: *clamp, Arch: *arch, TrimIRQs: *trimIRQs})
 	if sum != nil {
 		sum.WriteReport(stderr, "lazybench import")
 	}
