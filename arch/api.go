@@ -23,6 +23,10 @@ type Ctx struct {
 	// arch code to model where that code changed with the generic layer
 	// (see Before70); the zero value is Upstream (7.0).
 	Strategy lazymmu.Strategy
+	// Kernel is the mainline kernel whose arch code is modeled for the
+	// strategies of the merged generic layer (see Kernel73); the zero
+	// value is the newest (7.3).
+	Kernel lazymmu.Kernel
 }
 
 // Before70 reports whether the strategy is one of the generic layers that
@@ -32,6 +36,15 @@ type Ctx struct {
 // countbool (v3/v4) already carried the 7.0 forms of those arch patches.
 func (c *Ctx) Before70() bool {
 	return c.Strategy == lazymmu.Flat || c.Strategy == lazymmu.Typed
+}
+
+// Kernel73 reports whether the arch code to model is Linux 7.3's: the
+// kernel is 7.3 and the strategy is one of the merged generic layer's
+// (upstream, and noflush, ideal and none, which run on it). flat and typed
+// keep the code before 7.0 (Before70) and countbool (series v3/v4) the 7.0
+// forms its arch patches had, whatever Kernel says.
+func (c *Ctx) Kernel73() bool {
+	return c.Kernel == lazymmu.Kernel73 && !c.Before70() && c.Strategy != lazymmu.CountBool
 }
 
 // Backend is one architecture's lazy MMU implementation and cost model. Every

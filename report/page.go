@@ -71,6 +71,7 @@ type reportPage struct {
 	GoVersion string
 	CPUs      int
 	CostsNote string
+	Kernel    string // whose rules: "7.3" or "7.0"
 }
 
 // backendRow describes one backend (from its arch.Info).
@@ -104,7 +105,7 @@ code{background:#f5f5f5;padding:0 .2em}
 details{margin:.5em 0}nav a{margin-right:.6em}
 </style></head><body>
 <h1>lazybench report</h1>
-<p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}).
+<p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}; Linux {{.Kernel}} rules, see docs/strategies.md).
 Every figure below is <b>modeled</b> (a cost model applied to the trace, not a measurement) unless it is marked <b>MEASURED</b>.
 Times are modeled ns of arch work (<code>modeled_ns</code>); throughput is PTE updates per modeled second.</p>
 <nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#backends">backends</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
