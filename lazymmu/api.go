@@ -11,7 +11,7 @@ type Strategy uint8
 
 // The strategies of KERNEL.md section 2. Names are a contract.
 const (
-	Upstream  Strategy = iota // Linux 7.0: per-task enable_count / pause_count
+	Upstream  Strategy = iota // Linux 7.0 and later (7.3.4 the same): per-task enable_count / pause_count
 	Flat                      // up to 6.19: every enable enters, every disable leaves
 	Typed                     // series v1/v2: enter returns DEFAULT or NESTED
 	CountBool                 // series v3/v4: {u8 count; bool active}

@@ -84,7 +84,7 @@ var params = []arch.Param{
 
 var options = []arch.Param{
 	{Name: "nesting", Default: 0, Unit: "0 or 1",
-		Source: "1 models 6.6-6.14, where enter_lazy() of the mode already on counts a nesting level (xen_lazy_nesting, commit 49147beb0ccb) instead of BUG_ON; 0 models 6.15 on (revert in Ryan Roberts's 'Fix lazy mmu mode' series, Mar 2025) and 7.0"},
+		Source: "1 models 6.6-6.14, where enter_lazy() of the mode already on counts a nesting level (xen_lazy_nesting, commit 49147beb0ccb) instead of BUG_ON; 0 models 6.15 on (revert in Ryan Roberts's 'Fix lazy mmu mode' series, Mar 2025) and 7.0; no effect under --kernel 7.3, which has no Xen lazy MMU mode to nest"},
 }
 
 func init() {
