@@ -121,20 +121,21 @@ type Counter uint8
 
 // The arch_ops counters of the contract, plus lazybench's own.
 const (
-	Barriers    Counter = iota // arm64 dsb(ishst)+isb pairs
-	HPTEFlushes                // powerpc hash-table invalidations (entries)
-	HCalls                     // powerpc hypervisor calls (H_BULK_REMOVE / H_REMOVE)
-	TLBFlushes                 // TLB flush operations (sparc64 single-page demaps, powerpc tlbie runs)
-	CrossCalls                 // sparc64 cross-calls
-	Hypercalls                 // Xen direct hypercalls (mmu_update)
-	Multicalls                 // Xen HYPERVISOR_multicall batches
-	IPTEs                      // s390 IPTE instructions
+	Barriers     Counter = iota // arm64 dsb(ishst)+isb pairs
+	HPTEFlushes                 // powerpc hash-table invalidations (entries)
+	HCalls                      // powerpc hypervisor calls (H_BULK_REMOVE / H_REMOVE)
+	TLBFlushes                  // TLB flush operations (sparc64 single-page demaps, powerpc tlbie runs)
+	CrossCalls                  // sparc64 cross-calls
+	Hypercalls                  // Xen direct hypercalls (mmu_update)
+	Multicalls                  // Xen HYPERVISOR_multicall batches
+	IPTEs                       // s390 IPTE instructions
+	PkeySwitches                // arm64-kpkeys POR_EL1 writes (kpkeys level switches; unmerged series)
 	NumCounters
 	// NoCounter is Info.Main of a backend without arch work (native x86).
 	NoCounter = NumCounters
 )
 
-var counterNames = [NumCounters]string{"barriers", "hpte_flushes", "hcalls", "tlb_flushes", "crosscalls", "hypercalls", "multicalls", "iptes"}
+var counterNames = [NumCounters]string{"barriers", "hpte_flushes", "hcalls", "tlb_flushes", "crosscalls", "hypercalls", "multicalls", "iptes", "pkey_switches"}
 
 // String returns the counter's contract name.
 func (c Counter) String() string {
