@@ -42,8 +42,11 @@ type Options struct {
 	SpeedSizes []int               // events of the replay-speed traces
 	SpeedReps  int                 // runs per speed point (median taken)
 	CalibLoops func(pages int) int // nil: calibrate's default loop counts
-	Progress   io.Writer           // nil: no progress bar
-	AllPNG     bool                // also write a PNG of every chart
+	// KpkeysMapPages is the fork and munmap mapping of the arm64-kpkeys
+	// calibration, in pages (0: calibrate.GiBPages, the published 1 GB).
+	KpkeysMapPages int
+	Progress       io.Writer // nil: no progress bar
+	AllPNG         bool      // also write a PNG of every chart
 }
 
 // kernelArg is the --kernel flag that reproduces the report's kernel, empty
@@ -219,6 +222,12 @@ func buildReport(dir string, opt Options) error {
 	}
 	bar.add(1)
 	figs = append(figs, page.Calib.Figure)
+	bar.start("calibrating arm64-kpkeys", 1)
+	if err := kpkeysReport(dir, page, opt); err != nil {
+		return err
+	}
+	bar.add(1)
+	figs = append(figs, page.Kpkeys.Figure)
 
 	// 4. Replay speed (measured).
 	bar.start("measuring replay speed", len(opt.SpeedSizes)*len(arches))
