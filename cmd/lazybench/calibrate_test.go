@@ -88,4 +88,11 @@ func TestCalibrateKpkeys(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+	// The cost file loads, and replay takes it.
+	if c, err := loadCosts(toml); err != nil || c["arm64-kpkeys"]["isb_ns"] != 10 {
+		t.Errorf("cost file: %v, %v", c, err)
+	}
+	if _, errs, code := lb("replay", "--trace", "testdata/nested.lmt.txt", "--arch", "arm64-kpkeys", "--costs", toml); code != 0 {
+		t.Errorf("replay with the fitted costs: exit %d: %s", code, errs)
+	}
 }
