@@ -24,6 +24,10 @@ type Ctx struct {
 	// arch code to model where that code changed with the generic layer
 	// (see Before70); the zero value is Upstream (7.0).
 	Strategy lazymmu.Strategy
+	// Kernel is the mainline kernel whose arch code is modeled for the
+	// strategies of the merged generic layer (see Kernel73); the zero
+	// value is the newest (7.3).
+	Kernel lazymmu.Kernel
 }
 
 // Before70 reports whether the strategy is one of the generic layers that
@@ -33,6 +37,15 @@ type Ctx struct {
 // countbool (v3/v4) already carried the 7.0 forms of those arch patches.
 func (c *Ctx) Before70() bool {
 	return c.Strategy == lazymmu.Flat || c.Strategy == lazymmu.Typed
+}
+
+// Kernel73 reports whether the arch code to model is Linux 7.3's: the
+// kernel is 7.3 and the strategy is one of the merged generic layer's
+// (upstream, and noflush, ideal and none, which run on it). flat and typed
+// keep the code before 7.0 (Before70) and countbool (series v3/v4) the 7.0
+// forms its arch patches had, whatever Kernel says.
+func (c *Ctx) Kernel73() bool {
+	return c.Kernel == lazymmu.Kernel73 && !c.Before70() && c.Strategy != lazymmu.CountBool
 }
 
 // Backend is one architecture's lazy MMU implementation and cost model. Every
@@ -109,20 +122,21 @@ type Counter uint8
 
 // The arch_ops counters of the contract, plus lazybench's own.
 const (
-	Barriers    Counter = iota // arm64 dsb(ishst)+isb pairs
-	HPTEFlushes                // powerpc hash-table invalidations (entries)
-	HCalls                     // powerpc hypervisor calls (H_BULK_REMOVE / H_REMOVE)
-	TLBFlushes                 // TLB flush operations (sparc64 single-page demaps, powerpc tlbie runs)
-	CrossCalls                 // sparc64 cross-calls
-	Hypercalls                 // Xen direct hypercalls (mmu_update)
-	Multicalls                 // Xen HYPERVISOR_multicall batches
-	IPTEs                      // s390 IPTE instructions
+	Barriers     Counter = iota // arm64 dsb(ishst)+isb pairs
+	HPTEFlushes                 // powerpc hash-table invalidations (entries)
+	HCalls                      // powerpc hypervisor calls (H_BULK_REMOVE / H_REMOVE)
+	TLBFlushes                  // TLB flush operations (sparc64 single-page demaps, powerpc tlbie runs)
+	CrossCalls                  // sparc64 cross-calls
+	Hypercalls                  // Xen direct hypercalls (mmu_update)
+	Multicalls                  // Xen HYPERVISOR_multicall batches
+	IPTEs                       // s390 IPTE instructions
+	PkeySwitches                // arm64-kpkeys POR_EL1 writes (kpkeys level switches; unmerged series)
 	NumCounters
 	// NoCounter is Info.Main of a backend without arch work (native x86).
 	NoCounter = NumCounters
 )
 
-var counterNames = [NumCounters]string{"barriers", "hpte_flushes", "hcalls", "tlb_flushes", "crosscalls", "hypercalls", "multicalls", "iptes"}
+var counterNames = [NumCounters]string{"barriers", "hpte_flushes", "hcalls", "tlb_flushes", "crosscalls", "hypercalls", "multicalls", "iptes", "pkey_switches"}
 
 // String returns the counter's contract name.
 func (c Counter) String() string {

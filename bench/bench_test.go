@@ -27,7 +27,9 @@ var (
 	engineEvts  = flag.Int64("engine-events", 4_000_000, "events of BenchmarkEngine's in-memory trace")
 	largeFile   = flag.String("large-file", "", "BenchmarkLargeFile: use (and keep) this trace file, generating it if missing")
 	costsFile   = flag.String("costs", "", "TOML cost file for BenchmarkReplay (absolute path: go test runs in ./bench)")
+	kernelName  = flag.String("kernel", lazymmu.DefaultKernel.String(), "kernel whose rules BenchmarkReplay models (7.3, 7.0)")
 	costs       arch.Costs
+	kernel      lazymmu.Kernel
 )
 
 // unitLines mark the modeled metrics (replay.Metrics, the main counter's
@@ -68,6 +70,11 @@ func TestMain(m *testing.M) {
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.benchtime" })
 	if !set {
 		flag.Set("test.benchtime", defaultBenchtime)
+	}
+	var ok bool
+	if kernel, ok = lazymmu.ParseKernel(*kernelName); !ok {
+		fmt.Fprintf(os.Stderr, "-kernel %q: want 7.3 or 7.0\n", *kernelName)
+		os.Exit(2)
 	}
 	if *costsFile != "" {
 		var err error
@@ -110,8 +117,8 @@ func BenchmarkReplay(b *testing.B) {
 	for _, tr := range benchTraces(b) {
 		for _, a := range arch.Names() {
 			for _, s := range lazymmu.Strategies() {
-				b.Run(fmt.Sprintf("trace=%s/arch=%s/strategy=%s", tr.name, a, s), func(b *testing.B) {
-					e, err := replay.New(replay.Config{Trace: tr.name, Arch: a, Strategy: s, Costs: costs})
+				b.Run(fmt.Sprintf("trace=%s/arch=%s/strategy=%s%s", tr.name, a, s, kernelKey()), func(b *testing.B) {
+					e, err := replay.New(replay.Config{Trace: tr.name, Arch: a, Strategy: s, Costs: costs, Kernel: kernel})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -132,6 +139,16 @@ func BenchmarkReplay(b *testing.B) {
 			}
 		}
 	}
+}
+
+// kernelKey is the benchmark name's kernel key: none for the default kernel
+// (names stay as they were), "/kernel=7.0" for another, so that two runs
+// merge into one benchstat table with -col /kernel.
+func kernelKey() string {
+	if kernel == lazymmu.DefaultKernel {
+		return ""
+	}
+	return "/kernel=" + kernel.String()
 }
 
 // report adds a replay's modeled metrics (replay.Metrics) to the

@@ -17,26 +17,57 @@ import (
 // count, about 12 KB per page: 810 MB at 65536 pages, over 8 GB at 2^20).
 const streamChunk = 4096
 
-// genTrace is a vmalloc trace the calibration replays: generated anew, as
-// the replay reads it, for each replay.
+// genTrace is a generated trace the calibration replays: generated anew, as
+// the replay reads it, for each replay. It is the vmalloc workload with p,
+// or, if name is set, workload name with values v (the kpkeys calibration's
+// fork and munmap).
 type genTrace struct {
-	p workload.VmallocParams
+	p    workload.VmallocParams
+	name string
+	v    workload.Values
+}
+
+// run writes the trace to s.
+func (g genTrace) run(s workload.Sink) error {
+	if g.name != "" {
+		_, err := workload.Generate(g.name, g.v, s)
+		return err
+	}
+	_, err := workload.Vmalloc(g.p, s)
+	return err
+}
+
+// what names the trace in errors.
+func (g genTrace) what() string {
+	if g.name != "" {
+		return fmt.Sprintf("%s pages=%d", g.name, g.v["pages"])
+	}
+	return fmt.Sprintf("vmalloc pages=%d", g.p.Pages)
 }
 
 func generate(p, loops int, callNs, pageNs float64) genTrace {
-	return genTrace{workload.VmallocParams{Pages: p, Loops: loops, CallWorkNs: uint64(math.Max(0, callNs)), PageWorkNs: uint64(math.Max(0, pageNs))}}
+	return genTrace{p: workload.VmallocParams{Pages: p, Loops: loops, CallWorkNs: uint64(math.Max(0, callNs)), PageWorkNs: uint64(math.Max(0, pageNs))}}
 }
 
 // replay replays the trace with cfg, generating it in a goroutine.
 func (g genTrace) replay(cfg replay.Config) (*replay.Result, error) {
+	e, err := replay.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return g.replayOn(e)
+}
+
+// replayOn replays the trace on engine e, generating it in a goroutine.
+func (g genTrace) replayOn(e *replay.Engine) (*replay.Result, error) {
 	// Three buffers: one the generator fills, one in the channel, one the
 	// replay reads.
 	r := &streamReader{ch: make(chan chunk, 1), free: make(chan []traces.Event, 3), done: make(chan struct{}), strs: []string{""}}
 	r.free <- make([]traces.Event, 0, streamChunk)
 	r.free <- make([]traces.Event, 0, streamChunk)
-	go r.generate(g.p)
+	go r.generate(g)
 	defer close(r.done)
-	return replay.Run(r, cfg)
+	return e.Run(r)
 }
 
 // chunk is a run of generated events with the strings added since the last
@@ -62,16 +93,16 @@ type streamReader struct {
 
 var errStopped = errors.New("calibrate: replay stopped")
 
-// generate runs the vmalloc generator into the reader's channel.
-func (r *streamReader) generate(p workload.VmallocParams) {
+// generate runs g's generator into the reader's channel.
+func (r *streamReader) generate(g genTrace) {
 	s := &streamSink{r: r, index: map[string]uint32{"": 0}, n: 1}
 	s.buf = make([]traces.Event, 0, streamChunk)
-	_, err := workload.Vmalloc(p, s)
+	err := g.run(s)
 	if errors.Is(err, errStopped) {
 		return
 	}
 	if err != nil {
-		err = fmt.Errorf("calibrate: generating vmalloc pages=%d: %w", p.Pages, err)
+		err = fmt.Errorf("calibrate: generating %s: %w", g.what(), err)
 	}
 	s.send(chunk{ev: s.buf, strs: s.strs, err: err, last: true})
 }

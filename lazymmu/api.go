@@ -11,7 +11,7 @@ type Strategy uint8
 
 // The strategies of KERNEL.md section 2. Names are a contract.
 const (
-	Upstream  Strategy = iota // Linux 7.0: per-task enable_count / pause_count
+	Upstream  Strategy = iota // Linux 7.0 and later (7.3.4 the same): per-task enable_count / pause_count
 	Flat                      // up to 6.19: every enable enters, every disable leaves
 	Typed                     // series v1/v2: enter returns DEFAULT or NESTED
 	CountBool                 // series v3/v4: {u8 count; bool active}
@@ -139,4 +139,51 @@ type Rules struct {
 	NestedEnterCrashes   bool
 	LeaveInactiveCrashes bool
 	IgnoresIRQ           bool
+}
+
+// Kernel names the mainline kernel whose rules a replay models. The generic
+// layer's rules are the same in both (include/linux/pgtable.h
+// lazy_mmu_mode_enable/disable/pause/resume; 7.3 only splits pause and resume
+// into __task_lazy_mmu_mode_pause/resume for the arch's context switch); what
+// changed is arch code, which the backends pick with arch.Ctx.Kernel73 (see
+// docs/strategies.md, "What changed in 7.3").
+type Kernel uint8
+
+// The kernels. The zero value is the newest, the default.
+const (
+	Kernel73 Kernel = iota // Linux 7.3 (read in Debian's linux-source-7.3, 7.3.4)
+	Kernel70               // Linux 7.0
+	NumKernels
+)
+
+var kernelNames = [NumKernels]string{"7.3", "7.0"}
+
+// DefaultKernel is the kernel a replay models unless told otherwise.
+const DefaultKernel = Kernel73
+
+// String returns the kernel's name on the command line ("7.3", "7.0").
+func (k Kernel) String() string {
+	if k < NumKernels {
+		return kernelNames[k]
+	}
+	return "kernel?"
+}
+
+// ParseKernel returns the kernel named name, and whether it exists.
+func ParseKernel(name string) (Kernel, bool) {
+	for i, n := range kernelNames {
+		if n == name {
+			return Kernel(i), true
+		}
+	}
+	return 0, false
+}
+
+// Kernels lists every kernel, newest first.
+func Kernels() []Kernel {
+	k := make([]Kernel, NumKernels)
+	for i := range k {
+		k[i] = Kernel(i)
+	}
+	return k
 }

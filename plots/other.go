@@ -177,3 +177,99 @@ func Calibration(title string, pts []CalibPoint) *plot.Plot {
 	p.Add(plotter.NewGrid())
 	return p
 }
+
+// KpkeysPoint is one published cell of the kpkeys calibration: a benchmark
+// (Label, e.g. "fork" or "p:64") and column (With: the batched kernel), its
+// published and modeled overheads, percent.
+type KpkeysPoint struct {
+	Label              string
+	With               bool
+	Published, Modeled float64
+}
+
+// KpkeysCalibration charts modeled against published overheads of the
+// kpkeys calibration, both columns, on a symmetric log scale (the figures
+// run from -0.5% to 221%), with the diagonal where they would agree and each
+// point labelled with its residual (modeled - published, percentage points).
+func KpkeysCalibration(title string, pts []KpkeysPoint) *plot.Plot {
+	p := newPlot(title, "published overhead, % (symmetric log scale)", "modeled overhead, % (symmetric log scale)")
+	lo, hi := 0.0, 1.0
+	for _, c := range pts {
+		lo, hi = math.Min(lo, math.Min(c.Published, c.Modeled)), math.Max(hi, math.Max(c.Published, c.Modeled))
+	}
+	lo, hi = lo-0.2*math.Abs(lo)-0.5, hi*1.3
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Min, a.Max = lo, hi
+		a.Scale = symlog{}
+		a.Tick.Marker = symlogTicks{}
+	}
+	if d, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}}); err == nil {
+		d.Color = Color(6)
+		d.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
+		p.Add(d)
+		p.Legend.Add("modeled = published", d)
+	}
+	for k, name := range []string{"without batching", "with batching"} {
+		var xy plotter.XYs
+		var labels []string
+		for _, c := range pts {
+			if c.With == (k == 1) {
+				xy = append(xy, plotter.XY{X: c.Published, Y: c.Modeled})
+				labels = append(labels, fmt.Sprintf("%s %+.2f", c.Label, c.Modeled-c.Published))
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(xy)
+		if err != nil {
+			continue
+		}
+		sc.Color = Color(k * 5)
+		sc.Shape = [2]draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}}[k]
+		sc.Radius = vg.Points(3.5)
+		p.Add(sc)
+		p.Legend.Add(name+" (label: residual, pp)", sc)
+		if l, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: labels}); err == nil {
+			for i := range l.TextStyle {
+				l.TextStyle[i].Font.Size = vg.Points(8)
+				l.TextStyle[i].Color = Color(k * 5)
+			}
+			l.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(-3 + 6*float64(k))}
+			p.Add(l)
+		}
+	}
+	p.Legend.Left = true
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// symlog is sign(x) log10(1 + |x|), normalised to [min, max].
+type symlog struct{}
+
+func symlogF(x float64) float64 { return math.Copysign(math.Log10(1+math.Abs(x)), x) }
+
+// Normalize implements plot.Normalizer.
+func (symlog) Normalize(min, max, x float64) float64 {
+	a, b := symlogF(min), symlogF(max)
+	return (symlogF(x) - a) / (b - a)
+}
+
+// symlogTicks marks 0 and ±1, 3, 10, 30, ... within the axis range.
+type symlogTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (symlogTicks) Ticks(min, max float64) []plot.Tick {
+	t := []plot.Tick{{Value: 0, Label: "0"}}
+	for v := 1.0; v <= 1e6; v *= 10 {
+		for _, m := range []float64{v, 3 * v} {
+			for _, s := range []float64{1, -1} {
+				if x := s * m; x >= min && x <= max {
+					t = append(t, plot.Tick{Value: x, Label: fmtNum(x)})
+				}
+			}
+		}
+	}
+	sort.Slice(t, func(a, b int) bool { return t[a].Value < t[b].Value })
+	return t
+}

@@ -92,10 +92,11 @@ func TestGolden(t *testing.T) {
 		{"batches", BatchHistogram("t1", "upstream", rs)},
 		{"speed", ReplaySpeed("Replay speed (MEASURED)", []SpeedPoint{{"arm64", 1000, 0.001}, {"arm64", 100000, 0.05}, {"x86", 1000, 0.002}, {"x86", 100000, 0.08}})},
 		{"calibration", Calibration("calibration", []CalibPoint{{1, 4, 4, true}, {2, -3, -3.04, true}, {4, -11, 0, false}, {512, -33, -33.27, true}})},
+		{"kpkeys", KpkeysCalibration("kpkeys", []KpkeysPoint{{"fork", false, 221.39, 221.39}, {"fork", true, 3.35, 0.22}, {"p:1", false, 15.54, 14.8}, {"p:64", true, -0.49, 1.26}})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGolden(t, tc.name, tc.p)
-			if !strings.Contains(tc.p.Title.Text+tc.p.Y.Label.Text, "modeled") && !strings.Contains(tc.p.Y.Label.Text, "MEASURED") && tc.name != "calibration" {
+			if !strings.Contains(tc.p.Title.Text+tc.p.Y.Label.Text, "modeled") && !strings.Contains(tc.p.Y.Label.Text, "MEASURED") && tc.name != "calibration" && tc.name != "kpkeys" {
 				t.Errorf("chart says neither modeled nor MEASURED: %q / %q", tc.p.Title.Text, tc.p.Y.Label.Text)
 			}
 		})
@@ -204,6 +205,7 @@ func TestHostileValuesNeverPanic(t *testing.T) {
 			Throughput("t1", rs), MainCounterRatio("t1", rs), BatchHistogram("t1", "upstream", rs),
 			Calibration("c", []CalibPoint{{Pages: 1, Published: v, HasPublished: true, Modeled: 1}, {Pages: 2, Published: 1, HasPublished: true, Modeled: v}}),
 			ReplaySpeed("s", []SpeedPoint{{Arch: "arm64", Events: 10, Seconds: v}, {Arch: "arm64", Events: 20, Seconds: 1}}),
+			KpkeysCalibration("k", []KpkeysPoint{{"a", false, v, 1}, {"b", true, 1, v}}),
 		}
 		for _, w := range []Which{SectionLatency, DeferralTime} {
 			charts = append(charts, Boxes("t1", rs, w), CDF("t1", "arm64", rs, w), CDF("t1", "x86-xen", rs, w))

@@ -24,6 +24,9 @@ type Config struct {
 	Costs arch.Costs
 	// Strategy is the generic layer's nesting strategy.
 	Strategy lazymmu.Strategy
+	// Kernel is the mainline kernel whose rules are modeled (the zero
+	// value is the newest, 7.3; see arch.Ctx.Kernel73).
+	Kernel lazymmu.Kernel
 	// Observer, if set, sees every event (see Observer).
 	Observer Observer
 	// KeepDists makes Result.Section and Result.Deferred hold copies of the
@@ -36,7 +39,7 @@ type Config struct {
 const lookahead = 256
 
 // cpuState is one CPU. Its Ctx is the one the backend gets for calls on this
-// CPU: CPU and Strategy are set once, Task and PID when a task switches in,
+// CPU: CPU, Strategy and Kernel are set once, Task and PID when a task switches in,
 // InIRQ with the interrupt depth, and Now is the CPU's modeled clock, so a
 // call only sets Lazy (and a pointer into the cpus slice does not escape).
 type cpuState struct {
@@ -110,10 +113,14 @@ type Engine struct {
 }
 
 // New builds an engine for cfg. An unknown arch is an error wrapping
-// ErrUnknownArch; an unknown strategy one wrapping ErrUnknownStrategy.
+// ErrUnknownArch; an unknown strategy one wrapping ErrUnknownStrategy, an
+// unknown kernel one wrapping ErrUnknownKernel.
 func New(cfg Config) (*Engine, error) {
 	if cfg.Strategy >= lazymmu.NumStrategies {
 		return nil, fmt.Errorf("%w: %d", ErrUnknownStrategy, cfg.Strategy)
+	}
+	if cfg.Kernel >= lazymmu.NumKernels {
+		return nil, fmt.Errorf("%w: %d", ErrUnknownKernel, cfg.Kernel)
 	}
 	be := cfg.Backend
 	if be == nil {
@@ -452,7 +459,7 @@ func (e *Engine) update(c *cpuState, ev *traces.Event) float64 {
 
 func (e *Engine) cpu(n uint32) *cpuState {
 	for int(n) >= len(e.cpus) {
-		e.cpus = append(e.cpus, cpuState{task: -1, cx: arch.Ctx{CPU: len(e.cpus), Task: -1, Strategy: e.layer.Strategy}})
+		e.cpus = append(e.cpus, cpuState{task: -1, cx: arch.Ctx{CPU: len(e.cpus), Task: -1, Strategy: e.layer.Strategy, Kernel: e.cfg.Kernel}})
 	}
 	return &e.cpus[n]
 }

@@ -6,11 +6,13 @@ import (
 	"github.com/lazybench/lazybench/lazymmu"
 )
 
-// ErrUnknownArch and ErrUnknownStrategy are wrapped by New's errors for names
-// that do not exist (the command line maps them to exit status 2).
+// ErrUnknownArch, ErrUnknownStrategy and ErrUnknownKernel are wrapped by
+// New's errors for names that do not exist (the command line maps them to
+// exit status 2).
 var (
 	ErrUnknownArch     = errors.New("unknown arch")
 	ErrUnknownStrategy = errors.New("unknown strategy")
+	ErrUnknownKernel   = errors.New("unknown kernel")
 )
 
 // newLayer builds the generic layer for strategy s under an arch's rules.

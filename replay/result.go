@@ -18,6 +18,7 @@ type Result struct {
 	Trace      string            `json:"trace"`
 	Arch       string            `json:"arch"`
 	Strategy   string            `json:"strategy"`
+	Kernel     string            `json:"kernel"` // whose rules: "7.3" or "7.0" (an extension)
 	Events     uint64            `json:"events"`
 	Updates    uint64            `json:"updates"`
 	Batched    uint64            `json:"batched"`
@@ -87,6 +88,7 @@ func (e *Engine) result() *Result {
 		Trace:           e.cfg.Trace,
 		Arch:            e.be.Name(),
 		Strategy:        e.cfg.Strategy.String(),
+		Kernel:          e.cfg.Kernel.String(),
 		Events:          e.events,
 		Updates:         e.updates,
 		Batched:         st.Batched,

@@ -61,6 +61,7 @@ type reportPage struct {
 	Overview  []overviewRow
 	Overview2 []overviewRow
 	Calib     calibSection
+	Kpkeys    kpkeysSection
 	Traces    []traceSection
 	Speed     figure
 	SpeedRows []speedRow
@@ -72,6 +73,7 @@ type reportPage struct {
 	GoVersion string
 	CPUs      int
 	CostsNote string
+	Kernel    string // whose rules: "7.3" or "7.0"
 }
 
 // backendRow describes one backend (from its arch.Info).
@@ -105,7 +107,7 @@ code{background:#f5f5f5;padding:0 .2em}
 details{margin:.5em 0}nav a{margin-right:.6em}
 </style></head><body>
 <h1>lazybench report</h1>
-<p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}).
+<p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}; Linux {{.Kernel}} rules, see docs/strategies.md).
 Every figure below is <b>modeled</b> (a cost model applied to the trace, not a measurement) unless it is marked <b>MEASURED</b>.
 Times are modeled ns of arch work (<code>modeled_ns</code>); throughput is PTE updates per modeled second.</p>
 <nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#backends">backends</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
@@ -133,6 +135,24 @@ The scale is set by the anchor parameter (see the table); fitted costs: <a href=
 {{range .Calib.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="w">{{.Status}}</td></tr>
 {{end}}</table>
 <p class="cap">Linearity check: the direct replay with the fitted values differs from the linear model the fit used by at most {{.Calib.Linearity}} pp (work terms are rounded to whole ns). Took {{.Calib.Seconds}}.</p>
+
+<h3 id="calibration-kpkeys">Beside it: arm64-kpkeys <span class="tag">unmerged series</span> against published kpkeys overheads</h3>
+<p>Published: {{.Kpkeys.Source}}. Fork and munmap of a mapping with page-sized folios and p-page vmalloc+vfree are generated and replayed
+on arm64 (the baseline, no kpkeys) and on arm64-kpkeys without batching (replayed as <code>{{.Kpkeys.Without}}</code>) and with it (<code>upstream</code>);
+each benchmark's unmodeled work and <code>por_write_ns</code> are fitted so that the modeled overheads (T − T_baseline) / T_baseline match the
+{{.Kpkeys.Points}} published cells; <code>isb_ns</code> sets the scale. Residuals: rms {{.Kpkeys.RMS}}, max {{.Kpkeys.Max}} percentage points;
+fix_size_alloc cells left out one at a time (each predicted by a fit to all other cells): rms {{.Kpkeys.LOORMS}}, max {{.Kpkeys.LOOMax}}.
+Not published, predicted: fix_size_alloc p:16 {{printf "%.2f" .Kpkeys.P16.ModeledWithout}}% without batching, {{printf "%.2f" .Kpkeys.P16.ModeledWith}}% with;
+p:256 {{printf "%.2f" .Kpkeys.P256.ModeledWithout}}% and {{printf "%.2f" .Kpkeys.P256.ModeledWith}}%.
+Fitted costs: <a href="{{.Kpkeys.CostFile}}">{{.Kpkeys.CostFile}}</a>, table: <a href="calibration-kpkeys.csv">calibration-kpkeys.csv</a>; see docs/calibration.md for how far it can be trusted.</p>
+<div class="fig"><img src="{{.Kpkeys.Figure.File}}" alt="kpkeys calibration chart"></div>
+<table><tr><th class="l">benchmark</th><th>pages</th><th>published without %</th><th>modeled without %</th><th>left out</th><th>published with %</th><th>modeled with %</th><th>left out</th></tr>
+{{range .Kpkeys.Rows}}<tr><td class="l">{{.Benchmark}}</td><td>{{.Pages}}</td><td>{{if .HasWithout}}{{printf "%.2f" .PublishedWithout}}{{end}}</td><td>{{printf "%.2f" .ModeledWithout}}</td><td>{{if .HasWithout}}{{printf "%.2f" .LOOWithout}}{{end}}</td><td>{{if .HasWith}}{{printf "%.2f" .PublishedWith}}{{end}}</td><td>{{printf "%.2f" .ModeledWith}}</td><td>{{if .HasWith}}{{printf "%.2f" .LOOWith}}{{end}}</td></tr>
+{{end}}</table>
+<table><tr><th class="l">term</th><th>value</th><th>start</th><th class="l">unit</th><th class="l">status</th></tr>
+{{range .Kpkeys.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="w">{{.Status}}</td></tr>
+{{end}}</table>
+<p class="cap">Linearity check: {{.Kpkeys.Linearity}} pp. Took {{.Kpkeys.Seconds}}.</p>
 
 {{range .Traces}}
 <h2 id="t-{{.Name}}">Trace {{.Name}}</h2>

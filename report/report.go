@@ -38,11 +38,24 @@ type Options struct {
 	Jobs       int                 // replays run at once
 	Costs      arch.Costs          // applied to every backend; nil: defaults
 	CostsPath  string              // where Costs came from, for the page
+	Kernel     lazymmu.Kernel      // whose rules (zero: the newest, 7.3)
 	SpeedSizes []int               // events of the replay-speed traces
 	SpeedReps  int                 // runs per speed point (median taken)
 	CalibLoops func(pages int) int // nil: calibrate's default loop counts
-	Progress   io.Writer           // nil: no progress bar
-	AllPNG     bool                // also write a PNG of every chart
+	// KpkeysMapPages is the fork and munmap mapping of the arm64-kpkeys
+	// calibration, in pages (0: calibrate.GiBPages, the published 1 GB).
+	KpkeysMapPages int
+	Progress       io.Writer // nil: no progress bar
+	AllPNG         bool      // also write a PNG of every chart
+}
+
+// kernelArg is the --kernel flag that reproduces the report's kernel, empty
+// for the default.
+func (o *Options) kernelArg() string {
+	if o.Kernel == lazymmu.DefaultKernel {
+		return ""
+	}
+	return " --kernel " + o.Kernel.String()
 }
 
 // DefaultSpeedSizes are the trace sizes (events, approximately) of the
@@ -132,7 +145,7 @@ func buildReport(dir string, opt Options) error {
 	arches := arch.Names()
 	strats := lazymmu.Strategies()
 	page := &reportPage{
-		Command:   "lazybench report -o " + opt.Dir,
+		Command:   "lazybench report -o " + opt.Dir + opt.kernelArg(),
 		Arches:    archTitles(arches),
 		Columns:   metricTitles(),
 		Backends:  backendRows(arches),
@@ -140,6 +153,7 @@ func buildReport(dir string, opt Options) error {
 		CPUs:      runtime.NumCPU(),
 		Manifest:  entries,
 		CostsNote: "default costs of every backend (see docs/costs.md)",
+		Kernel:    opt.Kernel.String(),
 	}
 	if opt.CostsPath != "" {
 		page.CostsNote = "costs from " + opt.CostsPath
@@ -156,7 +170,7 @@ func buildReport(dir string, opt Options) error {
 	}
 	work := matrix.Jobs(len(entries), arches, strats)
 	bar.start("replaying corpus", len(work))
-	results, err := matrix.Run(srcs, work, replay.Config{Costs: opt.Costs, KeepDists: true}, opt.Jobs, func() { bar.add(1) })
+	results, err := matrix.Run(srcs, work, replay.Config{Costs: opt.Costs, Kernel: opt.Kernel, KeepDists: true}, opt.Jobs, func() { bar.add(1) })
 	if err != nil {
 		return err
 	}
@@ -208,6 +222,12 @@ func buildReport(dir string, opt Options) error {
 	}
 	bar.add(1)
 	figs = append(figs, page.Calib.Figure)
+	bar.start("calibrating arm64-kpkeys", 1)
+	if err := kpkeysReport(dir, page, opt); err != nil {
+		return err
+	}
+	bar.add(1)
+	figs = append(figs, page.Kpkeys.Figure)
 
 	// 4. Replay speed (measured).
 	bar.start("measuring replay speed", len(opt.SpeedSizes)*len(arches))
@@ -250,9 +270,9 @@ func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []strin
 		return sec, err
 	}
 	sec.PageNote = pageNote(ps, arches)
-	costs := ""
+	costs := opt.kernelArg()
 	if opt.CostsPath != "" {
-		costs = " --costs " + opt.CostsPath
+		costs += " --costs " + opt.CostsPath
 	}
 	cmp := "lazybench compare --trace corpus:" + e.Name + costs
 	ideal := map[string]*replay.Result{}

@@ -27,7 +27,7 @@ func smallReport(t *testing.T, dir string) {
 		t.Fatalf("corpus has %d traces, the test needs two", len(names))
 	}
 	opt := Options{Dir: dir, Traces: names[:2], Jobs: 2, SpeedSizes: []int{2000, 20000}, SpeedReps: 1,
-		CalibLoops: func(p int) int { return max(4, 1024/p) }}
+		CalibLoops: func(p int) int { return max(4, 1024/p) }, KpkeysMapPages: 2048}
 	if err := Write(opt); err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,13 @@ func TestReportImagesExistAndDecode(t *testing.T) {
 			}
 		}
 	}
-	// per trace: throughput, main-vs-ideal, 2 box plots, batches; calibration; speed
-	if images < 2*5+2 {
-		t.Errorf("index.html shows %d images, want at least 12", images)
+	// per trace: throughput, main-vs-ideal, 2 box plots, batches; the two
+	// calibrations; speed
+	if images < 2*5+3 {
+		t.Errorf("index.html shows %d images, want at least 13", images)
 	}
-	for _, want := range []string{"Calibration", "published", "MEASURED", "Corpus manifest", "How each figure was made", "modeled updates/s"} {
+	for _, want := range []string{"Calibration", "published", "MEASURED", "Corpus manifest", "How each figure was made", "modeled updates/s",
+		"arm64-kpkeys <span class=\"tag\">unmerged series</span>", "calibration-kpkeys.csv", "fix_size_alloc p:16"} {
 		if !bytes.Contains(html, []byte(want)) {
 			t.Errorf("index.html lacks %q", want)
 		}
@@ -87,6 +89,11 @@ func TestReportImagesExistAndDecode(t *testing.T) {
 	for _, m := range replay.Metrics {
 		if !bytes.Contains(html, []byte("<th>"+template.HTMLEscapeString(m.Title)+"</th>")) {
 			t.Errorf("index.html lacks a column for metric %s", m.Key)
+		}
+	}
+	for _, f := range []string{"calibration-kpkeys.csv", "arm64-kpkeys-fitted.toml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
 		}
 	}
 	ents, _ := os.ReadDir(filepath.Dir(dir))

@@ -38,7 +38,7 @@ func speedReport(dir string, page *reportPage, arches []string, opt Options, bar
 		}
 		data := buf.Bytes()
 		for _, a := range arches {
-			e, err := replay.New(replay.Config{Arch: a, Costs: opt.Costs, Strategy: lazymmu.Upstream})
+			e, err := replay.New(replay.Config{Arch: a, Costs: opt.Costs, Strategy: lazymmu.Upstream, Kernel: opt.Kernel})
 			if err != nil {
 				return err
 			}

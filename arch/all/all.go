@@ -16,6 +16,7 @@ package all
 import (
 	// One per backend (gofmt sorts them; arch.Names gives contract order).
 	_ "github.com/lazybench/lazybench/arch/arm64"
+	_ "github.com/lazybench/lazybench/arch/arm64kpkeys"
 	_ "github.com/lazybench/lazybench/arch/ppc64hash"
 	_ "github.com/lazybench/lazybench/arch/s390"
 	_ "github.com/lazybench/lazybench/arch/sparc64"

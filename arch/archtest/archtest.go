@@ -10,6 +10,7 @@
 //
 //	on cpu=C [task=T]     make CPU C current (and bind task T to it, no callback)
 //	strategy NAME         set Ctx.Strategy (default upstream) for the calls that follow
+//	kernel 7.3|7.0        set Ctx.Kernel (default 7.3) for the calls that follow
 //	wait NS               advance the current CPU's clock by NS
 //	lazy 0|1              set the current task's generic lazy state (Ctx.Lazy)
 //	enter                 lazy 1, then Enter (as upstream's 0->1 enable does)
@@ -49,6 +50,7 @@ type Driver struct {
 	B          arch.Backend
 	CPU        int
 	Strategy   lazymmu.Strategy // Ctx.Strategy of every call
+	Kernel     lazymmu.Kernel   // Ctx.Kernel of every call
 	now        []float64        // per CPU
 	irq        []bool           // per CPU
 	running    []int            // task on each CPU
@@ -117,7 +119,7 @@ func (d *Driver) task(t int) {
 // Ctx returns the context of a call on the current CPU now.
 func (d *Driver) Ctx() *arch.Ctx {
 	t := d.running[d.CPU]
-	return &arch.Ctx{CPU: d.CPU, Task: t, PID: d.pids[t], Now: d.now[d.CPU], Lazy: d.lazy[t], InIRQ: d.irq[d.CPU], Strategy: d.Strategy}
+	return &arch.Ctx{CPU: d.CPU, Task: t, PID: d.pids[t], Now: d.now[d.CPU], Lazy: d.lazy[t], InIRQ: d.irq[d.CPU], Strategy: d.Strategy, Kernel: d.Kernel}
 }
 
 // Now returns the current CPU's clock.
@@ -266,6 +268,15 @@ func (d *Driver) Exec(line string) error {
 			return fmt.Errorf("strategy NAME (upstream, flat, ...)")
 		}
 		d.Strategy = st
+	case "kernel":
+		k, ok := lazymmu.Kernel(0), false
+		if len(f) == 2 {
+			k, ok = lazymmu.ParseKernel(f[1])
+		}
+		if !ok {
+			return fmt.Errorf("kernel 7.3|7.0")
+		}
+		d.Kernel = k
 	case "wait":
 		if len(f) != 2 {
 			return fmt.Errorf("wait NS")

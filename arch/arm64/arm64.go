@@ -56,6 +56,10 @@ var params = []arch.Param{
 		Source: "estimate: one atomic RMW on thread_info.flags (set_thread_flag, test_and_clear_thread_flag: LSE atomics, ~10 ns uncontended); the fixed cost of deferral behind the published +4% at 1 page (CALIBRATION.md); fit by lazybench calibrate"},
 }
 
+// Params returns a copy of arm64's cost parameters, in Info.Params order
+// (arm64-kpkeys adds its own after them).
+func Params() []arch.Param { return append([]arch.Param(nil), params...) }
+
 func init() {
 	arch.Register(&arch.Info{
 		Name:  Name,
@@ -116,7 +120,13 @@ func (b *Backend) tifLazy(task int) *bool {
 // inLazy reports whether a write now is deferred: 7.0's
 // is_lazy_mmu_mode_active() (Ctx.Lazy, false in interrupt context), or
 // before 7.0 the task's TIF_LAZY_MMU outside interrupt context.
-func (b *Backend) inLazy(c *arch.Ctx) bool {
+func (b *Backend) inLazy(c *arch.Ctx) bool { return b.InLazy(c) }
+
+// InLazy reports whether the task of c is in lazy mode as the arch code sees
+// it: 7.0's is_lazy_mmu_mode_active() (Ctx.Lazy, false in interrupt
+// context), or before 7.0 the task's TIF_LAZY_MMU outside interrupt context.
+// A write now would be deferred.
+func (b *Backend) InLazy(c *arch.Ctx) bool {
 	if c.InIRQ {
 		return false
 	}
@@ -124,6 +134,12 @@ func (b *Backend) inLazy(c *arch.Ctx) bool {
 		return *b.tifLazy(c.Task)
 	}
 	return c.Lazy
+}
+
+// PendingFlag reports whether task's TIF_LAZY_MMU_PENDING is set: its next
+// flush or leave will emit the barrier pair.
+func (b *Backend) PendingFlag(task int) bool {
+	return task >= 0 && task < len(b.pending) && b.pending[task]
 }
 
 func (b *Backend) atomic() float64 {

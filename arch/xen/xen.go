@@ -84,7 +84,7 @@ var params = []arch.Param{
 
 var options = []arch.Param{
 	{Name: "nesting", Default: 0, Unit: "0 or 1",
-		Source: "1 models 6.6-6.14, where enter_lazy() of the mode already on counts a nesting level (xen_lazy_nesting, commit 49147beb0ccb) instead of BUG_ON; 0 models 6.15 on (revert in Ryan Roberts's 'Fix lazy mmu mode' series, Mar 2025) and 7.0"},
+		Source: "1 models 6.6-6.14, where enter_lazy() of the mode already on counts a nesting level (xen_lazy_nesting, commit 49147beb0ccb) instead of BUG_ON; 0 models 6.15 on (revert in Ryan Roberts's 'Fix lazy mmu mode' series, Mar 2025) and 7.0; no effect under --kernel 7.3, which has no Xen lazy MMU mode to nest"},
 }
 
 func init() {
@@ -233,14 +233,25 @@ func (b *Backend) queueOther(cpu int, now float64, size int) float64 {
 	return b.newEntry(cpu, now, opOther, size)
 }
 
-// lazyMode is xen_get_lazy_mode() == XEN_LAZY_MMU: never in interrupt
+// lazyMode says whether PTE writes are batched: in 7.0
+// xen_get_lazy_mode() == XEN_LAZY_MMU, the CPU's mode; in 7.3
+// is_lazy_mmu_mode_active(), the task's generic state (xen_batched_set_pte,
+// xen_ptep_modify_prot_commit in arch/x86/xen/mmu_pv.c). Never in interrupt
 // context.
 func (b *Backend) lazyMode(c *arch.Ctx) bool {
+	if c.Kernel73() {
+		return !c.InIRQ && c.Lazy
+	}
 	return !c.InIRQ && b.cpus.Get(c.CPU).lazy
 }
 
-// Enter is xen_enter_lazy_mmu -> enter_lazy(XEN_LAZY_MMU).
+// Enter is xen_enter_lazy_mmu -> enter_lazy(XEN_LAZY_MMU) in 7.0. In 7.3
+// arch_enter_lazy_mmu_mode() is empty (arch/x86/include/asm/paravirt.h):
+// Xen keeps no lazy MMU mode of its own, so nothing can be entered twice.
 func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
+	if c.Kernel73() {
+		return 0, 0
+	}
 	s := b.cpus.Get(c.CPU)
 	if s.lazy {
 		if b.nesting {
@@ -253,9 +264,14 @@ func (b *Backend) Enter(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	return 0, 0
 }
 
-// Leave is xen_leave_lazy_mmu: xen_mc_flush(), then leave_lazy(XEN_LAZY_MMU).
+// Leave is xen_leave_lazy_mmu: xen_mc_flush(), then leave_lazy(XEN_LAZY_MMU)
+// in 7.0. In 7.3 arch_leave_lazy_mmu_mode() is arch_flush_lazy_mmu_mode()
+// (paravirt.h), xen_flush_lazy_mmu's xen_mc_flush() with no mode to check.
 func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	ns := b.mcFlush(c.CPU, c.Now)
+	if c.Kernel73() {
+		return ns, 0
+	}
 	s := b.cpus.Get(c.CPU)
 	switch {
 	case !s.lazy:
@@ -268,10 +284,12 @@ func (b *Backend) Leave(c *arch.Ctx) (float64, lazymmu.ViolationSet) {
 	return ns, 0
 }
 
-// Flush is xen_flush_lazy_mmu: flush the buffer if xen_get_lazy_mode() is
-// XEN_LAZY_MMU (so not in interrupt context).
+// Flush is xen_flush_lazy_mmu: in 7.0 flush the buffer if
+// xen_get_lazy_mode() is XEN_LAZY_MMU (so not in interrupt context); in 7.3
+// flush it always (arch/x86/xen/mmu_pv.c xen_flush_lazy_mmu: preempt_disable,
+// xen_mc_flush, preempt_enable), an interrupt's flush included.
 func (b *Backend) Flush(c *arch.Ctx) float64 {
-	if !b.lazyMode(c) {
+	if !c.Kernel73() && !b.lazyMode(c) {
 		return 0
 	}
 	return b.mcFlush(c.CPU, c.Now)
@@ -332,8 +350,11 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 // enters lazy MMU mode again if the next task's generic state is active
 // (7.0). Before 7.0 (Ctx.Before70) the switch-out marks the task with
 // TIF_LAZY_MMU_UPDATES and the switch-in re-enters only if test_and_clear of
-// that flag succeeds.
+// that flag succeeds. 7.3 (Kernel73) is switch73.
 func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (float64, lazymmu.ViolationSet) {
+	if c.Kernel73() {
+		return b.switch73(c), 0
+	}
 	var v lazymmu.ViolationSet
 	ns := 0.0
 	if b.cpus.Get(c.CPU).lazy {
@@ -364,6 +385,22 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 		v |= ev
 	}
 	return ns, v
+}
+
+// switch73 is 7.3's context switch (arch/x86/xen/enlighten_pv.c):
+// xen_start_context_switch(prev) calls __task_lazy_mmu_mode_pause(prev),
+// which leaves (flushes) if prev's lazy mode is active (c.Lazy), and enters
+// the CPU lazy mode (xen_cpu_lazy_mode, not modeled);
+// xen_end_context_switch(next) flushes, leaves the CPU mode and calls
+// __task_lazy_mmu_mode_resume(next), whose enter does nothing. The switch
+// only flushes: a task preempted between its counter update and its
+// callback (traces.FlagMid) finds nothing to trip over when it runs again.
+func (b *Backend) switch73(c *arch.Ctx) float64 {
+	ns := 0.0
+	if c.Lazy {
+		ns, _ = b.Leave(c)
+	}
+	return ns + b.mcFlush(c.CPU, c.Now+ns)
 }
 
 // FlushOwner sends only CPU owner's multicall buffer (the ideal strategy's

@@ -124,7 +124,8 @@ expect hypercalls=1 pending=0
 repeat 5 set addr=1000
 leave
 expect hypercalls=2 batched=10 nested-enter=0 leave-while-inactive=0`},
-		{"flat 6.15+: nested enter and outer leave crash", nil, `enter
+		{"flat 6.15+: nested enter and outer leave crash", nil, `kernel 7.0
+enter
 set addr=1000
 enter
 expect nested-enter=1
@@ -135,7 +136,19 @@ set addr=3000
 expect hypercalls=2 immediate=1
 leave
 expect leave-while-inactive=1 hypercalls=2`},
-		{"flat 6.6-6.14 (nesting): legal, inner leave flushes and stays lazy", map[string]float64{"nesting": 1}, `enter
+		{"7.3: no Xen mode, so a second enter and a leave outside it are harmless", nil, `enter
+set addr=1000
+enter
+expect nested-enter=0 cost=` + fmt.Sprint(w) + `
+set addr=2000
+leave                                              # lazy 0: the rest is direct
+expect hypercalls=1 batch.2=1
+set addr=3000
+expect hypercalls=2 immediate=1
+leave                                              # flush of an empty buffer
+expect leave-while-inactive=0 hypercalls=2 flushes=1`},
+		{"flat 6.6-6.14 (nesting): legal, inner leave flushes and stays lazy", map[string]float64{"nesting": 1}, `kernel 7.0
+enter
 set addr=1000
 enter
 set addr=2000
@@ -146,7 +159,8 @@ leave
 expect hypercalls=2 batched=3 immediate=0 nested-enter=0 leave-while-inactive=0`},
 		{"cost override", map[string]float64{"hypercall_ns": 100}, `repeat 2 set addr=1000
 expect cost=` + fmt.Sprint(2*(w+100+ent))},
-		{"flush outside lazy mode does nothing", nil, `flush
+		{"flush outside lazy mode does nothing", nil, `kernel 7.0
+flush
 set addr=1000
 flush
 expect hypercalls=1 flushes=0 cost=` + fmt.Sprint(w+hc+ent)},
@@ -158,7 +172,8 @@ expect hypercalls=1 flushes=0 cost=` + fmt.Sprint(w+hc+ent)},
 // including the interrupted section's updates.
 func TestInterrupt(t *testing.T) {
 	run(t, []tcase{
-		{"set in irq is direct", nil, `enter
+		{"7.0: set in irq is direct, flush in irq does nothing", nil, `kernel 7.0
+enter
 repeat 3 set addr=1000
 irq_enter
 set addr=9000
@@ -169,6 +184,17 @@ irq_exit
 repeat 2 set addr=2000
 leave
 expect hypercalls=2 batched=5 immediate=1 batch.5=1`},
+		{"7.3: set in irq is direct, flush in irq sends the buffer", nil, `enter
+repeat 3 set addr=1000
+irq_enter
+set addr=9000
+expect hypercalls=1 pending=3
+flush                                              # xen_flush_lazy_mmu checks no mode
+expect hypercalls=2 pending=0 batch.3=1
+irq_exit
+repeat 2 set addr=2000
+leave
+expect hypercalls=3 batched=5 immediate=1 batch.2=1`},
 		{"modify in irq flushes the buffer", nil, `enter
 repeat 3 set addr=1000
 irq_enter
@@ -209,13 +235,15 @@ leave
 switch next=1
 leave
 expect hypercalls=3 nested-enter=0 leave-while-inactive=0 batch.4=3`},
-		{"7.0-rc: enable preempted before its enter", nil, `on cpu=0 task=0
+		{"7.0-rc: enable preempted before its enter", nil, `kernel 7.0
+on cpu=0 task=0
 lazy 1                                             # counter 0->1, enter not yet made
 switch next=1                                      # CPU not in lazy mode: nothing to leave
 switch next=0                                      # task 0 active: switch-in enters
 enter                                              # the delayed enter: BUG_ON
 expect nested-enter=1`},
-		{"7.0-rc: disable preempted before its leave", nil, `on cpu=0 task=0
+		{"7.0-rc: disable preempted before its leave", nil, `kernel 7.0
+on cpu=0 task=0
 enter
 set addr=1000
 lazy 0                                             # counter 1->0, leave not yet made
@@ -224,6 +252,24 @@ expect hypercalls=1
 switch next=0                                      # task 0 inactive: no enter
 leave                                              # the delayed leave: BUG_ON
 expect leave-while-inactive=1`},
+		{"7.3: the enable preempted before its enter is harmless", nil, `on cpu=0 task=0
+lazy 1                                             # counter 0->1, enter not yet made
+switch next=1                                      # pause(prev): leave, an empty flush
+switch next=0                                      # resume(next): enter does nothing
+enter                                              # the delayed enter does nothing either
+set addr=1000
+expect nested-enter=0 pending=1
+leave
+expect hypercalls=1 leave-while-inactive=0 cost=` + fmt.Sprint(w+hc+ent)},
+		{"7.3: the disable preempted before its leave is harmless", nil, `on cpu=0 task=0
+enter
+set addr=1000
+lazy 0                                             # counter 1->0, leave not yet made
+switch next=1                                      # pause(prev): task inactive, no leave; end: xen_mc_flush
+expect hypercalls=1 pending=0
+switch next=0
+leave                                              # the delayed leave: an empty flush
+expect hypercalls=1 leave-while-inactive=0 nested-enter=0`},
 		{"6.19 (flat): the same preemption is harmless", nil, `strategy flat
 on cpu=0 task=0
 lazy 1                                             # enable's enter held across the switch
@@ -245,11 +291,17 @@ repeat 3 set addr=1000
 expect hypercalls=1 pending=3
 leave
 expect hypercalls=2 nested-enter=0 leave-while-inactive=0`},
-		{"nesting option: switch with a nesting level open", map[string]float64{"nesting": 1}, `enter
+		{"nesting option: switch with a nesting level open", map[string]float64{"nesting": 1}, `kernel 7.0
+enter
 enter
 set addr=1000
 switch next=1
 expect nested-enter=1 hypercalls=1`},
+		{"7.3: the nesting option has no mode to nest", map[string]float64{"nesting": 1}, `enter
+enter
+set addr=1000
+switch next=1
+expect nested-enter=0 hypercalls=1`},
 	})
 }
 

@@ -10,75 +10,161 @@ import (
 	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/plots"
 	"github.com/lazybench/lazybench/report"
+	"gonum.org/v1/plot"
 )
 
 func init() {
 	register(&command{
 		name:    "calibrate",
-		summary: "fit the arm64 cost model to published test_vmalloc results (CSV to stdout)",
+		summary: "fit arm64 (or arm64-kpkeys) costs to published results (CSV to stdout)",
 		run:     runCalibrate,
 	})
 }
 
-// runCalibrate implements `lazybench calibrate --arch arm64 [--published
-// FILE.csv] [--write-costs FILE.toml] [--plot FILE.svg]`.
+// calibFlags are the flags of `lazybench calibrate`.
+type calibFlags struct {
+	published, writeCosts, plotPath, costsPath, anchor, without string
+	anchorValue                                                 float64
+	summary                                                     bool
+	kernel                                                      string
+}
+
+// runCalibrate implements `lazybench calibrate --arch arm64|arm64-kpkeys
+// [--published FILE.csv] [--write-costs FILE.toml] [--plot FILE.svg]`.
 func runCalibrate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("calibrate", stderr)
-	archName := fs.String("arch", "arm64", "backend to fit (the published points are for arm64)")
-	published := fs.String("published", "", "published points, CSV with header pages,change_pct (default: the embedded Apple M2 set)")
-	writeCosts := fs.String("write-costs", "", "write the fitted parameters as a cost file for replay --costs")
-	plotPath := fs.String("plot", "", "draw modeled against published to this .svg or .png")
-	costsPath := fs.String("costs", "", "starting cost file (parameters the fit does not determine keep these values)")
-	anchor := fs.String("anchor", "", "parameter held fixed to set the absolute scale (default: the barrier pair)")
-	anchorValue := fs.Float64("anchor-ns", 0, "value of the anchor parameter (default: its estimate)")
-	summary := fs.Bool("v", false, "also print the fitted terms and residuals to stderr")
+	archName := fs.String("arch", "arm64", "backend to fit: arm64 (Apple M2 test_vmalloc) or arm64-kpkeys (Graviton3 kpkeys overheads; an unmerged series)")
+	var cf calibFlags
+	fs.StringVar(&cf.published, "published", "", "published points, CSV (arm64: header pages,change_pct; arm64-kpkeys: benchmark,pages,without_pct,with_pct; default: the embedded set)")
+	fs.StringVar(&cf.without, "without", calibrate.WithoutUnbatched, "arm64-kpkeys: how the kernel without batching is replayed: unbatched (option batch=0 under upstream, the measured kernel) or none (the none strategy)")
+	fs.StringVar(&cf.kernel, "kernel", "7.3", "arm64-kpkeys: kernel whose rules are replayed: 7.3, 7.0")
+	fs.StringVar(&cf.writeCosts, "write-costs", "", "write the fitted parameters as a cost file for replay --costs")
+	fs.StringVar(&cf.plotPath, "plot", "", "draw modeled against published to this .svg or .png")
+	fs.StringVar(&cf.costsPath, "costs", "", "starting cost file (parameters the fit does not determine keep these values)")
+	fs.StringVar(&cf.anchor, "anchor", "", "parameter held fixed to set the absolute scale (default: arm64 the barrier pair, arm64-kpkeys isb_ns)")
+	fs.Float64Var(&cf.anchorValue, "anchor-ns", 0, "value of the anchor parameter (default: its estimate)")
+	fs.BoolVar(&cf.summary, "v", false, "also print the fitted terms and residuals to stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("calibrate takes no arguments")
 	}
-	if ext := strings.ToLower(filepath.Ext(*plotPath)); *plotPath != "" && ext != ".svg" && ext != ".png" {
-		return usagef("calibrate: --plot %s: want a .svg or .png file", *plotPath)
+	if ext := strings.ToLower(filepath.Ext(cf.plotPath)); cf.plotPath != "" && ext != ".svg" && ext != ".png" {
+		return usagef("calibrate: --plot %s: want a .svg or .png file", cf.plotPath)
 	}
-	if *archName != "arm64" {
-		return usagef("calibrate: only --arch arm64 has published points to fit (got %q)", *archName)
+	switch *archName {
+	case "arm64":
+		return calibrateArm64(cf, stdout, stderr)
+	case calibrate.KpkeysArch:
+		return calibrateKpkeys(cf, stdout, stderr)
 	}
+	return usagef("calibrate: only --arch arm64 and --arch %s have published points to fit (got %q)", calibrate.KpkeysArch, *archName)
+}
+
+// calibrateArm64 fits arm64 to the Apple M2 test_vmalloc points.
+func calibrateArm64(cf calibFlags, stdout, stderr io.Writer) error {
 	pts, source := calibrate.DefaultPoints(), calibrate.M2Source
-	if *published != "" {
+	if cf.published != "" {
 		var err error
-		if pts, err = calibrate.LoadPoints(*published); err != nil {
+		if pts, err = calibrate.LoadPoints(cf.published); err != nil {
 			return err
 		}
-		source = *published
+		source = cf.published
 	}
-	opt := calibrate.Options{Arch: *archName, Anchor: *anchor, AnchorValue: *anchorValue}
-	if *costsPath != "" {
-		c, err := loadCosts(*costsPath)
-		if err != nil {
-			return err
-		}
-		opt.Costs = c
+	opt := calibrate.Options{Arch: "arm64", Anchor: cf.anchor, AnchorValue: cf.anchorValue}
+	var err error
+	if opt.Costs, err = loadCosts(cf.costsPath); err != nil {
+		return err
 	}
 	res, err := calibrate.Fit(pts, opt)
 	if err != nil {
 		return err
 	}
 	// The files first: if one cannot be written, nothing goes to stdout.
-	if *writeCosts != "" {
-		if err := atomicfile.Write(*writeCosts, func(w io.Writer) error { return res.WriteCosts(w, source) }); err != nil {
-			return fmt.Errorf("calibrate: --write-costs %s: %w", *writeCosts, err)
-		}
+	if err := writeCalibFiles(cf, func(w io.Writer) error { return res.WriteCosts(w, source) }, report.CalibrationChart(res)); err != nil {
+		return err
 	}
-	if *plotPath != "" {
-		if err := plots.Save(report.CalibrationChart(res), 0, 0, *plotPath); err != nil {
-			return fmt.Errorf("calibrate: --plot %s: %w", *plotPath, err)
-		}
-	}
-	if *summary {
+	if cf.summary {
 		writeCalibSummary(stderr, res)
 	}
 	return res.WriteCSV(stdout)
+}
+
+// calibrateKpkeys fits arm64-kpkeys to the published kpkeys overheads.
+func calibrateKpkeys(cf calibFlags, stdout, stderr io.Writer) error {
+	pts, source := calibrate.DefaultKpkeysPoints(), calibrate.KpkeysSource
+	if cf.published != "" {
+		var err error
+		if pts, err = calibrate.LoadKpkeysPoints(cf.published); err != nil {
+			return err
+		}
+		source = cf.published
+	}
+	if cf.without != calibrate.WithoutUnbatched && cf.without != calibrate.WithoutNone {
+		return usagef("calibrate: --without %q: want %s or %s", cf.without, calibrate.WithoutUnbatched, calibrate.WithoutNone)
+	}
+	kernel, err := parseKernel(cf.kernel)
+	if err != nil {
+		return err
+	}
+	opt := calibrate.KpkeysOptions{Anchor: cf.anchor, AnchorValue: cf.anchorValue, Without: cf.without, Kernel: kernel}
+	if opt.Costs, err = loadCosts(cf.costsPath); err != nil {
+		return err
+	}
+	res, err := calibrate.FitKpkeys(pts, opt)
+	if err != nil {
+		return err
+	}
+	if err := writeCalibFiles(cf, func(w io.Writer) error { return res.WriteCosts(w, source) }, report.KpkeysChart(res)); err != nil {
+		return err
+	}
+	if cf.summary {
+		writeKpkeysSummary(stderr, res)
+	}
+	return res.WriteCSV(stdout)
+}
+
+// writeCalibFiles writes --write-costs and --plot, if asked.
+func writeCalibFiles(cf calibFlags, costs func(io.Writer) error, chart *plot.Plot) error {
+	if cf.writeCosts != "" {
+		if err := atomicfile.Write(cf.writeCosts, costs); err != nil {
+			return fmt.Errorf("calibrate: --write-costs %s: %w", cf.writeCosts, err)
+		}
+	}
+	if cf.plotPath != "" {
+		if err := plots.Save(chart, 0, 0, cf.plotPath); err != nil {
+			return fmt.Errorf("calibrate: --plot %s: %w", cf.plotPath, err)
+		}
+	}
+	return nil
+}
+
+// writeKpkeysSummary prints the kpkeys fit's terms, residuals and
+// leave-one-out predictions.
+func writeKpkeysSummary(w io.Writer, res *calibrate.KpkeysResult) {
+	fmt.Fprintf(w, "fit (%s, an unmerged series; without batching replayed as %q): rms %.2f, max %.2f pp over %d cells; %d fix_size_alloc cells left out one at a time: rms %.2f, max %.2f pp; %d replays; linearity check %.2g pp\n",
+		calibrate.KpkeysArch, res.Without, res.RMS, res.MaxAbs, res.Points, res.LOOCells, res.LOORMS, res.LOOMax, res.Replays, res.Linearity)
+	for _, t := range res.Terms {
+		kind := calibrate.KpkeysArch
+		if t.Work {
+			kind = "work"
+		}
+		fmt.Fprintf(w, "  %-12s %-20s %10.4g %-9s (start %g) %s\n", kind, t.Name, t.Value, t.Unit, t.Start, t.Status)
+	}
+	for _, r := range res.Rows {
+		for _, c := range [2]struct {
+			has      bool
+			pub, mod float64
+			loo      float64
+			name     string
+		}{{r.HasWithout, r.PublishedWithout, r.ModeledWithout, r.LOOWithout, "without"}, {r.HasWith, r.PublishedWith, r.ModeledWith, r.LOOWith, "with"}} {
+			if c.has {
+				fmt.Fprintf(w, "  %s p:%d %s: published %.2f modeled %.2f (residual %+.2f) left out %.2f (error %+.2f)\n",
+					r.Benchmark, r.Pages, c.name, c.pub, c.mod, c.mod-c.pub, c.loo, c.loo-c.pub)
+			}
+		}
+	}
 }
 
 func writeCalibSummary(w io.Writer, res *calibrate.Result) {

@@ -69,6 +69,7 @@ type compareRow struct {
 // compareOutput is the JSON document `compare --json` prints.
 type compareOutput struct {
 	Baseline string       `json:"baseline"`
+	Kernel   string       `json:"kernel"`
 	Results  []compareRow `json:"results"`
 }
 
@@ -88,6 +89,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	archList := fs.String("arch", "", "arches, comma-separated (default: all)")
 	stratList := fs.String("strategy", "", "strategies, comma-separated (default: all)")
 	baseline := fs.String("baseline", "upstream", "strategy the ratios are taken against (besides ideal)")
+	kernelName := kernelFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once")
@@ -124,6 +126,10 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	kernel, err := parseKernel(*kernelName)
+	if err != nil {
+		return err
+	}
 	names := splitList(*traceList)
 	if len(names) == 0 {
 		if corpusNames == nil {
@@ -154,7 +160,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	work := matrix.Jobs(len(srcs), arches, run)
-	results, err := matrix.Run(srcs, work, replay.Config{Costs: costs}, *jobs, nil)
+	results, err := matrix.Run(srcs, work, replay.Config{Costs: costs, Kernel: kernel}, *jobs, nil)
 	if err != nil {
 		return err
 	}
@@ -172,7 +178,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 
 	if *asJSON {
-		out := compareOutput{Baseline: base.String()}
+		out := compareOutput{Baseline: base.String(), Kernel: kernel.String()}
 		for i, j := range work {
 			if !containsStrategy(strats, j.Strategy) {
 				continue
@@ -198,7 +204,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(out)
 	}
 
-	fmt.Fprintf(stdout, "# lazybench compare: %d traces x %d arches x %d strategies; all figures modeled.\n", len(srcs), len(arches), len(strats))
+	fmt.Fprintf(stdout, "# lazybench compare: %d traces x %d arches x %d strategies, Linux %s rules; all figures modeled.\n", len(srcs), len(arches), len(strats), kernel)
 	fmt.Fprintf(stdout, "# Each cell: value (value / %s, value / ideal) on the same trace and arch; inf where the reference is 0.\n", base)
 	for _, m := range compareMetrics() {
 		fmt.Fprintf(stdout, "\n## %s\n", compareTitle(m))

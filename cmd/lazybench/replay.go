@@ -89,6 +89,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	tracePath := fs.String("trace", "", "trace file (.lmt, .lmt.zst, .lmt.txt) or corpus:NAME")
 	archName := fs.String("arch", "arm64", "architecture backend: "+archList())
 	stratName := fs.String("strategy", "upstream", "nesting strategy: "+strings.Join(strategyNames(), ", "))
+	kernelName := kernelFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	steps := fs.Bool("steps", false, "print one line per input event (and one per violation)")
 	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
@@ -112,6 +113,10 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	kernel, err := parseKernel(*kernelName)
+	if err != nil {
+		return err
+	}
 	costs, err := loadCosts(*costsPath)
 	if err != nil {
 		return err
@@ -120,7 +125,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat, Trace: src.Name}
+	cfg := replay.Config{Arch: *archName, Costs: costs, Strategy: strat, Kernel: kernel, Trace: src.Name}
 	// Decode ahead on every core; --steps decodes in order, so that its
 	// lines before an error in a streamed trace are those of validate.
 	workers := 0
@@ -144,6 +149,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		tl.Meta["trace"] = src.Name
 		tl.Meta["arch"] = cfg.Arch
 		tl.Meta["strategy"] = cfg.Strategy.String()
+		tl.Meta["kernel"] = cfg.Kernel.String()
 		if sw != nil {
 			cfg.Observer = replay.Tee(sw, tl)
 		} else {
@@ -183,7 +189,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 // (replay.Metrics, with its doc), then the details behind them.
 func writeResultTable(w io.Writer, r *replay.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	rows := [][2]string{{"trace", r.Trace}, {"arch", arch.Title(r.Arch)}, {"strategy", r.Strategy}, {"events", fmt.Sprint(r.Events)}}
+	rows := [][2]string{{"trace", r.Trace}, {"arch", arch.Title(r.Arch)}, {"strategy", r.Strategy}, {"kernel", r.Kernel}, {"events", fmt.Sprint(r.Events)}}
 	rows = append(rows, metricRows(r)...)
 	for _, row := range append(rows, detailRows(r)...) {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])

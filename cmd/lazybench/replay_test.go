@@ -28,19 +28,20 @@ func lb(args ...string) (string, string, int) {
 
 func TestReplaySteps(t *testing.T) {
 	var all bytes.Buffer
-	for _, c := range []struct{ trace, arch, strategy string }{
-		{"nested", "arm64", "upstream"},
-		{"nested", "arm64", "noflush"},
-		{"nested", "arm64", "ideal"},
-		{"nested", "sparc64", "flat"},
-		{"mid", "x86-xen", "upstream"},
-		{"mid", "arm64", "upstream"},
+	for _, c := range []struct{ trace, arch, strategy, kernel string }{
+		{"nested", "arm64", "upstream", "7.3"},
+		{"nested", "arm64", "noflush", "7.3"},
+		{"nested", "arm64", "ideal", "7.3"},
+		{"nested", "sparc64", "flat", "7.3"},
+		{"mid", "x86-xen", "upstream", "7.0"}, // the 7.0-rc double enter: nested-enter at event 3
+		{"mid", "x86-xen", "upstream", "7.3"}, // gone
+		{"mid", "arm64", "upstream", "7.3"},
 	} {
-		out, errs, code := lb("replay", "--trace", "testdata/"+c.trace+".lmt.txt", "--arch", c.arch, "--strategy", c.strategy, "--steps")
+		out, errs, code := lb("replay", "--trace", "testdata/"+c.trace+".lmt.txt", "--arch", c.arch, "--strategy", c.strategy, "--kernel", c.kernel, "--steps")
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", c, code, errs)
 		}
-		all.WriteString("# " + c.trace + " " + c.arch + " " + c.strategy + "\n" + out)
+		all.WriteString("# " + c.trace + " " + c.arch + " " + c.strategy + " " + c.kernel + "\n" + out)
 	}
 	golden.Check(t, "testdata/replay_steps.golden", all.Bytes())
 }
@@ -94,6 +95,8 @@ func TestReplayErrors(t *testing.T) {
 		{[]string{"replay", "--trace", "testdata/bad.lmt.txt"}, 1, "testdata/bad.lmt.txt:2: "},
 		{[]string{"replay", "--trace", "testdata/nested.lmt.txt", "--arch", "vax"}, 2, `unknown arch "vax"`},
 		{[]string{"replay", "--trace", "testdata/nested.lmt.txt", "--strategy", "lazy"}, 2, `unknown strategy "lazy"`},
+		{[]string{"replay", "--trace", "testdata/nested.lmt.txt", "--kernel", "6.19"}, 2, `unknown kernel "6.19" (want one of 7.3, 7.0)`},
+		{[]string{"compare", "--trace", "testdata/nested.lmt.txt", "--kernel", "7"}, 2, `unknown kernel "7"`},
 		{[]string{"replay"}, 2, "needs --trace"},
 		{[]string{"replay", "--trace", "testdata/missing.lmt"}, 1, "missing.lmt"},
 		{[]string{"replay", "--trace", "corpus:nosuchtrace"}, 1, "nosuchtrace"},

@@ -26,17 +26,21 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once")
 	costsPath := fs.String("costs", "", "cost file applied to every backend")
 	allPNG := fs.Bool("png", false, "also write a PNG of every chart (by default only the main ones)")
+	kernelName := kernelFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("report takes no arguments (use -o DIR)")
 	}
-	opt := report.Options{Dir: *out, Jobs: max(*jobs, 1), SpeedSizes: report.DefaultSpeedSizes, SpeedReps: 3, CostsPath: *costsPath, AllPNG: *allPNG}
+	kernel, err := parseKernel(*kernelName)
+	if err != nil {
+		return err
+	}
+	opt := report.Options{Dir: *out, Jobs: max(*jobs, 1), SpeedSizes: report.DefaultSpeedSizes, SpeedReps: 3, CostsPath: *costsPath, Kernel: kernel, AllPNG: *allPNG}
 	if *only != "" {
 		opt.Traces = splitList(*only)
 	}
-	var err error
 	if opt.Costs, err = loadCosts(*costsPath); err != nil {
 		return err
 	}
