@@ -86,6 +86,7 @@ func checkArch(name string) error {
 
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
+	maxDecompressedFlag(fs)
 	tracePath := fs.String("trace", "", "trace file (.lmt, .lmt.zst, .lmt.txt) or corpus:NAME")
 	archName := fs.String("arch", "arm64", "architecture backend: "+archList())
 	stratName := fs.String("strategy", "upstream", "nesting strategy: "+strings.Join(strategyNames(), ", "))

@@ -21,6 +21,7 @@ func init() {
 
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", stderr)
+	maxDecompressedFlag(fs)
 	out := fs.String("o", "out/report", "output directory (replaced atomically)")
 	only := fs.String("traces", "", "comma-separated corpus traces to include (default: all)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once")
