@@ -143,7 +143,7 @@ func (s *Summary) WriteReport(w io.Writer, name string) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(w, "%s: %s %d lines of %s\n", name, what, m[k], k)
+			fmt.Fprintf(w, "%s: %s %d lines of %s\n", name, what, m[k], traces.Printable(k)) // names come from the input
 		}
 	}
 	report("skipped", s.Skipped)
