@@ -27,11 +27,12 @@ var (
 
 // SniffImage checks the first bytes of a kernel image read from a stream:
 // it must hold the ELF magic at 0, or one of "MZ" (EFI), the x86 boot
-// header's "HdrS" at 0x202 or a gzip, xz or zstd magic in head. It is for
+// header's "HdrS" at 0x202, the arm64 Image magic or a gzip, xz or zstd
+// magic in head. It is for
 // streams, whose size is not known before reading them (/dev/zero).
 func SniffImage(head []byte) error {
 	switch {
-	case bytes.HasPrefix(head, elfMagic), bytes.HasPrefix(head, []byte("MZ")),
+	case bytes.HasPrefix(head, elfMagic), bytes.HasPrefix(head, []byte("MZ")), IsARM64Image(head),
 		len(head) >= 0x206 && string(head[0x202:0x206]) == "HdrS":
 		return nil
 	}
@@ -40,7 +41,7 @@ func SniffImage(head []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("not a kernel image: no ELF header, boot header or gzip, xz or zstd magic in its first %d bytes", len(head))
+	return fmt.Errorf("not a kernel image: no ELF header, boot header, arm64 Image magic or gzip, xz or zstd magic in its first %d bytes", len(head))
 }
 
 // ExtractVmlinux returns the ELF vmlinux inside a kernel image. An ELF input

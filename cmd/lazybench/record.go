@@ -136,7 +136,7 @@ func readKallsyms(path string) (*record.Symbols, error) {
 // a raw arm64 Image, x86-64's on a bzImage or ELF vmlinux. The image is read
 // (and unpacked) before the symbols.
 func discoverProbes(path, kallsyms string, stderr io.Writer) (*record.Result, error) {
-	img, err := readFileMax(path, maxInputFile)
+	img, err := readFileMax(path, maxInputFile, record.SniffImage)
 	if err != nil {
 		return nil, err
 	}

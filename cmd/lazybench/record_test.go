@@ -108,7 +108,7 @@ func TestReadFileMax(t *testing.T) {
 // starts with the ELF magic is still read.
 func TestVmlinuxStreamSniffed(t *testing.T) {
 	_, errs, code := lb("record", "probes", "--vmlinux", "/dev/zero")
-	if want := "/dev/zero: not a kernel image: no ELF header, boot header or gzip, xz or zstd magic in its first 65536 bytes"; code != 1 || !strings.Contains(errs, want) {
+	if want := "/dev/zero: not a kernel image: no ELF header, boot header, arm64 Image magic or gzip, xz or zstd magic in its first 65536 bytes"; code != 1 || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, %q; want 1 and %q", code, errs, want)
 	}
 	fifo := filepath.Join(t.TempDir(), "fifo")
