@@ -143,7 +143,7 @@ func (s *Summary) WriteReport(w io.Writer, name string) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(w, "%s: %s %d lines of %s\n", name, what, m[k], k)
+			fmt.Fprintf(w, "%s: %s %d lines of %s\n", name, what, m[k], traces.Printable(k)) // names come from the input
 		}
 	}
 	report("skipped", s.Skipped)
@@ -572,13 +572,18 @@ func isTimestamp(b []byte) bool {
 func timestampNS(b []byte) (uint64, bool) {
 	dot := bytes.IndexByte(b, '.')
 	sec, ok := atou(b[:dot])
-	if !ok || sec > (math.MaxUint64-999_999_999)/1_000_000_000 {
+	if !ok || sec > math.MaxUint64/1_000_000_000 {
 		return 0, false
 	}
 	frac := b[dot+1:]
 	f, _ := atou(frac)
 	for k := len(frac); k < 9; k++ {
 		f *= 10
+	}
+	// Up to the last nanosecond 2^64-1 (18446744073.709551615 s); the
+	// bound was a second short.
+	if f > math.MaxUint64-sec*1_000_000_000 {
+		return 0, false
 	}
 	return sec*1_000_000_000 + f, true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -434,6 +435,31 @@ func BenchmarkImport(b *testing.B) {
 		r := &repeatReader{line: line, n: n}
 		if _, err := Import(r, w, Options{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTimestampEdge: timestamps up to 2^64-1 ns convert exactly, the next
+// nanosecond is out of range (issue 20, item 11: the last second before
+// 2^64 ns was rejected).
+func TestTimestampEdge(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ns   uint64
+		good bool
+	}{
+		{"0.000001", 1000, true},
+		{"18446744072.999999999", 18446744072999999999, true},
+		{"18446744073.0", 18446744073000000000, true},
+		{"18446744073.709551", 18446744073709551000, true},
+		{"18446744073.709551615", math.MaxUint64, true},
+		{"18446744073.709551616", 0, false},
+		{"18446744073.71", 0, false},
+		{"18446744074.0", 0, false},
+	} {
+		ns, ok := timestampNS([]byte(tc.in))
+		if ok != tc.good || ns != tc.ns {
+			t.Errorf("timestampNS(%s) = %d, %v; want %d, %v", tc.in, ns, ok, tc.ns, tc.good)
 		}
 	}
 }

@@ -25,6 +25,25 @@ var (
 	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
 
+// SniffImage checks the first bytes of a kernel image read from a stream:
+// it must hold the ELF magic at 0, or one of "MZ" (EFI), the x86 boot
+// header's "HdrS" at 0x202, the arm64 Image magic or a gzip, xz or zstd
+// magic in head. It is for
+// streams, whose size is not known before reading them (/dev/zero).
+func SniffImage(head []byte) error {
+	switch {
+	case bytes.HasPrefix(head, elfMagic), bytes.HasPrefix(head, []byte("MZ")), IsARM64Image(head),
+		len(head) >= 0x206 && string(head[0x202:0x206]) == "HdrS":
+		return nil
+	}
+	for _, m := range [][]byte{magicGzip, magicXZ, magicZstd} {
+		if bytes.Contains(head, m) {
+			return nil
+		}
+	}
+	return fmt.Errorf("not a kernel image: no ELF header, boot header, arm64 Image magic or gzip, xz or zstd magic in its first %d bytes", len(head))
+}
+
 // ExtractVmlinux returns the ELF vmlinux inside a kernel image. An ELF input
 // is returned as is. For an x86 bzImage it reads the payload's place from the
 // boot protocol header (payload_offset, payload_length, protocol 2.08+) and

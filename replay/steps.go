@@ -67,7 +67,7 @@ func (s *StepWriter) Step(i int64, e *traces.Event, st *StepInfo) {
 				b = append(b, '=')
 				if s.Strings != nil {
 					if strs := s.Strings(); v < uint64(len(strs)) {
-						b = append(b, strs[v]...)
+						b = traces.AppendPrintable(b, strs[v]) // no terminal escapes from the trace
 						continue
 					}
 				}

@@ -34,6 +34,7 @@ import (
 // tests shrink them.
 type Options struct {
 	Dir        string              // output directory, replaced atomically
+	Force      bool                // replace Dir even if it is not a report
 	Traces     []string            // corpus names; nil = all
 	Jobs       int                 // replays run at once
 	Costs      arch.Costs          // applied to every backend; nil: defaults
@@ -62,62 +63,32 @@ func (o *Options) kernelArg() string {
 // replay-speed chart.
 var DefaultSpeedSizes = []int{10_000, 30_000, 100_000, 300_000, 1_000_000}
 
-// CheckDir returns an error if dir exists and is not a directory: the
-// report could not replace it.
-func CheckDir(dir string) error {
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return fmt.Errorf("report: %s exists and is not a directory", dir)
-	}
-	return nil
-}
-
-// Write builds the whole report in a temporary directory next to
-// opt.Dir and renames it into place, so that a failed run leaves the previous
-// report as it was.
-func Write(opt Options) (err error) {
-	// Refuse a non-directory before spending minutes on the report.
-	if err := CheckDir(opt.Dir); err != nil {
+// Write builds the whole report in a temporary directory next to opt.Dir
+// and puts it in opt.Dir's place in one step (install), so that a failed,
+// killed or panicking run leaves the previous report as it was. opt.Dir must
+// pass CheckDir(opt.Dir, opt.Force).
+func Write(opt Options) error {
+	// Refuse before spending minutes on the report.
+	if err := CheckDir(opt.Dir, opt.Force); err != nil {
 		return err
 	}
-	parent := filepath.Dir(filepath.Clean(opt.Dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(opt.Dir)+".tmp")
+	tmp, err := makeTemp(opt.Dir)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
+	done := false
+	defer func() { // also when the build panics
+		if !done {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err = os.Chmod(tmp, 0o755); err != nil {
+	if err := buildReport(tmp, opt); err != nil {
 		return err
 	}
-	if err = buildReport(tmp, opt); err != nil {
+	if err := install(tmp, opt.Dir); err != nil {
 		return err
 	}
-	// Swap: move the old report aside, move the new one in, drop the old.
-	old := ""
-	if st, statErr := os.Stat(opt.Dir); statErr == nil {
-		if !st.IsDir() {
-			return fmt.Errorf("report: %s exists and is not a directory", opt.Dir)
-		}
-		old = tmp + ".old"
-		if err = os.Rename(opt.Dir, old); err != nil {
-			return err
-		}
-	}
-	if err = os.Rename(tmp, opt.Dir); err != nil {
-		if old != "" {
-			os.Rename(old, opt.Dir)
-		}
-		return err
-	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
+	done = true
 	return nil
 }
 

@@ -35,8 +35,9 @@
 // always sum to the engine's total.
 //
 // The timeline is kept in memory (about 50 bytes per slice, instant or
-// counter change) until Close writes it; at most MaxRecords are kept, after
-// which a "timeline truncated" instant marks where recording stopped.
+// counter change) until Close writes it. Recording stops, with a "timeline
+// truncated" instant where it did, once the JSON would pass MaxBytes (an
+// upper estimate of each record's and track's size) or MaxRecords records.
 package timeline
 
 import (
@@ -54,6 +55,18 @@ import (
 // MaxRecords bounds the timeline's records (slices' begin and end, instants,
 // counter changes) kept in memory.
 const MaxRecords = 8 << 20
+
+// DefaultMaxBytes is a new Timeline's MaxBytes: 64 MiB of JSON, about a
+// million records. Without it a 1.2 KB trace wrote 611 MB of JSON (at the
+// 8 M records of MaxRecords) and took 1.3 GB of memory.
+const DefaultMaxBytes = 64 << 20
+
+// Upper bounds of what Close writes beyond a record's name and args, and
+// for a track's two metadata records.
+const (
+	recordBytes = 128
+	trackBytes  = 256
+)
 
 // Process ids of the two groups of tracks.
 const (
@@ -110,7 +123,12 @@ type Timeline struct {
 
 	names     []string
 	nameIndex map[string]int32
+	nameBytes []int // quoted length of each name
 	args      []string
+
+	// MaxBytes bounds the JSON Close writes (see the package comment).
+	MaxBytes int64
+	bytes    int64 // upper estimate of the JSON so far
 }
 
 func (t *Timeline) nameID(name string) int32 {
@@ -119,13 +137,14 @@ func (t *Timeline) nameID(name string) int32 {
 	}
 	i := int32(len(t.names))
 	t.names = append(t.names, name)
+	t.nameBytes = append(t.nameBytes, len(strconv.Quote(name)))
 	t.nameIndex[name] = i
 	return i
 }
 
 // New returns an empty timeline.
 func New() *Timeline {
-	return &Timeline{trackIndex: map[track]int32{}, Meta: map[string]string{}, nameIndex: map[string]int32{}}
+	return &Timeline{trackIndex: map[track]int32{}, Meta: map[string]string{}, nameIndex: map[string]int32{}, MaxBytes: DefaultMaxBytes}
 }
 
 func (t *Timeline) track(pid int, tid uint64) int32 {
@@ -138,6 +157,7 @@ func (t *Timeline) track(pid int, tid uint64) int32 {
 	t.trackIndex[k] = i
 	t.last = append(t.last, 0)
 	t.stacks = append(t.stacks, nil)
+	t.bytes += trackBytes
 	return i
 }
 
@@ -173,16 +193,18 @@ func (t *Timeline) add(tr int32, ph byte, ns float64, name, args string) {
 		ts = t.last[tr]
 	}
 	t.last[tr] = ts
-	if len(t.records) >= MaxRecords {
+	id := t.nameID(name)
+	if t.bytes += recordBytes + int64(t.nameBytes[id]+len(args)); len(t.records) >= MaxRecords || t.bytes > t.MaxBytes-recordBytes-64 {
 		t.truncated = true
-		name, ph, args = "timeline truncated", 'i', `{"max_records":`+strconv.Itoa(MaxRecords)+`}`
+		name, ph, args = "timeline truncated", 'i', `{"max_records":`+strconv.Itoa(MaxRecords)+`,"max_bytes":`+strconv.FormatInt(t.MaxBytes, 10)+`}`
+		id = t.nameID(name)
 	}
 	a := int32(-1)
 	if args != "" {
 		a = int32(len(t.args))
 		t.args = append(t.args, args)
 	}
-	t.records = append(t.records, record{ts: ts, seq: t.seq, ph: ph, track: tr, name: t.nameID(name), args: a})
+	t.records = append(t.records, record{ts: ts, seq: t.seq, ph: ph, track: tr, name: id, args: a})
 	t.seq++
 }
 
@@ -223,6 +245,9 @@ func (t *Timeline) site(e *traces.Event) string {
 
 // Step implements replay.Observer.
 func (t *Timeline) Step(i int64, e *traces.Event, s *replay.StepInfo) {
+	if t.truncated {
+		return // no more tracks either
+	}
 	start, end := s.Clock-s.Cost, s.Clock
 	taskTr := t.taskTrack(s.PID)
 	cpuTr := t.cpuTrack(e.CPU)
@@ -342,7 +367,7 @@ func (t *Timeline) End(n int64, s *replay.EndInfo) {
 	t.setPending(0, 0, s.Clock)
 }
 
-// Truncated reports whether recording stopped at MaxRecords.
+// Truncated reports whether recording stopped at MaxRecords or MaxBytes.
 func (t *Timeline) Truncated() bool { return t.truncated }
 
 // Close writes the timeline as Chrome trace-event JSON to w.

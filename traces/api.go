@@ -42,7 +42,9 @@ type Error struct {
 	Msg   string
 }
 
-// Error formats the problem as "FILE:LINE: msg" or "FILE: event INDEX: msg".
+// Error formats the problem as "FILE:LINE: msg" or "FILE: event INDEX: msg",
+// with control characters escaped (Printable): the message may quote the
+// input, and it goes to a terminal.
 func (e *Error) Error() string {
 	f := e.File
 	if f == "" {
@@ -50,10 +52,10 @@ func (e *Error) Error() string {
 	}
 	switch {
 	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", f, e.Line, e.Msg)
+		return Printable(fmt.Sprintf("%s:%d: %s", f, e.Line, e.Msg))
 	case e.Index >= 0:
-		return fmt.Sprintf("%s: event %d: %s", f, e.Index, e.Msg)
+		return Printable(fmt.Sprintf("%s: event %d: %s", f, e.Index, e.Msg))
 	default:
-		return fmt.Sprintf("%s: %s", f, e.Msg)
+		return Printable(fmt.Sprintf("%s: %s", f, e.Msg))
 	}
 }

@@ -1,6 +1,7 @@
 package tracestat
 
 import (
+	"bufio"
 	"github.com/lazybench/lazybench/traces"
 
 	"fmt"
@@ -381,13 +382,18 @@ func sortBuckets(b []Bucket) {
 }
 
 // WriteTable prints the statistics as aligned text tables.
+// Strings from the trace (metadata, call sites) are printed with control
+// characters escaped (traces.Printable). The output is buffered: stat of a
+// trace of a million tasks made four million writes.
 func (s *Stats) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	tw := tabwriter.NewWriter(bw, 0, 8, 2, ' ', 0)
 	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
-	p("trace\t%s\n", s.File)
+	pr := traces.Printable
+	p("trace\t%s\n", pr(s.File))
 	for i, v := range s.Meta.Values() {
 		if v != "" {
-			p("%s\t%s\n", traces.MetaKeys[i], v)
+			p("%s\t%s\n", traces.MetaKeys[i], pr(v))
 		}
 	}
 	p("events\t%d\n", s.Events)
@@ -413,7 +419,7 @@ func (s *Stats) WriteTable(w io.Writer) error {
 	}
 	p("\nby site\tevents\n")
 	for _, c := range s.BySite {
-		p("  %s\t%d\n", c.Site, c.Events)
+		p("  %s\t%d\n", pr(c.Site), c.Events)
 	}
 	p("\nnesting depth\tsections\n")
 	for _, b := range s.DepthHist {
@@ -421,13 +427,13 @@ func (s *Stats) WriteTable(w io.Writer) error {
 	}
 	p("\nsections by site\tsections\tnested\tupdates\tmin\tp50\tmean\tmax\n")
 	for _, c := range s.BySection {
-		p("  %s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\n", c.Site, c.Sections, c.Nested, c.Updates, c.Min,
+		p("  %s\t%d\t%d\t%d\t%d\t%s\t%s\t%d\n", pr(c.Site), c.Sections, c.Nested, c.Updates, c.Min,
 			strconv.FormatFloat(c.P50, 'f', -1, 64), strconv.FormatFloat(c.Mean, 'f', 1, 64), c.Max)
 	}
 	if len(s.NestedBySite) > 0 {
 		p("\nnested enables by site\tevents\n")
 		for _, c := range s.NestedBySite {
-			p("  %s\t%d\n", c.Site, c.Events)
+			p("  %s\t%d\n", pr(c.Site), c.Events)
 		}
 	}
 	p("\nupdates per section\tsections\n")
@@ -438,5 +444,8 @@ func (s *Stats) WriteTable(w io.Writer) error {
 		}
 		p("  %s\t%d\n", r, b.Count)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -85,6 +85,7 @@ func splitList(s string) []string {
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
+	maxDecompressedFlag(fs)
 	traceList := fs.String("trace", "", "trace files or corpus:NAME, comma-separated (default: the whole embedded corpus)")
 	archList := fs.String("arch", "", "arches, comma-separated (default: all)")
 	stratList := fs.String("strategy", "", "strategies, comma-separated (default: all)")

@@ -17,6 +17,7 @@ func init() {
 
 func runConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("convert", stderr)
+	maxDecompressedFlag(fs)
 	format := fs.String("format", "", "output format: text, binary or zstd (default: from OUT's name)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lazybench convert IN OUT [--format text|binary|zstd]")

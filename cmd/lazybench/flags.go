@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/traces"
 )
 
 // newFlagSet returns a flag set for a subcommand that reports errors instead of
@@ -50,4 +53,39 @@ func kernelNames() []string {
 		n = append(n, k.String())
 	}
 	return n
+}
+
+// maxDecompressedFlag adds --max-decompressed to the flags of a command that
+// reads traces: it sets traces.MaxDecompressed.
+func maxDecompressedFlag(fs *flag.FlagSet) {
+	fs.Func("max-decompressed", fmt.Sprintf("most bytes a .lmt.zst trace may decompress to, e.g. 20G (K, M, G: powers of 1024; default %dM)", traces.DefaultMaxDecompressed>>20), func(s string) error {
+		n, err := parseSize(s)
+		if err != nil {
+			return err
+		}
+		traces.MaxDecompressed = n
+		return nil
+	})
+}
+
+// parseSize reads a positive byte count with an optional K, M or G suffix
+// (powers of 1024), at most 2^62.
+func parseSize(s string) (int64, error) {
+	shift := 0
+	switch {
+	case strings.HasSuffix(s, "K"):
+		shift = 10
+	case strings.HasSuffix(s, "M"):
+		shift = 20
+	case strings.HasSuffix(s, "G"):
+		shift = 30
+	}
+	if shift > 0 {
+		s = s[:len(s)-1]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)>>shift {
+		return 0, fmt.Errorf("want a byte count from 1 to 2^62, with an optional K, M or G suffix")
+	}
+	return n << shift, nil
 }

@@ -12,6 +12,8 @@
 package main
 
 import (
+	"github.com/lazybench/lazybench/traces"
+
 	"errors"
 	"fmt"
 	"io"
@@ -86,6 +88,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		printHelp(stderr)
 		return usagef("unknown command %q", args[0])
 	}
+	traces.MaxDecompressed = traces.DefaultMaxDecompressed // a flag of an earlier run (tests) does not carry over
 	return c.run(args[1:], stdout, stderr)
 }
 

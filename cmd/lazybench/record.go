@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
@@ -59,7 +60,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 
 // loadVmlinux reads a vmlinux ELF or a compressed kernel image.
 func loadVmlinux(path string, stderr io.Writer) ([]byte, error) {
-	img, err := readFileMax(path, maxInputFile)
+	img, err := readFileMax(path, maxInputFile, record.SniffImage)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +136,7 @@ func readKallsyms(path string) (*record.Symbols, error) {
 // a raw arm64 Image, x86-64's on a bzImage or ELF vmlinux. The image is read
 // (and unpacked) before the symbols.
 func discoverProbes(path, kallsyms string, stderr io.Writer) (*record.Result, error) {
-	img, err := readFileMax(path, maxInputFile)
+	img, err := readFileMax(path, maxInputFile, record.SniffImage)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func runRecordCorpus(args []string, stdout, stderr io.Writer) error {
 		return usagef("record corpus: --file must be a .lmt* file name inside --dir, not %q", *file)
 	}
 	path := filepath.Join(*dir, *file)
-	data, err := readFileMax(path, maxInputFile)
+	data, err := readFileMax(path, maxInputFile, nil)
 	if err != nil {
 		return err
 	}
@@ -296,14 +297,39 @@ var errNotExist = iofs.ErrNotExist
 const maxInputFile = 1 << 30
 
 // readFileMax reads path whole, or fails naming it if it holds more than max
-// bytes (e.g. /dev/zero), instead of allocating without bound.
-func readFileMax(path string, max int64) ([]byte, error) {
+// bytes, instead of allocating without bound. A regular file's size is
+// checked before reading (and read into one allocation); a stream (a device,
+// a FIFO) is read up to max+1 bytes, after its first bytes pass sniff (nil:
+// no check), so that /dev/zero is refused at once: it was read to the cap,
+// 1 GiB in 34 s with 2.1 GB of memory.
+func readFileMax(path string, max int64, sniff func(head []byte) error) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode().IsRegular() {
+		if fi.Size() > max {
+			return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+		}
+		data := make([]byte, fi.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return data, nil
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	if sniff != nil {
+		head, _ := br.Peek(64 << 10)
+		if err := sniff(head); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(br, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

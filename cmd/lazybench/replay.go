@@ -86,6 +86,7 @@ func checkArch(name string) error {
 
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
+	maxDecompressedFlag(fs)
 	tracePath := fs.String("trace", "", "trace file (.lmt, .lmt.zst, .lmt.txt) or corpus:NAME")
 	archName := fs.String("arch", "arm64", "architecture backend: "+archList())
 	stratName := fs.String("strategy", "upstream", "nesting strategy: "+strings.Join(strategyNames(), ", "))
@@ -94,6 +95,11 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Bool("steps", false, "print one line per input event (and one per violation)")
 	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
 	timelinePath := fs.String("timeline", "", "also write a Chrome trace-event JSON timeline (Perfetto) to FILE.json")
+	timelineMax := int64(timeline.DefaultMaxBytes)
+	fs.Func("timeline-max", fmt.Sprintf("most bytes of --timeline JSON, e.g. 1G (K, M, G: powers of 1024; default %dM): recording stops there", timeline.DefaultMaxBytes>>20), func(s string) (err error) {
+		timelineMax, err = parseSize(s)
+		return err
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -145,6 +151,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	var tl *timeline.Timeline
 	if *timelinePath != "" {
 		tl = timeline.New()
+		tl.MaxBytes = timelineMax
 		tl.Strings = r.Strings
 		tl.Meta["trace"] = src.Name
 		tl.Meta["arch"] = cfg.Arch
@@ -172,6 +179,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if tl != nil {
 		if err := atomicfile.Write(*timelinePath, tl.Close); err != nil {
 			return err
+		}
+		if tl.Truncated() {
+			fmt.Fprintf(stderr, "lazybench: %s: timeline truncated at %d bytes (raise the bound with --timeline-max)\n", *timelinePath, timelineMax)
 		}
 	}
 	switch {

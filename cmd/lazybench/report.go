@@ -21,10 +21,12 @@ func init() {
 
 func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", stderr)
+	maxDecompressedFlag(fs)
 	out := fs.String("o", "out/report", "output directory (replaced atomically)")
 	only := fs.String("traces", "", "comma-separated corpus traces to include (default: all)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once")
 	costsPath := fs.String("costs", "", "cost file applied to every backend")
+	force := fs.Bool("force", false, "replace -o DIR even if it is a non-empty directory that is not a lazybench report")
 	allPNG := fs.Bool("png", false, "also write a PNG of every chart (by default only the main ones)")
 	kernelName := kernelFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -37,7 +39,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := report.Options{Dir: *out, Jobs: max(*jobs, 1), SpeedSizes: report.DefaultSpeedSizes, SpeedReps: 3, CostsPath: *costsPath, Kernel: kernel, AllPNG: *allPNG}
+	opt := report.Options{Dir: *out, Jobs: max(*jobs, 1), SpeedSizes: report.DefaultSpeedSizes, SpeedReps: 3, CostsPath: *costsPath, Kernel: kernel, AllPNG: *allPNG, Force: *force}
 	if *only != "" {
 		opt.Traces = splitList(*only)
 	}
@@ -47,7 +49,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
 		opt.Progress = stderr
 	}
-	if err := report.CheckDir(opt.Dir); err != nil {
+	if err := report.CheckDir(opt.Dir, opt.Force); err != nil {
 		return err
 	}
 	for _, name := range opt.Traces {

@@ -40,3 +40,24 @@ func TestReportOntoFile(t *testing.T) {
 		t.Errorf("parent holds %d entries, want 1", len(ents))
 	}
 }
+
+// TestReportOntoForeignDir: -o naming a non-empty directory that is not a
+// lazybench report fails at once, exit 1, keeping its files (issue 20,
+// item 7: mkdir v; echo keep > v/notes; lazybench report -o v removed
+// v/notes). --force is accepted (report.CheckDir's test covers what it
+// lets through).
+func TestReportOntoForeignDir(t *testing.T) {
+	v := filepath.Join(t.TempDir(), "v")
+	os.Mkdir(v, 0o755)
+	os.WriteFile(filepath.Join(v, "notes"), []byte("keep"), 0o644)
+	out, errs, code := lb("report", "-o", v)
+	if want := "lazybench: report: " + v + " is not empty and is not a lazybench report (no .lazybench-report); a report replaces the whole directory: pass --force to replace it anyway\n"; code != 1 || out != "" || errs != want {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if got, _ := os.ReadFile(filepath.Join(v, "notes")); string(got) != "keep" {
+		t.Errorf("notes changed to %q", got)
+	}
+	if _, errs, code := lb("report", "-o", v, "--force", "-traces", "nope"); code != 2 || !strings.Contains(errs, "nope") {
+		t.Errorf("--force: exit %d, %q", code, errs)
+	}
+}

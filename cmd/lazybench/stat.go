@@ -18,6 +18,7 @@ func init() {
 
 func runStat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("stat", stderr)
+	maxDecompressedFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lazybench stat FILE|corpus:NAME [--json]")

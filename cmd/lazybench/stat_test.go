@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,5 +113,31 @@ func TestValidateCorpus(t *testing.T) {
 	out, errs, code := lb("validate", "corpus:fork", "corpus:mremap")
 	if code != 0 || out != "corpus:fork: ok, 3851 events\ncorpus:mremap: ok, 4123 events\n" {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestNoTerminalEscapes: strings from a trace (metadata, call sites) and
+// from an ftrace file (skipped event names) print with control characters
+// as \xHH escapes in stat, replay --steps and import, never raw (issue 20,
+// item 9).
+func TestNoTerminalEscapes(t *testing.T) {
+	dir := t.TempDir()
+	tr := filepath.Join(dir, "esc.lmt.txt")
+	os.WriteFile(tr, []byte("lazymmu-trace v1\n# @workload: w\x1b]0;title\x07\n0 0 1 enable site=s\x1b[2J\n1 0 1 set addr=0x1000\n2 0 1 disable\n"), 0o644)
+	ft := filepath.Join(dir, "esc.ftrace")
+	os.WriteFile(ft, []byte("  a-1  ( 1) [000] 100.000001: ev\x1b[31m: hello\n"), 0o644)
+	for _, args := range [][]string{
+		{"stat", tr},
+		{"replay", "--trace", tr, "--steps"},
+		{"import", "ftrace", ft, "-o", filepath.Join(dir, "out.lmt")},
+	} {
+		out, errs, _ := lb(args...)
+		all := out + errs
+		if strings.ContainsAny(all, "\x1b\x07") {
+			t.Errorf("%v: raw control characters in %q", args, all)
+		}
+		if !strings.Contains(all, `\x1b`) {
+			t.Errorf("%v: no \\x1b escape in %q", args, all)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -110,5 +111,41 @@ func TestReplayTimelineFlag(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed replay wrote its timeline")
+	}
+}
+
+// TestReplayTimelineMax: --timeline-max bounds the JSON (plus its header of
+// a few hundred bytes) and comes close to it, the file parses and holds a
+// "timeline truncated" instant, and the truncation is said on stderr (issue 20, item 10: a 1.2 KB
+// trace wrote 611 MB of JSON).
+func TestReplayTimelineMax(t *testing.T) {
+	dir := t.TempDir()
+	for _, max := range []int64{4 << 10, 20 << 10, 100 << 10} {
+		path := filepath.Join(dir, "t.json")
+		var stdout, stderr bytes.Buffer
+		args := []string{"replay", "--trace", "corpus:mix", "--timeline", path, "--timeline-max", strconv.FormatInt(max>>10, 10) + "K"}
+		if err := run(args, &stdout, &stderr); err != nil {
+			t.Fatalf("%v\n%s", err, stderr.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(b)) > max+512 || int64(len(b)) < max/2 {
+			t.Errorf("max %d: %d bytes of JSON", max, len(b))
+		}
+		var doc struct{ TraceEvents []map[string]any }
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("max %d: %v", max, err)
+		}
+		marks := 0
+		for _, e := range doc.TraceEvents {
+			if e["name"] == "timeline truncated" {
+				marks++
+			}
+		}
+		if marks != 1 || !strings.Contains(stderr.String(), "timeline truncated at") {
+			t.Errorf("max %d: %d truncation marks, stderr %q", max, marks, stderr.String())
+		}
 	}
 }

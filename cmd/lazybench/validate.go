@@ -21,6 +21,7 @@ func init() {
 // as "FILE:LINE: what" (text) or "FILE: event N: what" (binary) and fails.
 func runValidate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", stderr)
+	maxDecompressedFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lazybench validate FILE|corpus:NAME...")
 		fmt.Fprintf(stderr, "Reports up to %d problems per file; exit status 1 if any file is bad.\n", traces.MaxProblems)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lazybench/lazybench/internal/golden"
@@ -50,5 +51,28 @@ func TestValidateUsage(t *testing.T) {
 	if code != 1 || out != "stat testdata/does-not-exist.lmt: no such file or directory\n" ||
 		errs != "lazybench: invalid trace: testdata/does-not-exist.lmt\n" {
 		t.Errorf("missing file: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestValidateMaxDecompressed: a .lmt.zst trace that decompresses past
+// --max-decompressed fails with exit 1 naming the file and the flag; raising
+// the flag lets it through, and the bound does not carry over to the next
+// run (issue 20, item 10).
+func TestValidateMaxDecompressed(t *testing.T) {
+	zst := filepath.Join(t.TempDir(), "mix.lmt.zst")
+	if _, errs, code := lb("convert", "../../corpus/mix.lmt", zst); code != 0 {
+		t.Fatalf("convert: %s", errs)
+	}
+	out, _, code := lb("validate", "--max-decompressed", "100K", zst)
+	if want := zst + ": read: the trace decompresses to more than 102400 bytes (raise the bound with --max-decompressed)\n"; code != 1 || out != want {
+		t.Errorf("exit %d, output %q; want 1, %q", code, out, want)
+	}
+	for _, args := range [][]string{{"validate", "--max-decompressed", "1M", zst}, {"validate", zst}} {
+		if out, errs, code := lb(args...); code != 0 || out != zst+": ok, 33120 events\n" {
+			t.Errorf("%v: exit %d, %q %q", args, code, out, errs)
+		}
+	}
+	if _, errs, code := lb("validate", "--max-decompressed", "0", zst); code != 2 || !strings.Contains(errs, "want a byte count") {
+		t.Errorf("--max-decompressed 0: exit %d, %q", code, errs)
 	}
 }
