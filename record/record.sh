@@ -13,7 +13,15 @@
 #   trace     boot 2..: record each configuration in RECORD_CONFIGS
 #   import    lazybench import ftrace each raw trace into corpus/
 #
-# Environment:
+# Environment (make record ARCH=... KERNEL=... sets the first two):
+#   RECORD_ARCH     x86_64 (arm64: see docs/recording.md)
+#   RECORD_KERNEL   installed: the host's Debian kernel in /boot (installs
+#                   linux-image-amd64; Debian 12's 6.1, the shipped traces);
+#                   debian: the newest kernel of RECORD_KSUITE (default
+#                   trixie-backports: 7.3.4), fetched with apt-get download
+#                   through a private apt configuration and unpacked into the
+#                   work dir, nothing installed. Default: debian when
+#                   RECORD_ARCH is set, else installed.
 #   RECORD_CONFIGS  space-separated NAME:MIB:PAR:ROUNDS (default below)
 #   RECORD_WORK     work dir (default record/work, gitignored)
 #   RECORD_CORPUS   where traces go (default corpus)
@@ -27,7 +35,13 @@ CORPUS=${RECORD_CORPUS:-$ROOT/corpus}
 BUFKB=${RECORD_BUFKB:-16384}
 CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1 qemu_par4:2:4:1"}
 GO=${GO:-go}
+ARCH=${RECORD_ARCH:-}
+KERNEL=${RECORD_KERNEL:-}
+[ -n "$KERNEL" ] || { [ -n "$ARCH" ] && KERNEL=debian || KERNEL=installed; }
+ARCH=${ARCH:-x86_64}
+KSUITE=${RECORD_KSUITE:-trixie-backports}
 mkdir -p "$W"
+W=$(cd "$W" && pwd)
 
 t0=$(date +%s)
 stage_start=$t0
@@ -48,8 +62,39 @@ die() {
 }
 : >"$W/timings.txt"
 
+# fetch_debian_kernel DEBARCH: the kernel Debian's linux-image-DEBARCH
+# metapackage of $KSUITE points to, downloaded (not installed) and unpacked
+# into $W/kernel. 7.x puts the image in linux-binary-VER at
+# /usr/lib/modules/VER/vmlinuz; 6.x in linux-image-VER at /boot/vmlinuz-VER.
+# Sets KVER, KPKGVER, VMLINUZ.
+fetch_debian_kernel() {
+	# shellcheck source=record/debian-apt.sh
+	. record/debian-apt.sh
+	debian_apt_init "$W/apt" "$KSUITE" "$1" || die "private apt configuration for $KSUITE failed"
+	local dep pkg deb
+	dep=$(apt-cache "${DEBIAN_APT_OPTS[@]}" depends "linux-image-$1" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1)
+	[ -n "$dep" ] || die "$KSUITE has no linux-image-$1 pointing to a kernel"
+	KVER=${dep#linux-image-}
+	case "$KVER" in *[!A-Za-z0-9.+~-]*) die "unexpected kernel version '$KVER'" ;; esac
+	pkg=linux-binary-$KVER
+	debian_apt_version "$pkg" >/dev/null || pkg=linux-image-$KVER
+	KPKGVER=$(debian_apt_version "$pkg") || die "$KSUITE serves no $pkg"
+	rm -rf "$W/kernel"
+	deb=$(debian_apt_download "$pkg" "$W/kernel-deb") || die "cannot download $pkg"
+	dpkg-deb -x "$deb" "$W/kernel" || die "cannot unpack $deb"
+	VMLINUZ=$W/kernel/usr/lib/modules/$KVER/vmlinuz
+	[ -f "$VMLINUZ" ] || VMLINUZ=$W/kernel/boot/vmlinuz-$KVER
+	[ -f "$VMLINUZ" ] || die "$pkg holds no vmlinuz"
+}
+
 stage deps
-PKGS="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils gcc libc6-dev file"
+case "$ARCH:$KERNEL" in
+x86_64:installed | x86_64:debian) ;;
+*) die "ARCH=$ARCH KERNEL=$KERNEL is not recorded by this script (x86_64 with KERNEL=installed or debian; see docs/recording.md)" ;;
+esac
+PKGS="qemu-system-x86 busybox-static cpio xz-utils gcc libc6-dev file"
+[ "$KERNEL" = installed ] && PKGS="$PKGS linux-image-amd64"
 if [ "${RECORD_NO_APT:-}" = 1 ]; then
 	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
 else
@@ -75,13 +120,17 @@ if [ -n "$BUSYBOX" ]; then
 	case "$(file -L "$BUSYBOX" 2>/dev/null)" in *"statically linked"* | *static-pie*) ;; *) BUSYBOX= ;; esac
 fi
 [ -n "$BUSYBOX" ] || die "busybox (static) is not installed"
-# The kernel linux-image-amd64 points to.
-KPKG=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -1)
-KVER=${KPKG#linux-image-}
-[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)
-VMLINUZ=/boot/vmlinuz-$KVER
-[ -f "$VMLINUZ" ] || die "no kernel image in /boot"
-KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null || echo unknown)
+if [ "$KERNEL" = debian ]; then
+	fetch_debian_kernel amd64
+else
+	# The kernel linux-image-amd64 points to.
+	KPKG=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -1)
+	KVER=${KPKG#linux-image-}
+	[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)
+	VMLINUZ=/boot/vmlinuz-$KVER
+	[ -f "$VMLINUZ" ] || die "no kernel image in /boot"
+	KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null || echo unknown)
+fi
 QEMUVER=$(qemu-system-x86_64 --version | head -1)
 echo "record: kernel $VMLINUZ ($KPKGVER), $QEMUVER" >&2
 
@@ -184,7 +233,7 @@ for cfg in $CONFIGS; do
 		--qemu "$QEMUVER; TCG; -smp 2 -m 1G" \
 		--probes "$PROBES defined=$defined refused=$refused" \
 		--date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		--command "make record RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
+		--command "make record KERNEL=$KERNEL RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
 	echo "record: $name -> $out" >&2
 done
 stage end
