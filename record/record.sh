@@ -22,6 +22,10 @@
 #                   through a private apt configuration and unpacked into the
 #                   work dir, nothing installed. Default: debian when
 #                   RECORD_ARCH is set, else installed.
+#   RECORD_TOOL     tracefs (default: the guest dumps tracefs's trace file) or
+#                   trace-cmd (the guest runs Debian's trace-cmd record and
+#                   dumps trace-cmd report's text; the host's trace-cmd, its
+#                   libraries and libtraceevent plugins go into the initramfs)
 #   RECORD_CONFIGS  space-separated NAME:MIB:PAR:ROUNDS (default below)
 #   RECORD_WORK     work dir (default record/work, gitignored)
 #   RECORD_CORPUS   where traces go (default corpus)
@@ -40,6 +44,8 @@ KERNEL=${RECORD_KERNEL:-}
 [ -n "$KERNEL" ] || { [ -n "$ARCH" ] && KERNEL=debian || KERNEL=installed; }
 ARCH=${ARCH:-x86_64}
 KSUITE=${RECORD_KSUITE:-trixie-backports}
+TOOL=${RECORD_TOOL:-tracefs}
+case "$TOOL" in tracefs | trace-cmd) ;; *) echo "record: FAIL: RECORD_TOOL=$TOOL: want tracefs or trace-cmd" >&2 && exit 1 ;; esac
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
 
@@ -95,6 +101,7 @@ x86_64:installed | x86_64:debian) ;;
 esac
 PKGS="qemu-system-x86 busybox-static cpio xz-utils gcc libc6-dev file"
 [ "$KERNEL" = installed ] && PKGS="$PKGS linux-image-amd64"
+[ "$TOOL" = trace-cmd ] && PKGS="$PKGS trace-cmd libtraceevent1-plugin"
 if [ "${RECORD_NO_APT:-}" = 1 ]; then
 	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
 else
@@ -151,7 +158,24 @@ mkinitramfs() {
 	cp "$W/workload" "$root/workload"
 	cp "$W/probes.txt" "$root/probes.txt" 2>/dev/null || : >"$root/probes.txt"
 	sed -n 's/^# tracepoint: //p' "$root/probes.txt" >"$root/tracepoints.txt"
+	[ "$TOOL" = trace-cmd ] && pack_trace_cmd "$root"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$1"
+}
+
+# pack_trace_cmd ROOT: the host's trace-cmd with the shared libraries it and
+# the libtraceevent plugins load (ldd), at the same paths.
+pack_trace_cmd() {
+	local tc lib f
+	tc=$(command -v trace-cmd) || die "RECORD_TOOL=trace-cmd: trace-cmd is not installed"
+	cp "$tc" "$1/bin/trace-cmd"
+	for f in "$tc" /usr/lib/*-linux-gnu/traceevent/plugins/*.so; do
+		[ -e "$f" ] || continue
+		case "$f" in *.so) mkdir -p "$1$(dirname "$f")" && cp "$f" "$1$f" ;; esac
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+			mkdir -p "$1$(dirname "$lib")"
+			cp -L "$lib" "$1$lib"
+		done
+	done
 }
 
 # boot OUTPREFIX CMDLINE...: run the guest; console to OUTPREFIX.console,
@@ -199,7 +223,7 @@ for cfg in $CONFIGS; do
 	stage "trace:$name"
 	mkinitramfs "$W/initramfs.gz"
 	boot "$W/$name" lazybench.mode=trace lazybench.mb="$mb" lazybench.par="$par" \
-		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB"
+		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB" lazybench.tool="$TOOL"
 	grep -E '^LAZYBENCH (probes|stats|lost|refused|missing)' "$W/$name.log" >&2 || true
 	lost=$(sed -n 's/^LAZYBENCH lost //p' "$W/$name.log")
 	[ -n "$lost" ] || die "$name: the guest reported no overrun check"
@@ -218,7 +242,7 @@ for cfg in $CONFIGS; do
 	if [ "$HAVE_IMPORT" != 1 ]; then
 		die "'lazybench import' does not exist in this tree; the raw ftrace text is in $W/$name.raw.txt"
 	fi
-	"$LB" import ftrace "$W/$name.raw.txt" -o "$out" --format binary 2>"$W/$name.import.log" ||
+	"$LB" import ftrace "$W/$name.raw.txt" --probes "$W/probes.txt" -o "$out" --format binary 2>"$W/$name.import.log" ||
 		{ cat "$W/$name.import.log" >&2; die "$name: import failed"; }
 	cat "$W/$name.import.log" >&2
 	"$LB" validate "$out" >&2 || die "$name: the imported trace does not validate"
@@ -233,7 +257,7 @@ for cfg in $CONFIGS; do
 		--qemu "$QEMUVER; TCG; -smp 2 -m 1G" \
 		--probes "$PROBES defined=$defined refused=$refused" \
 		--date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		--command "make record KERNEL=$KERNEL RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
+		--command "make record KERNEL=$KERNEL RECORD_TOOL=$TOOL RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
 	echo "record: $name -> $out" >&2
 done
 stage end
