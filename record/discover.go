@@ -581,11 +581,12 @@ func (im *Image) findSlot(base, value uint64, n int) int {
 // from pv_ops's initialiser in the image: the slot holding the native
 // implementation's address.
 func (im *Image) findPTESlots(res *Result, pvOps uint64) {
-	for hook, native := range map[string]string{
-		"set_pte":                 "native_set_pte",
-		"ptep_modify_prot_start":  "__ptep_modify_prot_start",
-		"ptep_modify_prot_commit": "__ptep_modify_prot_commit",
+	for _, hn := range [][2]string{
+		{"set_pte", "native_set_pte"},
+		{"ptep_modify_prot_start", "__ptep_modify_prot_start"},
+		{"ptep_modify_prot_commit", "__ptep_modify_prot_commit"},
 	} {
+		hook, native := hn[0], hn[1]
 		a, ok := im.syms.Addr(native)
 		if !ok {
 			res.Notes = append(res.Notes, fmt.Sprintf("no symbol %s: cannot find the pv_ops slot of %s", native, hook))
