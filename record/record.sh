@@ -26,6 +26,11 @@
 #                   trace-cmd (the guest runs Debian's trace-cmd record and
 #                   dumps trace-cmd report's text; the host's trace-cmd, its
 #                   libraries and libtraceevent plugins go into the initramfs)
+#   RECORD_OWN=1   instead of the trace boots, one boot that runs
+#                   record/own-machine.sh inside the guest (the own-machine
+#                   path of docs/recording.md: discovery on the running
+#                   kernel's image and /proc/kallsyms, in the guest) with the
+#                   first configuration's workload; results in $W/own/
 #   RECORD_CONFIGS  space-separated NAME:MIB:PAR:ROUNDS (default below)
 #   RECORD_WORK     work dir (default record/work, gitignored)
 #   RECORD_CORPUS   where traces go (default corpus)
@@ -159,6 +164,12 @@ mkinitramfs() {
 	cp "$W/probes.txt" "$root/probes.txt" 2>/dev/null || : >"$root/probes.txt"
 	sed -n 's/^# tracepoint: //p' "$root/probes.txt" >"$root/tracepoints.txt"
 	[ "$TOOL" = trace-cmd ] && pack_trace_cmd "$root"
+	if [ "${RECORD_OWN:-}" = 1 ]; then
+		cp record/own-machine.sh "$root/own-machine.sh"
+		cp "$W/lazybench" "$root/bin/lazybench"
+		mkdir -p "$root/usr/lib/modules/$KVER" "$root/tmp"
+		cp "$VMLINUZ" "$root/usr/lib/modules/$KVER/vmlinuz"
+	fi
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$1"
 }
 
@@ -212,6 +223,23 @@ stage probes
 	{ cat "$W/probes.log" >&2; die "probe discovery failed"; }
 cat "$W/probes.log" >&2
 PROBES=$(sed -n 's/^# probes: //p' "$W/probes.txt")
+
+if [ "${RECORD_OWN:-}" = 1 ]; then
+	read -r cfg _ <<<"$CONFIGS"
+	IFS=: read -r name mb par rounds <<<"$cfg"
+	stage own
+	mkinitramfs "$W/initramfs.gz"
+	boot "$W/own" lazybench.mode=own lazybench.mb="$mb" lazybench.par="$par" \
+		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB" lazybench.tool="$TOOL"
+	rm -rf "$W/own" && mkdir -p "$W/own"
+	gzip -dc "$W/own.gz" | tar -xf - -C "$W/own" || die "own: the results are corrupt"
+	grep -E '^own-machine:|ok, [0-9]+ events' "$W/own.log" >&2 || true
+	"$LB" validate "$W/own/own.lmt" >&2 || die "own: the trace made in the guest does not validate on the host"
+	"$LB" stat "$W/own/own.lmt" | sed -n '/^events/,/^switches/p' >&2
+	stage end
+	echo "record: own-machine path done in $(($(date +%s) - t0)) s; results in $W/own" >&2
+	exit 0
+fi
 
 HAVE_IMPORT=0
 # (no "cmd | grep -q" under pipefail: an early grep exit is a SIGPIPE failure)

@@ -4,6 +4,7 @@
 # what it does:
 #   lazybench.mode=syms   dump /proc/kallsyms to the second serial port
 #   lazybench.mode=trace  define the probes, record the workload, dump the trace
+#   lazybench.mode=own    run record/own-machine.sh in the guest (RECORD_OWN=1)
 # Options (trace mode): lazybench.mb=N (MiB per process), lazybench.par=N
 # (processes run at once), lazybench.bufkb=N (per-CPU ftrace buffer),
 # lazybench.out=DEV (where the gzip stream goes: ttyS1, the default, for the
@@ -77,6 +78,18 @@ syms)
 	poweroff -f
 	;;
 trace) ;;
+own)
+	# The own-machine path of docs/recording.md, run by its script: discovery
+	# on this kernel's image and /proc/kallsyms, probes through tracefs,
+	# trace-cmd (or tracefs), import and validate with lazybench in the guest.
+	cd /tmp 2>/dev/null || { mkdir -p /tmp && cd /tmp; }
+	LAZYBENCH=/bin/lazybench /own-machine.sh -t "$tool" -b "$bufkb" -o own.lmt -- /bin/sh /init workloads \
+		>own.log 2>&1 || { cat own.log; die "own-machine.sh failed"; }
+	cat own.log
+	tar -cf - probes.txt own.log own.lmt $(ls report.txt raw.txt 2>/dev/null) | gzip -1 >"$out" || die "cannot dump the results"
+	say "DONE"
+	poweroff -f
+	;;
 *) die "unknown mode $mode" ;;
 esac
 
