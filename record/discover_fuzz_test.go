@@ -12,9 +12,9 @@ import (
 func FuzzDiscover(f *testing.F) {
 	f.Add([]byte("\x7fELF"), "ffffffff81000000 T _text\n")
 	// The two fixtures: .parainstructions (up to 6.7) and .altinstructions (6.8+).
-	img, ks := buildFixture(&testing.T{})
+	img, ks := buildFixture()
 	f.Add(img, ks)
-	img, ks = buildFixture7x(&testing.T{})
+	img, ks = buildFixture7x()
 	f.Add(img, ks)
 	f.Fuzz(func(t *testing.T, img []byte, ks string) {
 		ef, err := elf.NewFile(bytes.NewReader(img))

@@ -114,8 +114,7 @@ func (f *fixture7x) disable(cur uint64) {
 
 // buildFixture7x returns a 6.8+-shaped image and its kallsyms: pv_ops slot 3
 // is lazy_mode_flush, lazy_mmu_state at task_struct+0x15a8.
-func buildFixture7x(t *testing.T) ([]byte, string) {
-	t.Helper()
+func buildFixture7x() ([]byte, string) {
 	var f fixture7x
 	cur, pvOps := uint64(fxData+0x300), uint64(fxPvOps)
 	f.fn("xen_flush_lazy_mmu", true)
@@ -197,7 +196,7 @@ func buildFixture7x(t *testing.T) ([]byte, string) {
 }
 
 func TestDiscover7xFixture(t *testing.T) {
-	img, ks := buildFixture7x(t)
+	img, ks := buildFixture7x()
 	res := discoverBytes(t, img, ks)
 	want := []string{
 		"p:lazy/lazy_enter0 walker+0x16 prev_depth=+5544(%ax):u8",
@@ -247,7 +246,7 @@ func TestDiscover7xFixture(t *testing.T) {
 // counts' offset, cannot be derived; discovery says so and finds no lazy
 // probe rather than guessing.
 func TestDiscover7xNoXen(t *testing.T) {
-	img, ks := buildFixture7x(t)
+	img, ks := buildFixture7x()
 	ks = strings.Replace(ks, " t xen_init_mmu_ops", " t other_init", 1)
 	ks = strings.Replace(ks, " T xen_init_mmu_ops", " T other_init", 1)
 	res := discoverBytes(t, img, ks)
@@ -264,7 +263,7 @@ func TestDiscover7xNoXen(t *testing.T) {
 // TestDiscover7xBadAlt: a direct-call alternative that is not a call through
 // a table means the layout is not understood: an error, not a guess.
 func TestDiscover7xBadAlt(t *testing.T) {
-	img, ks := buildFixture7x(t)
+	img, ks := buildFixture7x()
 	ef, err := elf.NewFile(bytes.NewReader(img))
 	if err != nil {
 		t.Fatal(err)
