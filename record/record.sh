@@ -38,11 +38,27 @@
 #   RECORD_NO_APT=1 use what is installed (for a developer machine; CI never sets it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-W=${RECORD_WORK:-$ROOT/record/work}
+ROOT=$(pwd -P)
+die() {
+	echo "record: FAIL: $*" >&2
+	exit 1
+}
+# check_dir, check_name, check_num
+# shellcheck source=record/checks.sh
+. record/checks.sh
+W=$(check_dir RECORD_WORK "${RECORD_WORK:-$ROOT/record/work}")
 CORPUS=${RECORD_CORPUS:-$ROOT/corpus}
 BUFKB=${RECORD_BUFKB:-16384}
+check_num RECORD_BUFKB "$BUFKB"
 CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1 qemu_par4:2:4:1"}
+for cfg in $CONFIGS; do
+	IFS=: read -r name mb par rounds extra <<<"$cfg"
+	[ -z "${extra:-}" ] || die "configuration '$cfg' has more than NAME:MIB:PROCS:ROUNDS"
+	check_name "$name"
+	check_num MIB "$mb"
+	check_num PROCS "$par"
+	check_num ROUNDS "$rounds"
+done
 GO=${GO:-go}
 ARCH=${RECORD_ARCH:-}
 KERNEL=${RECORD_KERNEL:-}
@@ -66,10 +82,6 @@ stage() {
 	STAGE=$1
 	stage_start=$now
 	[ "$1" = end ] || echo "record: == $1" >&2
-}
-die() {
-	echo "record: FAIL: $*" >&2
-	exit 1
 }
 : >"$W/timings.txt"
 
