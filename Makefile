@@ -54,12 +54,22 @@ plots: report
 
 # make record: record a real trace from Debian's kernel under QEMU (see
 # docs/recording.md): ARCH=x86_64 (the default) records Debian 12's 6.1
-# amd64 kernel, ARCH=arm64 Debian's newest 7.x arm64 kernel.
+# amd64 kernel installed on the host, or with ARCH=x86_64 given on the
+# command line Debian's newest 7.x amd64 kernel (fetched, not installed);
+# KERNEL=installed or KERNEL=debian chooses explicitly. ARCH=arm64 records
+# Debian's newest 7.x arm64 kernel; KERNEL=build (arm64) builds a small
+# kernel with DEBUG_PAGEALLOC and KASAN from Debian's linux-source first
+# (record/kbuild/build.sh, cached; never in CI).
 ARCH      ?= x86_64
+ifeq ($(origin ARCH),command line)
+KERNEL    ?= debian
+else
+KERNEL    ?= installed
+endif
 record:
 	@case "$(ARCH)" in \
-	x86_64 | x86) record/record.sh ;; \
-	arm64) record/record-arm64.sh ;; \
+	x86_64 | x86) RECORD_KERNEL='$(KERNEL)' record/record.sh ;; \
+	arm64) RECORD_KERNEL='$(KERNEL)' record/record-arm64.sh ;; \
 	*) echo "make record: ARCH=$(ARCH): want x86_64 or arm64"; exit 2 ;; \
 	esac
 

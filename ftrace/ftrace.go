@@ -45,6 +45,10 @@ type Options struct {
 	// Both are counted in Summary.TrimmedIRQs. Without it the trace keeps
 	// them and does not validate.
 	TrimIRQs bool
+	// Sites maps a probe's event name (pte_set3) to the function it was
+	// defined on, for input that prints a probe's site as an address
+	// (trace-cmd report): ReadProbeSites reads it from a probes file.
+	Sites map[string]string
 }
 
 // Arches lists the arches whose PTE bits the importer decodes.
@@ -380,6 +384,12 @@ func (im *importer) parseLine(b []byte) error {
 	if t[0] == '#' {
 		return im.comment(t)
 	}
+	if traceCmdHeader(t) {
+		return nil
+	}
+	if ok, err := im.droppedMarker(t); ok {
+		return err
+	}
 	if bytes.HasPrefix(t, lostPrefix) && bytes.HasSuffix(t, lostSuffix) {
 		if i := bytes.Index(t, lostMid); i > 0 {
 			// In "CPU:1 [LOST EVENTS]" the middle and the suffix overlap:
@@ -590,8 +600,8 @@ func timestampNS(b []byte) (uint64, bool) {
 
 // fields are the key=value fields the importer reads.
 type fields struct {
-	ptep, val, old, addr, nr, mm, level, nextPID, depth uint64
-	has                                                 uint16
+	ptep, val, old, addr, nr, mm, level, nextPID, depth, prevDepth uint64
+	has                                                            uint16
 }
 
 const (
@@ -604,6 +614,7 @@ const (
 	hLevel
 	hNextPID
 	hDepth
+	hPrevDepth
 )
 
 var fieldKeys = []struct {
@@ -612,6 +623,7 @@ var fieldKeys = []struct {
 }{
 	{"ptep", hPtep}, {"val", hVal}, {"old", hOld}, {"addr", hAddr}, {"nr", hNr},
 	{"mm", hMM}, {"level", hLevel}, {"next_pid", hNextPID}, {"depth", hDepth},
+	{"prev_depth", hPrevDepth},
 }
 
 func (f *fields) ptr(bit uint16) *uint64 {
@@ -632,6 +644,8 @@ func (f *fields) ptr(bit uint16) *uint64 {
 		return &f.level
 	case hDepth:
 		return &f.depth
+	case hPrevDepth:
+		return &f.prevDepth
 	}
 	return &f.nextPID
 }
@@ -696,7 +710,7 @@ func (im *importer) event(h *head) error {
 		im.skip(noEventName)
 		return nil
 	}
-	name = name[:len(name)-1]
+	name, rest = printAsMark(name[:len(name)-1], rest)
 	sp, ok := events[string(normalize(name))]
 	if !ok {
 		im.skip(string(name))
@@ -726,6 +740,7 @@ func (im *importer) event(h *head) error {
 		if k := bytes.IndexAny(site, "+ "); k >= 0 {
 			site = site[:k]
 		}
+		site = im.siteFromAddr(name, site)
 		if len(site) > 0 && sp.kind != kSwitch && sp.kind != kIRQEnter && sp.kind != kIRQExit {
 			ev.Site = im.site(site)
 		}
@@ -752,7 +767,10 @@ func (im *importer) event(h *head) error {
 		}
 	case kSwitch:
 		if f.has&hNextPID == 0 {
-			return im.errorf("%s: missing next_pid=", name)
+			f.nextPID, ok = switchPluginNext(rest)
+			if !ok {
+				return im.errorf("%s: missing next_pid= (or trace-cmd's \"==> NEXT:PID\")", name)
+			}
 		}
 		if f.nextPID > math.MaxUint32 {
 			return im.errorf("%s: next_pid=%d out of range", name, f.nextPID)
@@ -779,10 +797,25 @@ func (im *importer) event(h *head) error {
 // (the probe sits on the call) but still move the count.
 func (im *importer) checkDepth(ev *traces.Event, name []byte, h *head, f *fields) error {
 	if ev.Op != traces.OpEnable && ev.Op != traces.OpDisable {
-		if f.has&hDepth != 0 {
+		if f.has&(hDepth|hPrevDepth) != 0 {
 			return im.errorf("%s: depth= on an event that is not an enable or a disable", name)
 		}
 		return nil
+	}
+	if f.has&hPrevDepth != 0 && f.has&hDepth == 0 {
+		// x86-64's "addb $1,off(%reg)" is probed before it runs: the count
+		// before the update (record/discover_x86_7x.go).
+		switch {
+		case f.prevDepth > 255:
+			return im.errorf("%s: prev_depth=%d out of range (a u8 count)", name, f.prevDepth)
+		case ev.Op == traces.OpDisable && f.prevDepth == 0:
+			return im.errorf("%s: prev_depth=0 on a disable (the count would go below 0)", name)
+		case ev.Op == traces.OpEnable:
+			f.depth = f.prevDepth + 1
+		default:
+			f.depth = f.prevDepth - 1
+		}
+		f.has |= hDepth
 	}
 	cur, synced := im.depth[h.pid]
 	want := cur + 1

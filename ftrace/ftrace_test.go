@@ -3,6 +3,7 @@ package ftrace
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -31,7 +32,7 @@ func importText(t testing.TB, src []byte, opt Options) (string, *Summary, error)
 }
 
 // TestGolden imports every testdata/*.ftrace (options from the name: _allowlost,
-// _clamp, _arm64 for --arch arm64, _trim for --trim-irqs) and compares the text trace and the summary report with the .golden
+// _clamp, _arm64 for --arch arm64, _trim for --trim-irqs; probe sites from NAME.probes when present) and compares the text trace and the summary report with the .golden
 // file. go test -update rewrites them.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.ftrace")
@@ -53,6 +54,15 @@ func TestGolden(t *testing.T) {
 				opt.Arch = "arm64"
 			}
 			opt.TrimIRQs = strings.Contains(file, "_trim")
+			// NAME.probes: the probes file the trace was recorded with
+			// (trace-cmd report prints sites as addresses).
+			if pf, err := os.Open(strings.TrimSuffix(file, ".ftrace") + ".probes"); err == nil {
+				opt.Sites, err = ReadProbeSites(pf, "probes")
+				pf.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			text, sum, err := importText(t, src, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -249,7 +259,19 @@ func TestMalformed(t *testing.T) {
 		{"nr zero", pre + "pte_set3: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x67 nr=0\n", Options{}, "in:1: pte_set3: nr=0 out of range (1..1048576)"},
 		{"level 3", pre + "pte_set3: (f+0x1/0x2) ptep=0xffff888004c2d008 val=0x67 level=3\n", Options{}, "in:1: pte_set3: level=3 not supported (1 = PTE, 2 = PMD)"},
 		{"unterminated site", pre + "lazy_enter: (f+0x1/0x2\n", Options{}, "in:1: lazy_enter: unterminated (SITE)"},
-		{"switch without next_pid", pre + "sched_switch: prev_comm=a prev_pid=12 ==> next_comm=b\n", Options{}, "in:1: sched_switch: missing next_pid="},
+		{"switch without next_pid", pre + "sched_switch: prev_comm=a prev_pid=12 ==> next_comm=b\n", Options{}, `in:1: sched_switch: missing next_pid= (or trace-cmd's "==> NEXT:PID")`},
+		{"plugin switch without pid", pre + "sched_switch: a:12 [120] R ==> b [120]\n", Options{}, `in:1: sched_switch: missing next_pid= (or trace-cmd's "==> NEXT:PID")`},
+		{"trace-cmd dropped events", pre + "lazy_enter: (f)\nCPU:1 [42 EVENTS DROPPED]\n", Options{},
+			"in:2: cpu 1 dropped 42 events: the trace is incomplete (ring buffer overrun); record with a larger buffer_size_kb or pass --allow-lost"},
+		{"trace-cmd dropped, count unknown", "CPU:0 [EVENTS DROPPED]\n", Options{},
+			"in:1: cpu 0 dropped events (count unknown): the trace is incomplete (ring buffer overrun); record with a larger buffer_size_kb or pass --allow-lost"},
+		{"malformed dropped marker", "CPU:1 [x EVENTS DROPPED]\n", Options{AllowLost: true}, `in:1: malformed dropped-events marker "CPU:1 [x EVENTS DROPPED]"`},
+		{"bad trace-cmd header", "cpus=two\n", Options{}, "in:1: " + headMsg},
+		{"prev_depth 0 on a disable", pre + "lazy_leave3: (f) prev_depth=0\n", Options{}, "in:1: lazy_leave3: prev_depth=0 on a disable (the count would go below 0)"},
+		{"prev_depth out of range", pre + "lazy_enter3: (f) prev_depth=256\n", Options{}, "in:1: lazy_enter3: prev_depth=256 out of range (a u8 count)"},
+		{"prev_depth disagrees", pre + "lazy_enter3: (f) prev_depth=0\n" + pre + "lazy_enter3: (f) prev_depth=0\n", Options{},
+			"in:2: lazy_enter3: depth=1, but task 12's nesting count after this event is 2 (a missed enable or disable probe?)"},
+		{"prev_depth on a flush", pre + "lazy_flush: (f) prev_depth=1\n", Options{}, "in:1: lazy_flush: depth= on an event that is not an enable or a disable"},
 		{"switch next_pid range", pre + "sched_switch: next_pid=4294967296\n", Options{}, "in:1: sched_switch: next_pid=4294967296 out of range"},
 		{"empty marker", pre + "tracing_mark_write:   \n", Options{}, "in:1: tracing_mark_write: empty marker"},
 		{"lost events", pre + "lazy_enter: (f)\nCPU:1 [LOST 42 EVENTS]\n", Options{},
@@ -460,6 +482,50 @@ func TestTimestampEdge(t *testing.T) {
 		ns, ok := timestampNS([]byte(tc.in))
 		if ok != tc.good || ns != tc.ns {
 			t.Errorf("timestampNS(%s) = %d, %v; want %d, %v", tc.in, ns, ok, tc.ns, tc.good)
+		}
+	}
+}
+
+// FuzzReadProbeSites: any input either fails with a line number or gives a
+// map whose every event was named on a probe line of the input.
+func FuzzReadProbeSites(f *testing.F) {
+	if b, err := os.ReadFile("testdata/tracecmd_report.probes"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		m, err := ReadProbeSites(bytes.NewReader(src), "fuzz")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz:") {
+				t.Fatalf("error without a line: %v", err)
+			}
+			return
+		}
+		for ev, fn := range m {
+			if !strings.Contains(string(src), "/"+ev) || !strings.Contains(string(src), fn) {
+				t.Fatalf("event %q -> %q not in the input", ev, fn)
+			}
+		}
+	})
+}
+
+func TestReadProbeSites(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"# c\np:lazy/pte_set3 copy_page_range+0x7af ptep=%di\n\nr:grp/ret f\n", "map[pte_set3:copy_page_range ret:f]", ""},
+		{"p:lazy/lazy_enter0 f\n", "map[lazy_enter0:f]", ""},
+		{"p:lazy/x\n", "", `p:1: want "p:GROUP/EVENT SYM[+OFF] ...", got "p:lazy/x"`},
+		{"x:lazy/e f\n", "", `p:1: want "p:GROUP/EVENT SYM[+OFF] ...", got "x:lazy/e f"`},
+		{"# ok\np:nogroup f\n", "", `p:2: want "p:GROUP/EVENT SYM[+OFF] ...", got "p:nogroup f"`},
+	}
+	for _, tc := range tests {
+		m, err := ReadProbeSites(strings.NewReader(tc.in), "p")
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(m) != tc.want {
+			t.Errorf("%q: %v, %v; want %s", tc.in, m, err, tc.want)
 		}
 	}
 }

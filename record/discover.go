@@ -385,8 +385,10 @@ func Discover(im *Image) (*Result, error) {
 		}
 	}
 
-	// Direct calls to out-of-line copies of set_pte.
+	// Direct calls to out-of-line copies of set_pte and other inline
+	// helpers (notrace, so their own code cannot be probed).
 	im.findDirectSetPTE(res, add)
+	im.findInlineCopyCalls(res, add)
 
 	// Lazy sections: pair enter and leave sites by control flow, and find the
 	// inline atomic PTE updates inside them.
@@ -579,11 +581,12 @@ func (im *Image) findSlot(base, value uint64, n int) int {
 // from pv_ops's initialiser in the image: the slot holding the native
 // implementation's address.
 func (im *Image) findPTESlots(res *Result, pvOps uint64) {
-	for hook, native := range map[string]string{
-		"set_pte":                 "native_set_pte",
-		"ptep_modify_prot_start":  "__ptep_modify_prot_start",
-		"ptep_modify_prot_commit": "__ptep_modify_prot_commit",
+	for _, hn := range [][2]string{
+		{"set_pte", "native_set_pte"},
+		{"ptep_modify_prot_start", "__ptep_modify_prot_start"},
+		{"ptep_modify_prot_commit", "__ptep_modify_prot_commit"},
 	} {
+		hook, native := hn[0], hn[1]
 		a, ok := im.syms.Addr(native)
 		if !ok {
 			res.Notes = append(res.Notes, fmt.Sprintf("no symbol %s: cannot find the pv_ops slot of %s", native, hook))
@@ -624,6 +627,16 @@ func (im *Image) findDirectSetPTE(res *Result, add func(kind string, addr uint64
 		res.Notes = append(res.Notes, "no out-of-line set_pte copy in the symbol table")
 		return
 	}
+	im.directCalls(targets, func(site uint64, target string) {
+		add(KindSet, site, "ptep=%di val=%si old=+0(%di):x64", "direct call of "+target)
+	})
+}
+
+// directCalls calls found for every "call" or "jmp" rel32 in .text whose
+// target is one of targets (address -> name), outside the targets
+// themselves: the bytes are scanned for E8/E9, and each hit is confirmed on
+// an instruction boundary by disassembling its function.
+func (im *Image) directCalls(targets map[uint64]string, found func(site uint64, target string)) {
 	text := im.elf.Section(".text")
 	if text == nil {
 		return
@@ -632,8 +645,6 @@ func (im *Image) findDirectSetPTE(res *Result, add func(kind string, addr uint64
 	if err != nil {
 		return
 	}
-	// Scan for E8/E9 rel32 whose target is a copy, then confirm the
-	// instruction boundary by disassembling the containing function.
 	cand := map[uint64][]uint64{} // function addr -> candidate addrs
 	for i := 0; i+5 <= len(d); i++ {
 		if d[i] != 0xe8 && d[i] != 0xe9 {
@@ -672,7 +683,7 @@ func (im *Image) findDirectSetPTE(res *Result, add func(kind string, addr uint64
 			if !want[x.addr] || (x.in.Op != x86asm.CALL && x.in.Op != x86asm.JMP) {
 				continue
 			}
-			add(KindSet, x.addr, "ptep=%di val=%si old=+0(%di):x64", "direct call of "+targets[x.addr+uint64(x.in.Len)+uint64(int64(x.in.Args[0].(x86asm.Rel)))])
+			found(x.addr, targets[x.addr+uint64(x.in.Len)+uint64(int64(x.in.Args[0].(x86asm.Rel)))])
 		}
 	}
 }

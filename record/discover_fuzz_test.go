@@ -11,6 +11,11 @@ import (
 // every probe line found is one the kernel's kprobe_events accepts.
 func FuzzDiscover(f *testing.F) {
 	f.Add([]byte("\x7fELF"), "ffffffff81000000 T _text\n")
+	// The two fixtures: .parainstructions (up to 6.7) and .altinstructions (6.8+).
+	img, ks := buildFixture()
+	f.Add(img, ks)
+	img, ks = buildFixture7x()
+	f.Add(img, ks)
 	f.Fuzz(func(t *testing.T, img []byte, ks string) {
 		ef, err := elf.NewFile(bytes.NewReader(img))
 		if err != nil {

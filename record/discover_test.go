@@ -127,8 +127,7 @@ func elfFile(secs []struct {
 
 // buildFixture returns the image and its kallsyms text. pv_ops slots: 1
 // enter, 2 leave, 3 flush, 4 set_pte, 5 ptep_modify_prot_start, 6 commit.
-func buildFixture(t *testing.T) ([]byte, string) {
-	t.Helper()
+func buildFixture() ([]byte, string) {
 	var f fixture
 	f.fn("set_pte", false)
 	setPTE := f.pc()
@@ -228,7 +227,7 @@ func discoverBytes(t *testing.T, img []byte, ks string) *Result {
 }
 
 func TestDiscoverFixture(t *testing.T) {
-	img, ks := buildFixture(t)
+	img, ks := buildFixture()
 	res := discoverBytes(t, img, ks)
 	want := []string{
 		"p:lazy/lazy_enter0 paravirt_flush_lazy_mmu+0xb",
@@ -286,7 +285,7 @@ func TestDiscoverFixture(t *testing.T) {
 // TestDiscoverKASLR feeds kallsyms of a randomised boot: every address moved
 // by one slide. The probes are the same (func+off does not depend on it).
 func TestDiscoverKASLR(t *testing.T) {
-	img, ks := buildFixture(t)
+	img, ks := buildFixture()
 	want := discoverBytes(t, img, ks).Lines()
 	const slide = 0x1e00000
 	var shifted []string
@@ -305,7 +304,7 @@ func TestDiscoverKASLR(t *testing.T) {
 }
 
 func TestDiscoverNoParavirt(t *testing.T) {
-	img, ks := buildFixture(t)
+	img, ks := buildFixture()
 	ks = strings.Replace(ks, " D pv_ops", " D not_pv_ops", 1)
 	res := discoverBytes(t, img, ks)
 	if len(res.Probes) != 0 || !strings.Contains(strings.Join(res.Notes, "\n"), "no pv_ops symbol") {
@@ -314,7 +313,7 @@ func TestDiscoverNoParavirt(t *testing.T) {
 }
 
 func TestExtractVmlinuxGzip(t *testing.T) {
-	img, _ := buildFixture(t)
+	img, _ := buildFixture()
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
 	zw.Write(img)

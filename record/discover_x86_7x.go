@@ -579,3 +579,37 @@ func cmpxchgWrprotect(insts []inst, i int) (string, x86asm.Reg) {
 	}
 	return "", 0
 }
+
+// inlineCopies are static inline PTE helpers GCC may emit out of line. An
+// inline function is notrace in the kernel (include/linux/compiler_types.h:
+// "#define inline inline __gnu_inline ... notrace"), so the copy itself
+// refuses kprobes: its call sites are probed with the arguments still in
+// the argument registers. Only the exact name (a .isra or .constprop clone
+// may have dropped or reordered arguments).
+var inlineCopies = []struct{ name, kind, args string }{
+	// modify_prot_commit_ptes(vma, addr, ptep, old_pte, pte, nr),
+	// include/linux/pgtable.h (7.3): mprotect's batched commit.
+	{"modify_prot_commit_ptes", KindCommit, "ptep=%dx addr=%si val=%r8 nr=%r9:u32"},
+}
+
+// findInlineCopyCalls probes the call sites of the inlineCopies present.
+func (im *Image) findInlineCopyCalls(res *Result, add func(kind string, addr uint64, args, how string) bool) {
+	for _, c := range inlineCopies {
+		targets := map[uint64]string{}
+		for _, s := range im.syms.All(c.name) {
+			if s.IsText() {
+				targets[s.Addr] = s.Name
+			}
+		}
+		if len(targets) == 0 {
+			continue
+		}
+		n := 0
+		im.directCalls(targets, func(site uint64, target string) {
+			if add(c.kind, site, c.args, "direct call of the out-of-line "+target) {
+				n++
+			}
+		})
+		res.note("%s: %d out-of-line copies, %d call sites probed", c.name, len(targets), n)
+	}
+}

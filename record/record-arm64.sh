@@ -22,6 +22,13 @@
 #   RECORD_CORPUS   where traces go (default corpus)
 #   RECORD_BUFKB    per-CPU ftrace buffer in KiB (default 16384)
 #   RECORD_NO_APT=1 host tools already installed (the kernel is still fetched)
+#   RECORD_KERNEL   debian (default; "installed" means the same here: the
+#                   newest 7.x arm64 kernel of trixie-backports) or build: a
+#                   kernel built from Debian's linux-source-7.3 with
+#                   DEBUG_PAGEALLOC and KASAN by record/kbuild/build.sh
+#                   (cached in RECORD_KBUILD, default $RECORD_WORK/kbuild;
+#                   hours on 2 shared cores: never in CI), booted with
+#                   debug_pagealloc=on
 set -euo pipefail
 umask 022
 cd "$(dirname "$0")/.."
@@ -32,27 +39,9 @@ die() {
 	exit 1
 }
 
-# check_dir VAR PATH: refuse a work or output folder that is empty, relative,
-# a symlink, a system folder or an ancestor of one, the checkout itself or an
-# ancestor of it. Prints the resolved path.
-check_dir() {
-	local what=$1 p=$2 r
-	[ -n "$p" ] || die "$what is empty"
-	case "$p" in /*) ;; *) p=$ROOT/$p ;; esac
-	[ -L "$p" ] && die "$what=$p is a symlink: refused"
-	r=$(realpath -m -- "$p")
-	case "$r" in
-	/ | /bin | /boot | /dev | /etc | /home | /lib | /lib32 | /lib64 | /media | /mnt | /opt | /proc | /root | /run | /sbin | /srv | /sys | /tmp | /usr | /var | /var/tmp | /work)
-		die "$what=$r is a system folder: refused" ;;
-	/bin/* | /boot/* | /dev/* | /etc/* | /lib/* | /lib32/* | /lib64/* | /proc/* | /sbin/* | /sys/* | /usr/* | /run/*)
-		die "$what=$r is inside a system folder: refused" ;;
-	esac
-	case "$ROOT/" in "$r"/*) die "$what=$r is the checkout or one of its parents: refused" ;; esac
-	echo "$r"
-}
-# check_name S: trace names go into file names.
-check_name() { [[ $1 =~ ^[a-z0-9_]{1,40}$ ]] || die "configuration name '$1' must be [a-z0-9_]{1,40}"; }
-check_num() { [[ $2 =~ ^[1-9][0-9]{0,5}$ ]] || die "$1 must be a positive integer, not '$2'"; }
+# check_dir, check_name, check_num
+# shellcheck source=record/checks.sh
+. record/checks.sh
 
 W=$(check_dir RECORD_WORK "${RECORD_WORK:-/var/tmp/lazybench-record-arm64}")
 CORPUS=$(realpath -m -- "${RECORD_CORPUS:-$ROOT/corpus}")
@@ -69,6 +58,12 @@ for cfg in "${CFGS[@]}"; do
 	check_num PROCS "$par"
 	check_num ROUNDS "$rounds"
 done
+KERNEL=${RECORD_KERNEL:-debian}
+case "$KERNEL" in
+debian | installed) KERNEL=debian KAPPEND= ;;
+build) KAPPEND=debug_pagealloc=on ;;
+*) die "RECORD_KERNEL=$KERNEL: want debian or build" ;;
+esac
 GO=${GO:-go}
 command -v "$GO" >/dev/null || die "no Go toolchain ($GO)"
 mkdir -p -- "$W"
@@ -125,23 +120,34 @@ stage fetch
 rm -rf -- "$W/apt-bpo" "$W/apt-trixie" "$W/pkg"
 mkdir -p -- "$W/pkg"
 debian_apt_init "$W/apt-bpo" trixie-backports arm64 || die "cannot reach the Debian archive (trixie-backports, arm64)"
-# The newest 7.x arm64 kernel (generic flavour) the archive serves.
-KPKG=$(apt-cache "${DEBIAN_APT_OPTS[@]}" pkgnames linux-binary-7 | grep -E '^linux-binary-7\.[0-9]+(\.[0-9]+)?\+deb[0-9]+-arm64$' | sort -V | tail -1 || true)
-[ -n "$KPKG" ] || die "the archive serves no linux-binary-7.*-arm64 package"
-KVER=${KPKG#linux-binary-}
-KDEB=$(debian_apt_download "$KPKG" "$W/pkg/kernel") || die "apt-get download $KPKG failed"
+if [ "$KERNEL" = build ]; then
+	KB=$(check_dir RECORD_KBUILD "${RECORD_KBUILD:-$W/kbuild}")
+	IMAGE=$(RECORD_KBUILD=$KB record/kbuild/build.sh | tail -1) || die "the kernel build failed (see $KB/build.log)"
+	KVER="$(sed 's/[^A-Za-z0-9.+]/-/g' "$KB/src.version")-lazybench-build"
+	KPKG=linux-source-7.3
+	KPKGVER=$(cat "$KB/src.version")
+else
+	# The newest 7.x arm64 kernel (generic flavour) the archive serves.
+	KPKG=$(apt-cache "${DEBIAN_APT_OPTS[@]}" pkgnames linux-binary-7 | grep -E '^linux-binary-7\.[0-9]+(\.[0-9]+)?\+deb[0-9]+-arm64$' | sort -V | tail -1 || true)
+	[ -n "$KPKG" ] || die "the archive serves no linux-binary-7.*-arm64 package"
+	KVER=${KPKG#linux-binary-}
+	KDEB=$(debian_apt_download "$KPKG" "$W/pkg/kernel") || die "apt-get download $KPKG failed"
+fi
 debian_apt_init "$W/apt-trixie" trixie arm64 || die "cannot reach the Debian archive (trixie, arm64)"
 BDEB=$(debian_apt_download busybox-static "$W/pkg/busybox") || die "apt-get download busybox-static (arm64) failed"
 for log in "$W/pkg/kernel/download.log" "$W/pkg/busybox/download.log"; do
+	[ -f "$log" ] || continue
 	! grep -qE '^(W|E|Err):' "$log" || { cat "$log" >&2; die "apt-get download warned (see $log)"; }
 done
-KPKGVER=$(dpkg-deb -f "$KDEB" Version)
 BBVER=$(dpkg-deb -f "$BDEB" Version)
-dpkg-deb -x "$KDEB" "$W/pkg/k"
+if [ "$KERNEL" = debian ]; then
+	KPKGVER=$(dpkg-deb -f "$KDEB" Version)
+	dpkg-deb -x "$KDEB" "$W/pkg/k"
+	IMAGE=$W/pkg/k/usr/lib/modules/$KVER/vmlinuz
+	[ -f "$IMAGE" ] || die "$KDEB has no /usr/lib/modules/$KVER/vmlinuz"
+fi
 dpkg-deb -x "$BDEB" "$W/pkg/bb"
-IMAGE=$W/pkg/k/usr/lib/modules/$KVER/vmlinuz
 BUSYBOX=$W/pkg/bb/usr/bin/busybox
-[ -f "$IMAGE" ] || die "$KDEB has no /usr/lib/modules/$KVER/vmlinuz"
 [ -f "$BUSYBOX" ] || die "$BDEB has no /usr/bin/busybox"
 echo "record: kernel $KPKG $KPKGVER, busybox-static $BBVER, $QEMUVER" >&2
 
@@ -173,7 +179,7 @@ boot() {
 	rm -f -- "$out.console" "$out.gz"
 	nice -n 10 timeout 1200 qemu-system-aarch64 -M virt -cpu max -smp 2 -m 1G -accel tcg,thread=multi \
 		-no-reboot -nic none -kernel "$IMAGE" -initrd "$W/initramfs.gz" \
-		-append "console=ttyAMA0 nokaslr panic=-1 quiet lazybench.out=vport $*" \
+		-append "console=ttyAMA0 nokaslr panic=-1 quiet $KAPPEND lazybench.out=vport $*" \
 		-display none -monitor none -nographic -serial "file:$out.console" \
 		-device virtio-serial-pci,id=vs -chardev "file,id=out,path=$out.gz" \
 		-device virtserialport,bus=vs.0,chardev=out,name=out >"$out.qemu.log" 2>&1 ||
@@ -246,7 +252,7 @@ for cfg in "${CFGS[@]}"; do
 		--qemu "$QEMUVER; TCG; virt -cpu max -smp 2 -m 1G; busybox-static $BBVER" \
 		--probes "arch=arm64 $PROBES defined=$defined refused=$refused ${refkinds}pte_getclear_after_ldxr_stxr_loop=${AFTERLOOP:-0}" \
 		--date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		--command "make record ARCH=arm64 RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
+		--command "make record ARCH=arm64 KERNEL=$KERNEL RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
 	chown -- "$OWNER" "$CORPUS/$file" "$CORPUS/recorded_$name.probes.txt" "$CORPUS/manifest.json" 2>/dev/null || true
 	echo "record: $name -> $CORPUS/$file" >&2
 done

@@ -13,7 +13,24 @@
 #   trace     boot 2..: record each configuration in RECORD_CONFIGS
 #   import    lazybench import ftrace each raw trace into corpus/
 #
-# Environment:
+# Environment (make record ARCH=... KERNEL=... sets the first two):
+#   RECORD_ARCH     x86_64 (arm64: see docs/recording.md)
+#   RECORD_KERNEL   installed: the host's Debian kernel in /boot (installs
+#                   linux-image-amd64; Debian 12's 6.1, the shipped traces);
+#                   debian: the newest kernel of RECORD_KSUITE (default
+#                   trixie-backports: 7.3.4), fetched with apt-get download
+#                   through a private apt configuration and unpacked into the
+#                   work dir, nothing installed. Default: debian when
+#                   RECORD_ARCH is set, else installed.
+#   RECORD_TOOL     tracefs (default: the guest dumps tracefs's trace file) or
+#                   trace-cmd (the guest runs Debian's trace-cmd record and
+#                   dumps trace-cmd report's text; the host's trace-cmd, its
+#                   libraries and libtraceevent plugins go into the initramfs)
+#   RECORD_OWN=1   instead of the trace boots, one boot that runs
+#                   record/own-machine.sh inside the guest (the own-machine
+#                   path of docs/recording.md: discovery on the running
+#                   kernel's image and /proc/kallsyms, in the guest) with the
+#                   first configuration's workload; results in $W/own/
 #   RECORD_CONFIGS  space-separated NAME:MIB:PAR:ROUNDS (default below)
 #   RECORD_WORK     work dir (default record/work, gitignored)
 #   RECORD_CORPUS   where traces go (default corpus)
@@ -21,13 +38,37 @@
 #   RECORD_NO_APT=1 use what is installed (for a developer machine; CI never sets it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-W=${RECORD_WORK:-$ROOT/record/work}
+ROOT=$(pwd -P)
+die() {
+	echo "record: FAIL: $*" >&2
+	exit 1
+}
+# check_dir, check_name, check_num
+# shellcheck source=record/checks.sh
+. record/checks.sh
+W=$(check_dir RECORD_WORK "${RECORD_WORK:-$ROOT/record/work}")
 CORPUS=${RECORD_CORPUS:-$ROOT/corpus}
 BUFKB=${RECORD_BUFKB:-16384}
+check_num RECORD_BUFKB "$BUFKB"
 CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1 qemu_par4:2:4:1"}
+for cfg in $CONFIGS; do
+	IFS=: read -r name mb par rounds extra <<<"$cfg"
+	[ -z "${extra:-}" ] || die "configuration '$cfg' has more than NAME:MIB:PROCS:ROUNDS"
+	check_name "$name"
+	check_num MIB "$mb"
+	check_num PROCS "$par"
+	check_num ROUNDS "$rounds"
+done
 GO=${GO:-go}
+ARCH=${RECORD_ARCH:-}
+KERNEL=${RECORD_KERNEL:-}
+[ -n "$KERNEL" ] || { [ -n "$ARCH" ] && KERNEL=debian || KERNEL=installed; }
+ARCH=${ARCH:-x86_64}
+KSUITE=${RECORD_KSUITE:-trixie-backports}
+TOOL=${RECORD_TOOL:-tracefs}
+case "$TOOL" in tracefs | trace-cmd) ;; *) echo "record: FAIL: RECORD_TOOL=$TOOL: want tracefs or trace-cmd" >&2 && exit 1 ;; esac
 mkdir -p "$W"
+W=$(cd "$W" && pwd)
 
 t0=$(date +%s)
 stage_start=$t0
@@ -42,14 +83,42 @@ stage() {
 	stage_start=$now
 	[ "$1" = end ] || echo "record: == $1" >&2
 }
-die() {
-	echo "record: FAIL: $*" >&2
-	exit 1
-}
 : >"$W/timings.txt"
 
+# fetch_debian_kernel DEBARCH: the kernel Debian's linux-image-DEBARCH
+# metapackage of $KSUITE points to, downloaded (not installed) and unpacked
+# into $W/kernel. 7.x puts the image in linux-binary-VER at
+# /usr/lib/modules/VER/vmlinuz; 6.x in linux-image-VER at /boot/vmlinuz-VER.
+# Sets KVER, KPKGVER, VMLINUZ.
+fetch_debian_kernel() {
+	# shellcheck source=record/debian-apt.sh
+	. record/debian-apt.sh
+	debian_apt_init "$W/apt" "$KSUITE" "$1" || die "private apt configuration for $KSUITE failed"
+	local dep pkg deb
+	dep=$(apt-cache "${DEBIAN_APT_OPTS[@]}" depends "linux-image-$1" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1)
+	[ -n "$dep" ] || die "$KSUITE has no linux-image-$1 pointing to a kernel"
+	KVER=${dep#linux-image-}
+	case "$KVER" in *[!A-Za-z0-9.+~-]*) die "unexpected kernel version '$KVER'" ;; esac
+	pkg=linux-binary-$KVER
+	debian_apt_version "$pkg" >/dev/null || pkg=linux-image-$KVER
+	KPKGVER=$(debian_apt_version "$pkg") || die "$KSUITE serves no $pkg"
+	rm -rf "$W/kernel"
+	deb=$(debian_apt_download "$pkg" "$W/kernel-deb") || die "cannot download $pkg"
+	dpkg-deb -x "$deb" "$W/kernel" || die "cannot unpack $deb"
+	VMLINUZ=$W/kernel/usr/lib/modules/$KVER/vmlinuz
+	[ -f "$VMLINUZ" ] || VMLINUZ=$W/kernel/boot/vmlinuz-$KVER
+	[ -f "$VMLINUZ" ] || die "$pkg holds no vmlinuz"
+}
+
 stage deps
-PKGS="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils gcc libc6-dev file"
+case "$ARCH:$KERNEL" in
+x86_64:installed | x86_64:debian) ;;
+*) die "ARCH=$ARCH KERNEL=$KERNEL is not recorded by this script (x86_64 with KERNEL=installed or debian; see docs/recording.md)" ;;
+esac
+PKGS="qemu-system-x86 busybox-static cpio xz-utils gcc libc6-dev file"
+[ "$KERNEL" = installed ] && PKGS="$PKGS linux-image-amd64"
+[ "$TOOL" = trace-cmd ] && PKGS="$PKGS trace-cmd libtraceevent1-plugin"
 if [ "${RECORD_NO_APT:-}" = 1 ]; then
 	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
 else
@@ -75,13 +144,17 @@ if [ -n "$BUSYBOX" ]; then
 	case "$(file -L "$BUSYBOX" 2>/dev/null)" in *"statically linked"* | *static-pie*) ;; *) BUSYBOX= ;; esac
 fi
 [ -n "$BUSYBOX" ] || die "busybox (static) is not installed"
-# The kernel linux-image-amd64 points to.
-KPKG=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -1)
-KVER=${KPKG#linux-image-}
-[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)
-VMLINUZ=/boot/vmlinuz-$KVER
-[ -f "$VMLINUZ" ] || die "no kernel image in /boot"
-KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null || echo unknown)
+if [ "$KERNEL" = debian ]; then
+	fetch_debian_kernel amd64
+else
+	# The kernel linux-image-amd64 points to.
+	KPKG=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -1)
+	KVER=${KPKG#linux-image-}
+	[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)
+	VMLINUZ=/boot/vmlinuz-$KVER
+	[ -f "$VMLINUZ" ] || die "no kernel image in /boot"
+	KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null || echo unknown)
+fi
 QEMUVER=$(qemu-system-x86_64 --version | head -1)
 echo "record: kernel $VMLINUZ ($KPKGVER), $QEMUVER" >&2
 
@@ -102,7 +175,30 @@ mkinitramfs() {
 	cp "$W/workload" "$root/workload"
 	cp "$W/probes.txt" "$root/probes.txt" 2>/dev/null || : >"$root/probes.txt"
 	sed -n 's/^# tracepoint: //p' "$root/probes.txt" >"$root/tracepoints.txt"
+	[ "$TOOL" = trace-cmd ] && pack_trace_cmd "$root"
+	if [ "${RECORD_OWN:-}" = 1 ]; then
+		cp record/own-machine.sh "$root/own-machine.sh"
+		cp "$W/lazybench" "$root/bin/lazybench"
+		mkdir -p "$root/usr/lib/modules/$KVER" "$root/tmp"
+		cp "$VMLINUZ" "$root/usr/lib/modules/$KVER/vmlinuz"
+	fi
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$1"
+}
+
+# pack_trace_cmd ROOT: the host's trace-cmd with the shared libraries it and
+# the libtraceevent plugins load (ldd), at the same paths.
+pack_trace_cmd() {
+	local tc lib f
+	tc=$(command -v trace-cmd) || die "RECORD_TOOL=trace-cmd: trace-cmd is not installed"
+	cp "$tc" "$1/bin/trace-cmd"
+	for f in "$tc" /usr/lib/*-linux-gnu/traceevent/plugins/*.so; do
+		[ -e "$f" ] || continue
+		case "$f" in *.so) mkdir -p "$1$(dirname "$f")" && cp "$f" "$1$f" ;; esac
+		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
+			mkdir -p "$1$(dirname "$lib")"
+			cp -L "$lib" "$1$lib"
+		done
+	done
 }
 
 # boot OUTPREFIX CMDLINE...: run the guest; console to OUTPREFIX.console,
@@ -140,6 +236,23 @@ stage probes
 cat "$W/probes.log" >&2
 PROBES=$(sed -n 's/^# probes: //p' "$W/probes.txt")
 
+if [ "${RECORD_OWN:-}" = 1 ]; then
+	read -r cfg _ <<<"$CONFIGS"
+	IFS=: read -r name mb par rounds <<<"$cfg"
+	stage own
+	mkinitramfs "$W/initramfs.gz"
+	boot "$W/own" lazybench.mode=own lazybench.mb="$mb" lazybench.par="$par" \
+		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB" lazybench.tool="$TOOL"
+	rm -rf "$W/own" && mkdir -p "$W/own"
+	gzip -dc "$W/own.gz" | tar -xf - -C "$W/own" || die "own: the results are corrupt"
+	grep -E '^own-machine:|ok, [0-9]+ events' "$W/own.log" >&2 || true
+	"$LB" validate "$W/own/own.lmt" >&2 || die "own: the trace made in the guest does not validate on the host"
+	"$LB" stat "$W/own/own.lmt" | sed -n '/^events/,/^switches/p' >&2
+	stage end
+	echo "record: own-machine path done in $(($(date +%s) - t0)) s; results in $W/own" >&2
+	exit 0
+fi
+
 HAVE_IMPORT=0
 # (no "cmd | grep -q" under pipefail: an early grep exit is a SIGPIPE failure)
 case "$("$LB" help 2>/dev/null)" in *"  import "*) HAVE_IMPORT=1 ;; esac
@@ -150,7 +263,7 @@ for cfg in $CONFIGS; do
 	stage "trace:$name"
 	mkinitramfs "$W/initramfs.gz"
 	boot "$W/$name" lazybench.mode=trace lazybench.mb="$mb" lazybench.par="$par" \
-		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB"
+		lazybench.rounds="$rounds" lazybench.bufkb="$BUFKB" lazybench.tool="$TOOL"
 	grep -E '^LAZYBENCH (probes|stats|lost|refused|missing)' "$W/$name.log" >&2 || true
 	lost=$(sed -n 's/^LAZYBENCH lost //p' "$W/$name.log")
 	[ -n "$lost" ] || die "$name: the guest reported no overrun check"
@@ -169,7 +282,7 @@ for cfg in $CONFIGS; do
 	if [ "$HAVE_IMPORT" != 1 ]; then
 		die "'lazybench import' does not exist in this tree; the raw ftrace text is in $W/$name.raw.txt"
 	fi
-	"$LB" import ftrace "$W/$name.raw.txt" -o "$out" --format binary 2>"$W/$name.import.log" ||
+	"$LB" import ftrace "$W/$name.raw.txt" --probes "$W/probes.txt" -o "$out" --format binary 2>"$W/$name.import.log" ||
 		{ cat "$W/$name.import.log" >&2; die "$name: import failed"; }
 	cat "$W/$name.import.log" >&2
 	"$LB" validate "$out" >&2 || die "$name: the imported trace does not validate"
@@ -184,7 +297,7 @@ for cfg in $CONFIGS; do
 		--qemu "$QEMUVER; TCG; -smp 2 -m 1G" \
 		--probes "$PROBES defined=$defined refused=$refused" \
 		--date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		--command "make record RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
+		--command "make record KERNEL=$KERNEL RECORD_TOOL=$TOOL RECORD_CONFIGS=$cfg RECORD_BUFKB=$BUFKB" >&2 || die "$name: cannot update the corpus manifest"
 	echo "record: $name -> $out" >&2
 done
 stage end

@@ -23,7 +23,7 @@ func init() {
 // before or after FILE.
 func runImport(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--arch x86_64|arm64] [--allow-lost] [--clamp] [--trim-irqs] [--format text|binary|zstd]")
+		fmt.Fprintln(stderr, "usage: lazybench import ftrace FILE -o OUT [--arch x86_64|arm64] [--allow-lost] [--clamp] [--trim-irqs] [--probes probes.txt] [--format text|binary|zstd]")
 		if len(args) == 0 {
 			return usagef("import: want a source kind: ftrace")
 		}
@@ -38,6 +38,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	allowLost := fs.Bool("allow-lost", false, "accept a trace whose ring buffer overran (lost-event markers), counting the losses")
 	clamp := fs.Bool("clamp", false, "clamp an event whose time goes back on its CPU instead of failing")
 	trimIRQs := fs.Bool("trim-irqs", false, "drop irq exits whose entry came before tracing started and close interrupts still open when it stopped, counting both")
+	probes := fs.String("probes", "", "the probes file the trace was recorded with: names each probe's function when the input prints sites as addresses (trace-cmd report)")
 	workload := fs.String("workload", "", "workload description for the trace's metadata")
 	kernel := fs.String("kernel", "", "kernel version for the trace's metadata")
 	machine := fs.String("machine", "", "machine or emulator for the trace's metadata")
@@ -71,8 +72,20 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	if *arch != "" && !slices.Contains(ftrace.Arches, *arch) {
 		return usagef("import ftrace: --arch %q: want one of %s", *arch, strings.Join(ftrace.Arches, ", "))
 	}
+	opt := ftrace.Options{AllowLost: *allowLost, Clamp: *clamp, Arch: *arch, TrimIRQs: *trimIRQs}
+	if *probes != "" {
+		pf, err := os.Open(*probes)
+		if err != nil {
+			return err
+		}
+		opt.Sites, err = ftrace.ReadProbeSites(pf, *probes)
+		pf.Close()
+		if err != nil {
+			return err
+		}
+	}
 	meta := traces.Meta{Workload: *workload, Kernel: *kernel, Machine: *machine}
-	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, ftrace.Options{AllowLost: *allowLost, Clamp: *clamp, Arch: *arch, TrimIRQs: *trimIRQs})
+	sum, err := ftrace.ImportFile(pos[0], os.Stdin, *out, f, meta, opt)
 	if sum != nil {
 		sum.WriteReport(stderr, "lazybench import")
 	}

@@ -4,11 +4,15 @@
 # what it does:
 #   lazybench.mode=syms   dump /proc/kallsyms to the second serial port
 #   lazybench.mode=trace  define the probes, record the workload, dump the trace
+#   lazybench.mode=own    run record/own-machine.sh in the guest (RECORD_OWN=1)
 # Options (trace mode): lazybench.mb=N (MiB per process), lazybench.par=N
 # (processes run at once), lazybench.bufkb=N (per-CPU ftrace buffer),
 # lazybench.out=DEV (where the gzip stream goes: ttyS1, the default, for the
 # x86-64 PC's second UART; vport for the first virtio-serial port, which
-# arm64's virt board needs: it has one UART).
+# arm64's virt board needs: it has one UART), lazybench.tool=trace-cmd
+# (record with trace-cmd record and dump the text of trace-cmd report
+# instead of tracefs's trace file; record.sh packs trace-cmd, its libraries
+# and plugins when RECORD_TOOL=trace-cmd).
 # Every status line the host reads starts with "LAZYBENCH " on the console.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -17,7 +21,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 
-mode=trace mb=2 par=2 bufkb=16384 rounds=1
+mode=trace mb=2 par=2 bufkb=16384 rounds=1 tool=tracefs
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	lazybench.mode=*) mode=${arg#*=} ;;
@@ -26,8 +30,26 @@ for arg in $(cat /proc/cmdline); do
 	lazybench.bufkb=*) bufkb=${arg#*=} ;;
 	lazybench.rounds=*) rounds=${arg#*=} ;;
 	lazybench.out=*) outdev=${arg#*=} ;;
+	lazybench.tool=*) tool=${arg#*=} ;;
 	esac
 done
+T=/sys/kernel/tracing
+run_workloads() {
+	# The importer takes the arch from this marker when --arch is not given.
+	echo "lazybench arch=$(uname -m) start mb=$mb par=$par" >"$T/trace_marker"
+	i=0
+	while [ "$i" -lt "$par" ]; do
+		/workload "$mb" "$rounds" "$i" &
+		i=$((i + 1))
+	done
+	wait
+	echo "lazybench end" >"$T/trace_marker"
+}
+# "/init workloads": what trace-cmd record runs (lazybench.tool=trace-cmd).
+if [ "${1:-}" = workloads ]; then
+	run_workloads
+	exit 0
+fi
 case "${outdev:-ttyS1}" in
 ttyS1)
 	# The second serial port carries gzip data: no newline translation.
@@ -56,10 +78,21 @@ syms)
 	poweroff -f
 	;;
 trace) ;;
+own)
+	# The own-machine path of docs/recording.md, run by its script: discovery
+	# on this kernel's image and /proc/kallsyms, probes through tracefs,
+	# trace-cmd (or tracefs), import and validate with lazybench in the guest.
+	cd /tmp 2>/dev/null || { mkdir -p /tmp && cd /tmp; }
+	LAZYBENCH=/bin/lazybench /own-machine.sh -t "$tool" -b "$bufkb" -o own.lmt -- /bin/sh /init workloads \
+		>own.log 2>&1 || { cat own.log; die "own-machine.sh failed"; }
+	cat own.log
+	tar -cf - probes.txt own.log own.lmt $(ls report.txt raw.txt 2>/dev/null) | gzip -1 >"$out" || die "cannot dump the results"
+	say "DONE"
+	poweroff -f
+	;;
 *) die "unknown mode $mode" ;;
 esac
 
-T=/sys/kernel/tracing
 [ -d "$T/events" ] || die "no tracefs at $T"
 echo 0 >"$T/tracing_on"
 echo global >"$T/trace_clock" || die "cannot set trace_clock=global"
@@ -79,28 +112,33 @@ while read -r line; do
 done </probes.txt
 say "probes defined=$ok refused=$bad"
 [ "$ok" -gt 0 ] || die "no probe was accepted"
-echo 1 >"$T/events/lazy/enable" || die "cannot enable the lazy probes"
-while read -r ev; do
-	case "$ev" in '' | '#'*) continue ;; esac
-	if [ -e "$T/events/$ev/enable" ]; then
-		echo 1 >"$T/events/$ev/enable"
-	else
-		say "missing-tracepoint $ev"
-	fi
-done </tracepoints.txt
+if [ "$tool" = trace-cmd ]; then
+	[ -x /bin/trace-cmd ] || die "lazybench.tool=trace-cmd but no /bin/trace-cmd in the initramfs"
+	evs="-e lazy"
+	while read -r ev; do
+		case "$ev" in '' | '#'*) continue ;; esac
+		[ -e "$T/events/$ev/enable" ] && evs="$evs -e $ev" || say "missing-tracepoint $ev"
+	done </tracepoints.txt
+	# shellcheck disable=SC2086
+	trace-cmd record -q -C global -b "$bufkb" -o /trace.dat $evs /bin/sh /init workloads >/record.log 2>&1 ||
+		{ cat /record.log; die "trace-cmd record failed"; }
+	say "trace-cmd $(trace-cmd --version 2>&1 | head -1)"
+else
+	echo 1 >"$T/events/lazy/enable" || die "cannot enable the lazy probes"
+	while read -r ev; do
+		case "$ev" in '' | '#'*) continue ;; esac
+		if [ -e "$T/events/$ev/enable" ]; then
+			echo 1 >"$T/events/$ev/enable"
+		else
+			say "missing-tracepoint $ev"
+		fi
+	done </tracepoints.txt
 
-echo >"$T/trace"
-echo 1 >"$T/tracing_on"
-# The importer takes the arch from this marker when --arch is not given.
-echo "lazybench arch=$(uname -m) start mb=$mb par=$par" >"$T/trace_marker"
-i=0
-while [ "$i" -lt "$par" ]; do
-	/workload "$mb" "$rounds" "$i" &
-	i=$((i + 1))
-done
-wait
-echo "lazybench end" >"$T/trace_marker"
-echo 0 >"$T/tracing_on"
+	echo >"$T/trace"
+	echo 1 >"$T/tracing_on"
+	run_workloads
+	echo 0 >"$T/tracing_on"
+fi
 
 # Overrun check: any lost event makes the trace incomplete.
 lost=0
@@ -114,6 +152,11 @@ for s in "$T"/per_cpu/cpu*/stats; do
 	lost=$((lost + ${ov:-0} + ${dr:-0}))
 done
 say "lost $lost"
-gzip -1 -c "$T/trace" >"$out" || die "cannot dump the trace"
+if [ "$tool" = trace-cmd ]; then
+	trace-cmd report -i /trace.dat >/report.txt 2>/report.err || { cat /report.err; die "trace-cmd report failed"; }
+	gzip -1 -c /report.txt >"$out" || die "cannot dump the report"
+else
+	gzip -1 -c "$T/trace" >"$out" || die "cannot dump the trace"
+fi
 say "DONE"
 poweroff -f

@@ -19,20 +19,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-K=${RECORD_KBUILD:-$ROOT/record/work/kbuild}
 PKG=${RECORD_KSRC_PKG:-linux-source-7.3}
 SUITE=${RECORD_KSRC_SUITE:-trixie-backports}
 JOBS=${RECORD_KJOBS:-$(nproc)}
 NICE=${RECORD_KNICE:-19}
 FRAG=$ROOT/record/kbuild/lazybench.config
 KMAKE=(make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-mkdir -p "$K"
-K=$(cd "$K" && pwd)
-
 die() {
 	echo "kbuild: FAIL: $*" >&2
 	exit 1
 }
+# check_dir
+# shellcheck source=record/checks.sh
+. "$ROOT/record/checks.sh"
+K=$(check_dir RECORD_KBUILD "${RECORD_KBUILD:-$ROOT/record/work/kbuild}")
+mkdir -p "$K"
 say() { echo "kbuild: $*" >&2; }
 
 # shellcheck source=record/debian-apt.sh
