@@ -86,13 +86,6 @@ stage() {
 	[ "$1" = end ] || echo "record: == $1" >&2
 }
 
-# apt_ok LOG: fail on any error, fetch failure or signature warning.
-apt_ok() {
-	if grep -qE '^(E:|Err:|W: (GPG error|Failed to fetch|The repository|.*(signature|NO_PUBKEY|KEYEXPIRED|not signed|Signed-By)))' "$1"; then
-		grep -E '^(E:|Err:|W:)' "$1" >&2 || true
-		return 1
-	fi
-}
 
 stage deps
 TOOLS=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio)

@@ -116,21 +116,21 @@ case "$ARCH:$KERNEL" in
 x86_64:installed | x86_64:debian) ;;
 *) die "ARCH=$ARCH KERNEL=$KERNEL is not recorded by this script (x86_64 with KERNEL=installed or debian; see docs/recording.md)" ;;
 esac
-PKGS="qemu-system-x86 busybox-static cpio xz-utils gcc libc6-dev file"
-[ "$KERNEL" = installed ] && PKGS="$PKGS linux-image-amd64"
-[ "$TOOL" = trace-cmd ] && PKGS="$PKGS trace-cmd libtraceevent1-plugin"
+PKGS=(qemu-system-x86 busybox-static cpio xz-utils gcc libc6-dev file)
+[ "$KERNEL" = installed ] && PKGS+=(linux-image-amd64)
+[ "$TOOL" = trace-cmd ] && PKGS+=(trace-cmd libtraceevent1-plugin)
 if [ "${RECORD_NO_APT:-}" = 1 ]; then
 	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
 else
-	[ "$(id -u)" = 0 ] || die "apt-get needs root (run as root, or RECORD_NO_APT=1 with $PKGS installed)"
+	[ "$(id -u)" = 0 ] || die "apt-get needs root (run as root, or RECORD_NO_APT=1 with ${PKGS[*]} installed)"
 	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get update >"$W/apt-update.log" 2>&1 || grep -qE '^(Err|W: Failed to fetch)' "$W/apt-update.log"; then
+	if ! apt-get update >"$W/apt-update.log" 2>&1 || ! apt_ok "$W/apt-update.log"; then
 		tail -5 "$W/apt-update.log" >&2
-		die "cannot reach the Debian archive (apt-get update failed; see $W/apt-update.log)"
+		die "cannot reach the Debian archive, or apt warned about a signature (see $W/apt-update.log)"
 	fi
-	if ! apt-get install -y --no-install-recommends $PKGS >"$W/apt-install.log" 2>&1; then
+	if ! apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${PKGS[@]}" >"$W/apt-install.log" 2>&1 || ! apt_ok "$W/apt-install.log"; then
 		tail -5 "$W/apt-install.log" >&2
-		die "apt-get install $PKGS failed (see $W/apt-install.log)"
+		die "apt-get install ${PKGS[*]} failed or warned (see $W/apt-install.log)"
 	fi
 fi
 for c in qemu-system-x86_64 cpio xz gcc file; do
@@ -159,7 +159,7 @@ QEMUVER=$(qemu-system-x86_64 --version | head -1)
 echo "record: kernel $VMLINUZ ($KPKGVER), $QEMUVER" >&2
 
 stage build
-$GO build -o "$W/lazybench" ./cmd/lazybench
+"$GO" build -o "$W/lazybench" ./cmd/lazybench
 LB=$W/lazybench
 gcc -O2 -static -o "$W/workload" record/guest/workload.c
 
