@@ -256,7 +256,7 @@ func traceReport(dir string, e corpus.Entry, rs []*replay.Result, arches []strin
 		sec.Rows = append(sec.Rows, resultRow{
 			Arch: arch.Title(r.Arch), Strategy: r.Strategy,
 			Cells:      metricCells(r),
-			VsIdeal:    fmtRatio(plots.MainRatio(r, ideal[r.Arch])),
+			VsIdeal:    ratioText(plots.MainRatio(r, ideal[r.Arch])),
 			Violations: countsText(r.Violations),
 			Hazards:    countsText(r.Hazards),
 			Bad:        r.ViolationTotal()+r.HazardTotal() > 0,
@@ -343,7 +343,7 @@ func overviewCell(rs []*replay.Result, a string) string {
 	if up.Main == "" {
 		return "no counter"
 	}
-	return fmt.Sprintf("%d %s (%s)", up.MainValue(), up.Main, fmtRatio(plots.MainRatio(up, id)))
+	return fmt.Sprintf("%d %s (%s)", up.MainValue(), up.Main, ratioText(plots.MainRatio(up, id)))
 }
 
 // timeCell summarises one trace on one arch: modeled ns under upstream, as a
@@ -367,12 +367,12 @@ func timeCell(rs []*replay.Result, a string) string {
 		if !ok {
 			return "n/a"
 		}
-		return fmtRatio(v)
+		return ratioText(v)
 	}
 	return fmt.Sprintf("%s ns (%s none, %s ideal)", plots.FormatNum(math.Round(up.ModeledNs)), ratio(none), ratio(ideal))
 }
 
-func fmtRatio(v float64) string {
+func ratioText(v float64) string {
 	if math.IsNaN(v) {
 		return "n/a"
 	}

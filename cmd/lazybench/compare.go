@@ -103,14 +103,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if *jobs < 1 {
 		return usagef("--jobs must be at least 1")
 	}
-	arches := splitList(*archList)
-	if len(arches) == 0 {
-		arches = arch.Names()
-	}
-	for _, a := range arches {
-		if err := checkArch(a); err != nil {
-			return err
-		}
+	arches, err := archArgs(*archList)
+	if err != nil {
+		return err
 	}
 	var strats []lazymmu.Strategy
 	for _, n := range splitList(*stratList) {
@@ -131,22 +126,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	names := splitList(*traceList)
-	if len(names) == 0 {
-		if corpusNames == nil {
-			return usagef("no --trace given and no embedded corpus in this build")
-		}
-		for _, n := range corpusNames() {
-			names = append(names, corpusPrefix+n)
-		}
-	}
-	var srcs []matrix.Source
-	for _, n := range names {
-		src, err := newTraceSource(n)
-		if err != nil {
-			return err
-		}
-		srcs = append(srcs, src)
+	srcs, err := traceArgs(*traceList)
+	if err != nil {
+		return err
 	}
 	costs, err := loadCosts(*costsPath)
 	if err != nil {
@@ -269,4 +251,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(k)
 	return k
+}
+
+// traceArgs returns the sources of a --trace list, the whole embedded
+// corpus if it is empty.
+func traceArgs(list string) ([]matrix.Source, error) {
+	names := splitList(list)
+	if len(names) == 0 {
+		if corpusNames == nil {
+			return nil, usagef("no --trace given and no embedded corpus in this build")
+		}
+		for _, n := range corpusNames() {
+			names = append(names, corpusPrefix+n)
+		}
+	}
+	var srcs []matrix.Source
+	for _, n := range names {
+		src, err := newTraceSource(n)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, src)
+	}
+	return srcs, nil
 }
