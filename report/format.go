@@ -42,8 +42,7 @@ func fmtSig(v float64) string {
 	case math.Abs(v) < 0.001:
 		return strconv.FormatFloat(v, 'e', 2, 64)
 	}
-	digits := 2 - int(math.Floor(math.Log10(math.Abs(v))))
-	return strconv.FormatFloat(v, 'f', max(digits, 0), 64)
+	return fmtSig3(v)
 }
 
 // fmtNs formats a modeled time given in ns with a unit, three significant
@@ -63,13 +62,15 @@ func fmtNs(ns float64) string {
 	return fmtSig(ns) + " ns"
 }
 
-// fmtSig3 is fmtSig for values below 1000 that keeps trailing zeros (2.10).
+// fmtSig3 formats v (below 1000) with three significant digits, keeping
+// trailing zeros (2.10); v is rounded first, so 0.9996 prints as 1.00.
 func fmtSig3(v float64) string {
 	if v == 0 {
 		return "0"
 	}
-	digits := 2 - int(math.Floor(math.Log10(math.Abs(v))))
-	return strconv.FormatFloat(v, 'f', max(digits, 0), 64)
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64)
+	digits := 2 - int(math.Floor(math.Log10(math.Abs(r))))
+	return strconv.FormatFloat(r, 'f', max(digits, 0), 64)
 }
 
 // fmtRatio formats v/ref as "0.123x"; "n/a" when ref is 0 and v is not, and
