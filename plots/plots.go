@@ -85,12 +85,13 @@ func sortArches(names []string) {
 }
 
 // ArchColor returns the colour of the backend named name (arch.Info.Colour),
-// grey for one that is not registered.
+// grey for one that is not registered. Backend colours are Okabe-Ito;
+// strategies (Color) use another palette, so no strategy shares one.
 func ArchColor(name string) color.Color {
 	if info, ok := arch.Lookup(name); ok {
 		return info.Colour
 	}
-	return palette[6]
+	return color.Gray{Y: 120}
 }
 
 // archTitle returns the title of the backend named name for an axis label:
@@ -106,19 +107,33 @@ func archTitles(names []string) []string {
 	return t
 }
 
-// palette is a fixed, colour-blind-friendly palette (Okabe-Ito plus grey).
-var palette = []color.Color{
-	color.RGBA{0, 114, 178, 255},   // blue
-	color.RGBA{230, 159, 0, 255},   // orange
-	color.RGBA{0, 158, 115, 255},   // green
-	color.RGBA{204, 121, 167, 255}, // purple
-	color.RGBA{86, 180, 233, 255},  // sky
-	color.RGBA{213, 94, 0, 255},    // vermillion
-	color.RGBA{120, 120, 120, 255}, // grey
-	color.RGBA{240, 228, 66, 255},  // yellow
+// ArchGlyph returns the marker of the backend named name, one per backend in
+// their order, so arches stay apart without colour too.
+func ArchGlyph(name string) draw.GlyphDrawer {
+	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}, draw.PyramidGlyph{}}
+	for i, a := range arch.Names() {
+		if a == name {
+			return glyphs[i%len(glyphs)]
+		}
+	}
+	return glyphs[len(glyphs)-1]
 }
 
-// Color returns the i-th colour of the charts' fixed palette.
+// palette colours strategies and other series (Paul Tol's "muted" scheme,
+// colour-blind friendly), one colour each and none an arch's.
+var palette = []color.Color{
+	color.RGBA{51, 34, 136, 255},   // indigo
+	color.RGBA{204, 102, 119, 255}, // rose
+	color.RGBA{221, 204, 119, 255}, // sand
+	color.RGBA{68, 170, 153, 255},  // teal
+	color.RGBA{136, 34, 85, 255},   // wine
+	color.RGBA{153, 153, 51, 255},  // olive
+	color.RGBA{136, 204, 238, 255}, // cyan
+	color.RGBA{170, 68, 153, 255},  // purple
+	color.RGBA{17, 119, 51, 255},   // green
+}
+
+// Color returns the i-th colour of the series (strategy) palette.
 func Color(i int) color.Color {
 	n := len(palette)
 	return palette[((i%n)+n)%n]
@@ -172,6 +187,7 @@ func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) (err erro
 	default:
 		return fmt.Errorf("unsupported image format %q (want svg or png)", format)
 	}
+	labelScales(p)
 	if err := drawSafely(p, draw.New(c)); err != nil {
 		return err
 	}
@@ -212,6 +228,24 @@ func drawWithLegendOutside(p *plot.Plot, dc draw.Canvas) {
 	p.Draw(draw.Crop(dc, 0, -(w + gap), 0, 0))
 	l.YOffs = -p.Title.TextStyle.Height(p.Title.Text) - vg.Points(12)
 	l.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-w, 0, 0, 0))
+}
+
+// labelScales appends "(log scale)" or "(linear scale)" to the label of each
+// numeric axis of p (once: a label that says so already is kept).
+func labelScales(p *plot.Plot) {
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		if a.Label.Text == "" || strings.Contains(a.Label.Text, " scale)") {
+			continue
+		}
+		if _, nominal := a.Tick.Marker.(plot.ConstantTicks); nominal {
+			continue
+		}
+		if _, log := a.Scale.(plot.LogScale); log {
+			a.Label.Text += " (log scale)"
+		} else {
+			a.Label.Text += " (linear scale)"
+		}
+	}
 }
 
 // useLog switches axis a to a log scale with readable ticks.

@@ -219,3 +219,66 @@ func TestHostileValuesNeverPanic(t *testing.T) {
 		}
 	}
 }
+
+// svgText renders p and returns the SVG.
+func svgText(t *testing.T, p *plot.Plot) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(p, 0, 0, "svg", &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestCDFMergesCoincidingLines: two strategies with the same distribution
+// are one line whose legend entry names both; a third stays apart.
+func TestCDFMergesCoincidingLines(t *testing.T) {
+	var rs []*replay.Result
+	for i, s := range []string{"upstream", "typed", "none"} {
+		r := &replay.Result{Trace: "t", Arch: "arm64", Strategy: s, Section: &replay.Dist{}, Deferred: &replay.Dist{}}
+		for k := 1; k <= 50; k++ {
+			r.Deferred.Add(float64(k * (1 + i/2)))
+		}
+		rs = append(rs, r)
+	}
+	svg := svgText(t, CDF("t", "arm64", rs, DeferralTime))
+	if !strings.Contains(svg, ">upstream = typed</text>") {
+		t.Error("legend lacks the merged entry 'upstream = typed'")
+	}
+	if strings.Contains(svg, ">typed</text>") || !strings.Contains(svg, ">none</text>") {
+		t.Error("legend: want typed only in the merged entry and none on its own")
+	}
+	if n := strings.Count(svg, "stroke-width:1.4"); n != 2+2 { // two lines, two legend icons
+		t.Errorf("%d line strokes, want 4 (2 lines and their legend icons)", n)
+	}
+}
+
+// TestMainCounterRatioSkipsNoCounter: an arch without a main counter (x86)
+// gets no bars and no group.
+func TestMainCounterRatioSkipsNoCounter(t *testing.T) {
+	rs := fixture()
+	for _, s := range []string{"ideal", "upstream", "none"} {
+		rs = append(rs, &replay.Result{Trace: "t1", Arch: "x86", Strategy: s, ArchOps: map[string]uint64{}})
+	}
+	svg := svgText(t, MainCounterRatio("t1", rs))
+	if strings.Contains(svg, ">x86</text>") {
+		t.Error("x86, which has no counter, is drawn")
+	}
+	if !strings.Contains(svg, ">arm64</text>") {
+		t.Error("arm64 is not drawn")
+	}
+}
+
+// TestAxisScaleLabels: numeric axes say linear or log, nominal ones do not,
+// and writing twice does not say it twice.
+func TestAxisScaleLabels(t *testing.T) {
+	p := Boxes("t1", fixture(), SectionLatency)
+	svgText(t, p)
+	svg := svgText(t, p)
+	if !strings.Contains(svg, "ns (linear scale)</text>") && !strings.Contains(svg, "ns (log scale)</text>") {
+		t.Error("the value axis does not say its scale")
+	}
+	if strings.Contains(svg, "scale) (") || strings.Contains(svg, "architecture (l") {
+		t.Error("a scale said twice, or on the nominal axis")
+	}
+}

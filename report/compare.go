@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
@@ -255,7 +256,7 @@ func (c *compareRun) writeNarrow(w io.Writer) error {
 	fmt.Fprintf(w, "# Rows %s: the value; other rows: value / %s's (n/a: %s's is 0, the value not).\n", base, base, base)
 	fmt.Fprintf(w, "# ! marks a trace whose page size the arch's kernel does not have. --wide prints\n# every value with its ratios to %s and to ideal; --metric picks tables.\n", base)
 	for _, a := range c.o.Arches {
-		if l := archLabel(a); l != "" {
+		if l := archinfo.Label(a); l != "" {
 			fmt.Fprintf(w, "# %s*: %s.\n", a, l)
 		}
 	}
@@ -268,7 +269,7 @@ func (c *compareRun) writeNarrow(w io.Writer) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprint(tw, "trace\tstrategy\t")
 		for _, a := range c.o.Arches {
-			if archLabel(a) != "" {
+			if archinfo.Label(a) != "" {
 				a += "*"
 			}
 			fmt.Fprintf(tw, "%s\t", a)
@@ -316,7 +317,7 @@ func (c *compareRun) narrowTrace(tw io.Writer, m *replay.Metric, t int) {
 func (c *compareRun) narrowCell(m *replay.Metric, t int, a string, s lazymmu.Strategy, isBase bool) string {
 	r, b := c.get(t, a, s), c.get(t, a, c.o.Baseline)
 	mark := ""
-	if !pageSizeFits(a, c.pages[t]) {
+	if !archinfo.Fits(a, c.pages[t]) {
 		mark = "!"
 	}
 	switch {

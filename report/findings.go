@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/replay"
 )
@@ -46,7 +47,7 @@ func Findings(rp *Replays) []Finding {
 			continue
 		}
 		if set.flat() {
-			add("nesting", a, "%s: no main counter and the same modeled time under every strategy over %s: nothing is batched.", archTitle(a), set.desc)
+			add("nesting", a, "%s: no main counter and the same modeled time under every strategy over %s: nothing is batched.", archinfo.Title(a), set.desc)
 			continue
 		}
 		add("nesting", a, "%s", nestingFinding(set))
@@ -162,7 +163,7 @@ func nestingFinding(s traceSet) string {
 		parts = append(parts, fmt.Sprintf("%s %s the %s%s and %s the time", st, fmtRatio(s.sum(st, f), up), name, w, fmtRatio(s.sum(st, modeledNs), upNs)))
 	}
 	return fmt.Sprintf("%s: against upstream (%s %s, %s modeled), %s, modeled over %s.",
-		archTitle(s.arch), fmtInt(int64(up)), name, fmtNs(upNs), strings.Join(parts, "; "), s.desc)
+		archinfo.Title(s.arch), fmtInt(int64(up)), name, fmtNs(upNs), strings.Join(parts, "; "), s.desc)
 }
 
 // worst returns the trace where st's figure differs most from base's
@@ -191,7 +192,7 @@ func flushFinding(s traceSet) string {
 	upNs, nfNs := s.sum(lazymmu.Upstream, modeledNs), s.sum(lazymmu.NoFlush, modeledNs)
 	hz := s.sum(lazymmu.NoFlush, func(r *replay.Result) float64 { return float64(r.HazardTotal()) })
 	return fmt.Sprintf("%s: the flush on nested disable (upstream against noflush, which skips it and leaves %s) changes flushes of a non-empty batch by %s (%s vs %s) and modeled time by %s over %s.",
-		archTitle(s.arch), plural(int(hz), "hazard", "hazards"), fmtSigned(up-nf), fmtInt(int64(up)), fmtInt(int64(nf)), fmtChange(upNs, nfNs), s.desc)
+		archinfo.Title(s.arch), plural(int(hz), "hazard", "hazards"), fmtSigned(up-nf), fmtInt(int64(up)), fmtInt(int64(nf)), fmtChange(upNs, nfNs), s.desc)
 }
 
 // fmtSigned formats a whole difference with its sign: "+12", "-3", "0".
@@ -208,7 +209,7 @@ func batchingFinding(s traceSet) string {
 	up, none := s.sum(lazymmu.Upstream, f), s.sum(lazymmu.None, f)
 	upNs, noneNs := s.sum(lazymmu.Upstream, modeledNs), s.sum(lazymmu.None, modeledNs)
 	return fmt.Sprintf("%s: batching (upstream against none) makes %s the %s (%s vs %s) and %s modeled time over %s.",
-		archTitle(s.arch), fmtRatio(up, none), name, fmtInt(int64(up)), fmtInt(int64(none)), fmtChange(upNs, noneNs), s.desc)
+		archinfo.Title(s.arch), fmtRatio(up, none), name, fmtInt(int64(up)), fmtInt(int64(none)), fmtChange(upNs, noneNs), s.desc)
 }
 
 // idealFinding: upstream's flushes against ideal's, and the traces where
@@ -229,7 +230,7 @@ func idealFinding(s traceSet) string {
 			shortName(t.Name), fmtNs(t.Get(s.arch, lazymmu.None).ModeledNs), fmtNs(t.Get(s.arch, lazymmu.Ideal).ModeledNs))
 	}
 	return fmt.Sprintf("%s: upstream makes %s the flushes of ideal, the fewest flushes with no hazard (%s vs %s), modeled over %s%s.",
-		archTitle(s.arch), fmtRatio(up, id), fmtInt(int64(up)), fmtInt(int64(id)), s.desc, tail)
+		archinfo.Title(s.arch), fmtRatio(up, id), fmtInt(int64(up)), fmtInt(int64(id)), s.desc, tail)
 }
 
 // shortName drops the corpus: prefix of a trace name.
@@ -290,7 +291,7 @@ func promiseSentence(rp *Replays, st lazymmu.Strategy, ps []problem) string {
 	var titles []string
 	for _, a := range rp.Arches {
 		if contains(arches, a) {
-			titles = append(titles, archTitle(a))
+			titles = append(titles, archinfo.Title(a))
 		}
 	}
 	first := ps[0]

@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
@@ -31,7 +32,7 @@ func (t *Trace) Get(a string, s lazymmu.Strategy) *replay.Result {
 }
 
 // Fits reports whether t's page size is one arch a's kernel supports.
-func (t *Trace) Fits(a string) bool { return pageSizeFits(a, t.PageSize) }
+func (t *Trace) Fits(a string) bool { return archinfo.Fits(a, t.PageSize) }
 
 // Replays is a run of the matrix: every trace under every arch and strategy.
 type Replays struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
@@ -107,7 +108,7 @@ func xenFinding(rp *Replays) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%s: under upstream, the share of batched hypercalls (multicall buffer drains) that carry a single PTE update is %s, modeled.",
-		archTitle(a), strings.Join(parts, " against ")), true
+		archinfo.Title(a), strings.Join(parts, " against ")), true
 }
 
 // s390Published are the proposal's own figures for the s390 finding, by
@@ -141,7 +142,7 @@ func s390Finding(rp *Replays) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%s: lazy mode (upstream against none) makes %s in modeled time; the proposal's figures are whole system calls on large ranges, the model prices only the PTE section.",
-		archTitle(a), joinAnd(parts)), true
+		archinfo.Title(a), joinAnd(parts)), true
 }
 
 // speed formats a speed-up factor: "14.3x faster", "1.25x slower".

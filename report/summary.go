@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/lazybench/lazybench/internal/archinfo"
 )
 
 // SummaryWidth is the width `lazybench summary` wraps its text to.
@@ -29,7 +31,7 @@ func WriteSummary(w io.Writer, rp *Replays, costNote string, fs []Finding, width
 	}
 	var titles []string
 	for _, a := range rp.Arches {
-		titles = append(titles, archTitle(a))
+		titles = append(titles, archinfo.Title(a))
 	}
 	para(&b, width, "", fmt.Sprintf("lazybench summary: %s (%d recorded, %d generated) on %s, under every strategy.",
 		plural(len(rp.Traces), "trace", "traces"), rec, len(rp.Traces)-rec, strings.Join(titles, ", ")))
@@ -88,7 +90,7 @@ func mismatchLines(rp *Replays) []string {
 			parts = append(parts, fmt.Sprintf("%s KiB: %s", fmtInt(k>>10), list))
 		}
 		out = append(out, fmt.Sprintf("%s's kernel has %s pages only; %s of other page sizes (%s) are replayed anyway, marked in tables, and left out of its findings where others fit.",
-			archTitle(a), pageSizesText(a), plural(len(ts), "trace", "traces"), strings.Join(parts, "; ")))
+			archinfo.Title(a), pageSizesText(a), plural(len(ts), "trace", "traces"), strings.Join(parts, "; ")))
 	}
 	return out
 }
@@ -96,7 +98,7 @@ func mismatchLines(rp *Replays) []string {
 // pageSizesText lists the base page sizes of an arch's kernel: "4, 16 or 64 KiB".
 func pageSizesText(a string) string {
 	var l []string
-	for _, s := range archPageShifts[a] {
+	for _, s := range archinfo.PageShifts(a) {
 		l = append(l, fmtInt(1<<(s-10)))
 	}
 	if len(l) <= 1 {
