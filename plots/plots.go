@@ -168,28 +168,49 @@ func Save(p *plot.Plot, w, h vg.Length, path string) error {
 // Write renders p to out in format "svg" or "png". A chart that cannot be
 // drawn (gonum panics, e.g. on a value <= 0 or not finite on a log axis) is
 // an error naming the chart, not a panic.
-func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) (err error) {
+func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) error {
+	return writePanels([]*plot.Plot{p}, 1, w, h, format, out)
+}
+
+// SavePanels writes ps to path atomically (SVG or PNG by its extension) as
+// a grid of panels, cols per row, each Width x Height.
+func SavePanels(ps []*plot.Plot, cols int, path string) error {
+	return atomicfile.Write(path, func(out io.Writer) error {
+		return writePanels(ps, cols, 0, 0, strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), out)
+	})
+}
+
+// writePanels renders ps in a grid of cols columns, each panel w x h
+// (Width x Height if zero), to out in format "svg" or "png".
+func writePanels(ps []*plot.Plot, cols int, w, h vg.Length, format string, out io.Writer) (err error) {
 	if w == 0 {
 		w = Width
 	}
 	if h == 0 {
 		h = Height
 	}
+	cols = max(1, min(cols, len(ps)))
+	rows := (len(ps) + cols - 1) / cols
+	W, H := w*vg.Length(cols), h*vg.Length(rows)
 	var c interface {
 		vg.CanvasSizer
 		io.WriterTo
 	}
 	switch format {
 	case "svg":
-		c = vgsvg.New(w, h)
+		c = vgsvg.New(W, H)
 	case "png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(PNGDPI))}
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(W, H), vgimg.UseDPI(PNGDPI))}
 	default:
 		return fmt.Errorf("unsupported image format %q (want svg or png)", format)
 	}
-	labelScales(p)
-	if err := drawSafely(p, draw.New(c)); err != nil {
-		return err
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: rows, Cols: cols}
+	for i, p := range ps {
+		labelScales(p)
+		if err := drawSafely(p, tiles.At(dc, i%cols, i/cols)); err != nil {
+			return err
+		}
 	}
 	_, err = c.WriteTo(out)
 	return err
