@@ -277,13 +277,3 @@ func formatParams(p map[string]int64) string {
 	}
 	return strings.Join(b, ", ")
 }
-
-// archTitles returns the backends' titles (arch.Title: a proposal's carries
-// its label), for headers.
-func archTitles(names []string) []string {
-	t := make([]string, len(names))
-	for i, n := range names {
-		t[i] = arch.Title(n)
-	}
-	return t
-}

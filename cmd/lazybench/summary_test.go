@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/internal/golden"
 )
 
@@ -36,7 +37,7 @@ func TestSummaryPageSizeWarning(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(errs, "warning: s390 (unmerged proposal)'s kernel has 4 KiB pages only") || !strings.Contains(errs, "fork_16k") {
+	if !strings.Contains(errs, "warning: "+arch.Title("s390")+"'s kernel has 4 KiB pages only") || !strings.Contains(errs, "fork_16k") {
 		t.Errorf("stderr lacks the page-size warning for s390: %q", errs)
 	}
 	if strings.Contains(errs, "arm64") {
