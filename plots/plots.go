@@ -293,6 +293,11 @@ type Bars struct {
 	Lo, Hi [][]float64
 	// Log draws the value axis on a log scale.
 	Log bool
+	// Base, if not 0, is the value bars rise (or fall) from, drawn as a
+	// line: 1 for ratios, so that a bar shows the ratio's distance from 1
+	// and not from the axis minimum. By default bars rise from 0, or from
+	// the axis minimum on a log scale.
+	Base float64
 	// Colors, if set, gives each series its colour (default: the palette's
 	// colour of the series index), so that one arch keeps its colour
 	// across charts.
@@ -323,6 +328,9 @@ func (b *Bars) Plot(title, xlabel, ylabel string) *plot.Plot {
 	}
 	if math.IsInf(lo, 1) { // nothing to draw
 		lo, hi = 0, 1
+	}
+	if b.Base > 0 {
+		lo, hi = math.Min(lo, b.Base), math.Max(hi, b.Base)
 	}
 	if b.Log && lo > 0 {
 		useLog(&p.Y)
@@ -370,6 +378,10 @@ func (bp *barsPlotter) Plot(c draw.Canvas, plt *plot.Plot) {
 	if b.Log {
 		base = plt.Y.Min
 	}
+	if b.Base != 0 {
+		base = b.Base
+		c.StrokeLines(draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}, c.ClipLinesY([]vg.Point{{X: trX(-0.5), Y: trY(base)}, {X: trX(float64(len(b.Groups)) - 0.5), Y: trY(base)}})...)
+	}
 	errStyle := draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}
 	for s := 0; s < ns; s++ {
 		for g := range b.Groups {
@@ -381,7 +393,7 @@ func (bp *barsPlotter) Plot(c draw.Canvas, plt *plot.Plot) {
 			x1 := x0 + bw
 			lo := math.Min(base, v)
 			hi := math.Max(base, v)
-			if b.Log {
+			if b.Log && b.Base == 0 {
 				lo, hi = base, math.Max(v, base)
 			}
 			rect := []vg.Point{{X: trX(x0), Y: trY(lo)}, {X: trX(x0), Y: trY(hi)}, {X: trX(x1), Y: trY(hi)}, {X: trX(x1), Y: trY(lo)}}

@@ -113,8 +113,8 @@ func MainCounterRatio(trace string, rs []*replay.Result) *plot.Plot {
 		}
 		b.Values = append(b.Values, row)
 	}
-	b.Log = logCalled(b.Values)
-	return b.Plot(fmt.Sprintf("Main arch counter against ideal, trace %s (modeled)\nbar = the count under a strategy / the count under ideal; arches without a counter left out", trace),
+	b.Log, b.Base = logCalled(b.Values), 1
+	return b.Plot(fmt.Sprintf("Main arch counter against ideal, trace %s (modeled)\nbar: count / ideal's count, drawn from 1 (no bar: equal); no counter: left out", trace),
 		"architecture (main counter)", "count / count under ideal (modeled)")
 }
 

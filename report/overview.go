@@ -21,9 +21,9 @@ func overviewCharts(dir string, page *reportPage, rp *Replays, opt Options) erro
 		f                         func(*replay.Result) float64
 		counter                   bool
 	}{
-		{"overview-main", "Main arch counter against upstream, by arch (modeled)\nbar = the counter summed over the arch's traces under a strategy / the same under upstream",
+		{"overview-main", "Main arch counter against upstream, by arch (modeled)\nbar: sum over the arch's traces / upstream's sum, drawn from 1 (no bar: equal)",
 			"counter / upstream's (modeled)", "arches without a main counter (x86) are left out; sums over each arch's traces of a page size its kernel has", mainValue, true},
-		{"overview-time", "Modeled time of arch work against upstream, by arch (modeled)\nbar = modeled time summed over the arch's traces under a strategy / the same under upstream",
+		{"overview-time", "Modeled time of arch work against upstream, by arch (modeled)\nbar: sum over the arch's traces / upstream's sum, drawn from 1 (no bar: equal)",
 			"modeled time / upstream's (modeled)", "sums over each arch's traces of a page size its kernel has; ideal is the fewest flushes with no hazard, not a bound on time", modeledNs, false},
 	} {
 		b := &plots.Bars{}
@@ -50,7 +50,7 @@ func overviewCharts(dir string, page *reportPage, rp *Replays, opt Options) erro
 				b.Values[i] = append(b.Values[i], v)
 			}
 		}
-		b.Log = true
+		b.Log, b.Base = true, 1
 		f, err := saveChart(dir, c.name, b.Plot(c.title, "architecture", c.ylabel), true, figure{Kind: "modeled",
 			Command: "lazybench compare --metric modeled_ns,main", Note: c.note})
 		if err != nil {

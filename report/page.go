@@ -67,9 +67,9 @@ h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:1px solid #ccc;padding-bottom:
 .lead{font-size:.95em;margin:.3em 0}
 .tw{overflow-x:auto;max-width:100%;margin:.4em 0}
 table{border-collapse:collapse;font-size:.85em}
-td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top;white-space:nowrap}
 th{background:#f3f3f3;text-align:left}td.l{text-align:left}
-td.w{min-width:12em;max-width:32em}
+td.w{min-width:12em;max-width:32em;white-space:normal}
 td.na{color:#999;text-align:center}
 td.bad{background:#fff1f0}
 img{max-width:100%;height:auto;border:1px solid #eee;margin:.3em 0}
