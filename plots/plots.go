@@ -1,8 +1,9 @@
 // Package plots draws lazybench's charts with gonum.org/v1/plot: modeled
-// throughput, section and deferral latency (box plots and CDFs), the backend's
-// main counter against the ideal strategy, batch-size histograms, the replay
-// engine's measured speed, the arm64 calibration curve, and charts of `go test
-// -bench` output with medians and 95% confidence intervals.
+// section and deferral latency (box plots and CDFs), the backend's main
+// counter against the ideal strategy, batch-size histograms, ratio bars, the
+// replay engine's measured speed, the arm64 calibration curve, and charts of
+// `go test -bench` output with medians and 95% confidence intervals over
+// repeated runs.
 //
 // Every percentile drawn comes from replay.Dist / replay.Type7, the single
 // quantile definition lazybench uses in tables, JSON and charts (gonum's own

@@ -85,7 +85,6 @@ func TestGolden(t *testing.T) {
 		name string
 		p    *plot.Plot
 	}{
-		{"throughput", Throughput("t1", rs)},
 		{"mainratio", MainCounterRatio("t1", rs)},
 		{"section_box", Boxes("t1", rs, SectionLatency)},
 		{"deferral_cdf", CDF("t1", "arm64", rs, DeferralTime)},
@@ -105,7 +104,7 @@ func TestGolden(t *testing.T) {
 
 func TestPNGDecodes(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Write(Throughput("t1", fixture()), 0, 0, "png", &buf); err != nil {
+	if err := Write(MainCounterRatio("t1", fixture()), 0, 0, "png", &buf); err != nil {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(&buf)
@@ -115,7 +114,7 @@ func TestPNGDecodes(t *testing.T) {
 	if got, want := img.Bounds().Dx(), 768; got != want {
 		t.Errorf("PNG width %d px, want %d (8 in at 96 dpi)", got, want)
 	}
-	if err := Write(Throughput("t1", fixture()), 0, 0, "jpg", &buf); err == nil {
+	if err := Write(MainCounterRatio("t1", fixture()), 0, 0, "jpg", &buf); err == nil {
 		t.Error("jpg accepted")
 	}
 }
@@ -123,7 +122,7 @@ func TestPNGDecodes(t *testing.T) {
 func TestSaveAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.png")
-	if err := Save(Throughput("t1", fixture()), 0, 0, path); err != nil {
+	if err := Save(MainCounterRatio("t1", fixture()), 0, 0, path); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -134,7 +133,7 @@ func TestSaveAtomic(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Fatal(err)
 	}
-	if err := Save(Throughput("t1", fixture()), 0, 0, filepath.Join(dir, "b.gif")); err == nil {
+	if err := Save(MainCounterRatio("t1", fixture()), 0, 0, filepath.Join(dir, "b.gif")); err == nil {
 		t.Error("gif accepted")
 	}
 	ents, _ := os.ReadDir(dir)
@@ -202,7 +201,7 @@ func TestHostileValuesNeverPanic(t *testing.T) {
 		rs[1].Section.Add(v)
 		rs[2].Deferred.Add(v)
 		charts := []*plot.Plot{
-			Throughput("t1", rs), MainCounterRatio("t1", rs), BatchHistogram("t1", "upstream", rs),
+			MainCounterRatio("t1", rs), BatchHistogram("t1", "upstream", rs),
 			Calibration("c", []CalibPoint{{Pages: 1, Published: v, HasPublished: true, Modeled: 1}, {Pages: 2, Published: 1, HasPublished: true, Modeled: v}}),
 			ReplaySpeed("s", []SpeedPoint{{Arch: "arm64", Events: 10, Seconds: v}, {Arch: "arm64", Events: 20, Seconds: 1}}),
 			KpkeysCalibration("k", []KpkeysPoint{{"a", false, v, 1}, {"b", true, 1, v}}),

@@ -46,25 +46,6 @@ func newMatrix(rs []*replay.Result) *matrix {
 
 func (m *matrix) get(arch, strategy string) *replay.Result { return m.cell[[2]string{arch, strategy}] }
 
-// Throughput charts modeled updates per second of one trace's results, grouped
-// by arch, one bar per strategy.
-func Throughput(trace string, rs []*replay.Result) *plot.Plot {
-	m := newMatrix(rs)
-	b := &Bars{Groups: archTitles(m.arches), Series: m.strategies, Log: true}
-	for _, s := range m.strategies {
-		row := make([]float64, len(m.arches))
-		for g, a := range m.arches {
-			row[g] = math.NaN()
-			if r := m.get(a, s); r != nil {
-				row[g] = r.UpdatesPerSecond()
-			}
-		}
-		b.Values = append(b.Values, row)
-	}
-	b.Log = logCalled(b.Values)
-	return b.Plot(fmt.Sprintf("Throughput, trace %s (modeled)", trace), "architecture", "modeled PTE updates per second")
-}
-
 func logCalled(v [][]float64) bool {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, row := range v {
