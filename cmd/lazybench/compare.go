@@ -4,7 +4,6 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/lazybench/lazybench/lazymmu"
@@ -103,16 +102,6 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		Arches: arches, Strategies: strats, Baseline: base, Config: replay.Config{Costs: costs, Kernel: kernel},
 		Jobs: *jobs, Format: format, Metrics: metrics,
 	})
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	k := make([]string, 0, len(m))
-	for n := range m {
-		k = append(k, n)
-	}
-	sort.Strings(k)
-	return k
 }
 
 // traceArgs returns the sources of a --trace list, the whole embedded
