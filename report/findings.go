@@ -31,7 +31,7 @@ var Questions = []Question{
 	{"ideal", "How far from the fewest flushes with no hazard (ideal)?"},
 	{"promises", "Which strategies break promises?"},
 	{"xen", "Xen PV: how many updates does a hypercall carry?"},
-	{"s390", "s390 (unmerged proposal) against the proposal's published figures"},
+	{"s390", "s390: the model against the proposal's own published figures"},
 }
 
 // Findings computes the findings of a run, question by question, arch by

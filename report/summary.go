@@ -89,8 +89,12 @@ func mismatchLines(rp *Replays) []string {
 			}
 			parts = append(parts, fmt.Sprintf("%s KiB: %s", fmtInt(k>>10), list))
 		}
-		out = append(out, fmt.Sprintf("%s's kernel has %s pages only; %s of other page sizes (%s) are replayed anyway, marked in tables, and left out of its findings where others fit.",
-			archinfo.Title(a), pageSizesText(a), plural(len(ts), "trace", "traces"), strings.Join(parts, "; ")))
+		verb := "are"
+		if len(ts) == 1 {
+			verb = "is"
+		}
+		out = append(out, fmt.Sprintf("%s's kernel has %s pages only; %s of another page size (%s) %s replayed anyway, marked in tables, and left out of its findings where others fit.",
+			archinfo.Title(a), pageSizesText(a), plural(len(ts), "trace", "traces"), strings.Join(parts, "; "), verb))
 	}
 	return out
 }
