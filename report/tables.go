@@ -323,12 +323,3 @@ func backendsTable(names []string) table {
 	}
 	return t
 }
-
-// joinTitles lists arches with their labels.
-func joinTitles(arches []string) string {
-	var l []string
-	for _, a := range arches {
-		l = append(l, archinfo.Title(a))
-	}
-	return strings.Join(l, ", ")
-}
