@@ -101,7 +101,7 @@ func xenFinding(rp *Replays) (string, bool) {
 		if all > 0 {
 			share = fmtPct(float64(one) / float64(all))
 		}
-		parts = append(parts, fmt.Sprintf("%s of %s on the %s (beside %s outside lazy mode, a hypercall or a trap each)",
+		parts = append(parts, fmt.Sprintf("%s of %s on the %s (beside %s done at once, outside lazy mode or atomic: a hypercall or a trap each)",
 			share, fmtInt(all), plural(n, kind+" trace", kind+" traces"), plural(int(immediate), "update", "updates")))
 	}
 	if len(parts) == 0 {

@@ -126,12 +126,12 @@ func promiseRows(rp *Replays) table {
 }
 
 // xenRows: per trace, x86-xen under upstream: batched hypercalls, the share
-// carrying one update, and updates made outside lazy mode.
+// carrying one update, and the updates done at once (not batched).
 func xenRows(rp *Replays) table {
 	const a = "x86-xen"
 	t := table{ID: "xen", Title: "x86-xen under upstream: updates per batched hypercall (modeled)",
-		Note: "A batched hypercall is a drain of the multicall buffer (up to 31 updates per mmu_update call); updates outside lazy mode go one hypercall (or one trapped write) each.",
-		Head: []string{"trace", "kind", "batched hypercalls", "carrying 1 update", "median updates per batch", "updates outside lazy mode"}}
+		Note: "A batched hypercall is a drain of the multicall buffer (up to 31 updates per mmu_update call); updates done at once (outside lazy mode, or atomic ones Xen traps) cost a hypercall or a trapped write each.",
+		Head: []string{"trace", "kind", "batched hypercalls", "carrying 1 update", "median updates per batch", "updates done at once"}}
 	if !contains(rp.Arches, a) {
 		return t
 	}
