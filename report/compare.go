@@ -1,11 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/internal/archinfo"
@@ -266,35 +268,69 @@ func (c *compareRun) writeNarrow(w io.Writer) error {
 			title += ", named under each arch (n/a: none)"
 		}
 		fmt.Fprintf(w, "\n## %s\n", title)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprint(tw, "trace\tstrategy\t")
-		for _, a := range c.o.Arches {
-			if archinfo.Label(a) != "" {
-				a += "*"
-			}
-			fmt.Fprintf(tw, "%s\t", a)
-		}
-		fmt.Fprintln(tw)
-		if m.Main {
-			fmt.Fprint(tw, "\t\t")
-			for _, a := range c.o.Arches {
-				fmt.Fprintf(tw, "%s\t", c.mainName(a))
-			}
-			fmt.Fprintln(tw)
-		}
-		for t := range c.srcs {
-			c.narrowTrace(tw, m, t)
-		}
-		if err := tw.Flush(); err != nil {
+		if err := c.narrowTable(w, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// NarrowWidth is the most columns the narrow layout's lines take: a table
+// whose arches do not fit is split into several, each with a share of them.
+const NarrowWidth = 100
+
+// narrowTable writes m's table with as many arches side by side as fit in
+// NarrowWidth columns (at least one), in as many parts as that takes.
+func (c *compareRun) narrowTable(w io.Writer, m *replay.Metric) error {
+	var parts []string
+	for per := len(c.o.Arches); per >= 1; per-- {
+		parts = parts[:0]
+		fits := true
+		for i := 0; i < len(c.o.Arches); i += per {
+			var b bytes.Buffer
+			if err := c.narrowPart(&b, m, c.o.Arches[i:min(i+per, len(c.o.Arches))]); err != nil {
+				return err
+			}
+			for _, l := range strings.Split(b.String(), "\n") {
+				fits = fits && utf8.RuneCountInString(l) <= NarrowWidth
+			}
+			parts = append(parts, b.String())
+		}
+		if fits || per == 1 {
+			break
+		}
+	}
+	_, err := io.WriteString(w, strings.Join(parts, "\n"))
+	return err
+}
+
+// narrowPart writes m's table for the arches given.
+func (c *compareRun) narrowPart(w io.Writer, m *replay.Metric, arches []string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "trace\tstrategy\t")
+	for _, a := range arches {
+		if archinfo.Label(a) != "" {
+			a += "*"
+		}
+		fmt.Fprintf(tw, "%s\t", a)
+	}
+	fmt.Fprintln(tw)
+	if m.Main {
+		fmt.Fprint(tw, "\t\t")
+		for _, a := range arches {
+			fmt.Fprintf(tw, "%s\t", c.mainName(a))
+		}
+		fmt.Fprintln(tw)
+	}
+	for t := range c.srcs {
+		c.narrowTrace(tw, m, t, arches)
+	}
+	return tw.Flush()
+}
+
 // narrowTrace writes one trace's rows of a narrow table: the baseline first,
 // then the other strategies shown.
-func (c *compareRun) narrowTrace(tw io.Writer, m *replay.Metric, t int) {
+func (c *compareRun) narrowTrace(tw io.Writer, m *replay.Metric, t int, arches []string) {
 	rows := []lazymmu.Strategy{c.o.Baseline}
 	for _, s := range c.o.Strategies {
 		if s != c.o.Baseline {
@@ -307,7 +343,7 @@ func (c *compareRun) narrowTrace(tw io.Writer, m *replay.Metric, t int) {
 			label = c.labels[t]
 		}
 		fmt.Fprintf(tw, "%s\t%s\t", label, s)
-		for _, a := range c.o.Arches {
+		for _, a := range arches {
 			fmt.Fprintf(tw, "%s\t", c.narrowCell(m, t, a, s, i == 0))
 		}
 		fmt.Fprintln(tw)

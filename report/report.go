@@ -44,11 +44,11 @@ type Options struct {
 	// KpkeysMapPages is the fork and munmap mapping of the arm64-kpkeys
 	// calibration, in pages (0: calibrate.GiBPages, the published 1 GB).
 	KpkeysMapPages int
-	Progress   io.Writer           // nil: no progress bar
-	Warn       io.Writer           // page-size warnings (nil: none)
-	AllPNG     bool                // also write a PNG of every chart
-	Unfitted   bool                // replay arm64 without the fitted costs
-	Kernel     lazymmu.Kernel      // whose rules (zero: the newest)
+	Progress       io.Writer      // nil: no progress bar
+	Warn           io.Writer      // page-size warnings (nil: none)
+	AllPNG         bool           // also write a PNG of every chart
+	Unfitted       bool           // replay arm64 without the fitted costs
+	Kernel         lazymmu.Kernel // whose rules (zero: the newest)
 }
 
 // kernelArg is the --kernel flag that reproduces the report's kernel, empty
