@@ -92,7 +92,7 @@ func idealExceptions(t *testing.T) map[string][2]float64 {
 // counter and the operations only: it never batches, so it never drains and
 // pays no batching overhead. (upstream is not hazard-free on every trace:
 // pagemap-scan issues a TLB flush inside its section, before the pending
-// updates are flushed, KERNEL.md 4.) Against a strategy that was preempted
+// updates are flushed, docs/kernel.md 4.) Against a strategy that was preempted
 // inside a section where the arch forbids it (preemptions), ideal may
 // exceed the main counter, drains and operations by one per preemption, and
 // modeled time is not compared: the recorded arm64 traces are preempted in

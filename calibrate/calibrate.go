@@ -6,7 +6,7 @@
 //
 //	(T_upstream(p) - T_none(p)) / T_none(p),
 //
-// matches the published points in least squares (CALIBRATION.md).
+// matches the published points in least squares (docs/published.md).
 //
 // Modeled time is linear in every cost parameter and work term, so each p is
 // replayed once per term with that term at 1 and every other at 0; the fit

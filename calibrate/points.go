@@ -21,7 +21,7 @@ type Point struct {
 }
 
 // M2CSV is the default published set: Apple M2, test_vmalloc
-// fix_size_alloc_test (see CALIBRATION.md and docs/calibration.md).
+// fix_size_alloc_test (see docs/published.md and docs/calibration.md).
 //
 //go:embed m2.csv
 var M2CSV string

@@ -4,7 +4,7 @@
 //	TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: (SITE) key=value ...
 //
 // into lazybench trace events, following the import contract of
-// ARCHITECTURE.md (event names, fields read). It streams: memory does not grow
+// docs/contracts.md (event names, fields read). It streams: memory does not grow
 // with the length of the input, only with the number of distinct processes,
 // page-table pages and skipped event names (see docs/ftrace-import.md for every
 // rule, including what is derived when a field was not recorded).

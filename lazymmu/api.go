@@ -9,7 +9,7 @@ package lazymmu
 // Strategy names one design of the generic layer.
 type Strategy uint8
 
-// The strategies of KERNEL.md section 2. Names are a contract.
+// The strategies of docs/kernel.md section 2. Names are a contract.
 const (
 	Upstream  Strategy = iota // Linux 7.0 and later (7.3.4 the same): per-task enable_count / pause_count
 	Flat                      // up to 6.19: every enable enters, every disable leaves
@@ -17,7 +17,7 @@ const (
 	CountBool                 // series v3/v4: {u8 count; bool active}
 	None                      // no lazy mode: every call ignored
 	NoFlush                   // upstream without the flush on nested disable (negative control)
-	Ideal                     // oracle lower bound: the engine flushes only where an access needs it
+	Ideal                     // the fewest flushes with no hazard: the engine flushes only where an access needs it (no bound on time)
 	NumStrategies
 )
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
@@ -21,22 +22,36 @@ type BenchInput struct {
 	R    io.Reader // its content
 }
 
-// BenchCell is the summary of one (x, group) cell of a benchmark table: the
-// median (or the exact value under `assume=exact`) and its 95% confidence
-// interval, computed by golang.org/x/perf/benchmath as benchstat does.
+// BenchCell is the summary of one (panel, x, group) cell of a benchmark
+// table: the median (or the exact value under `assume=exact`) and its 95%
+// confidence interval, computed by golang.org/x/perf/benchmath as benchstat
+// does. A cell whose samples come from several benchmarks (they differ in a
+// key none of the projections takes, such as two traces pooled) is Pooled:
+// its interval would span their differences, so it has none.
 type BenchCell struct {
-	X, Group string
-	N        int
-	Summary  benchmath.Summary
+	Panel, X, Group string
+	N               int
+	Summary         benchmath.Summary
+	Pooled          int // distinct benchmarks in the cell (1: repeated samples of one)
 }
 
-// BenchTable is a metric of benchmark results projected onto two keys.
+// BenchQuery says what to chart: a metric (unit), the keys along X, of the
+// bar series and of the panels (benchproc projections, e.g. "/strategy",
+// "/arch", ".name"; an empty Panel or Group is one panel or one series), and
+// a benchproc filter ("" keeps everything).
+type BenchQuery struct {
+	Metric, X, Group, Panel, Filter string
+}
+
+// BenchTable is a metric of benchmark results projected onto three keys.
 type BenchTable struct {
 	Metric     string // the unit as asked, e.g. "modeled-ns/op"; values are in it
 	XKey       string // the -x projection
 	GroupKey   string // the -group projection
+	PanelKey   string // the -panel projection ("" for one panel)
+	Panels     []string
 	Xs, Groups []string
-	Cells      map[[2]string]*BenchCell
+	Cells      map[[3]string]*BenchCell // by panel, x, group
 	// Modeled is set when the metric is a model output, not a measurement:
 	// its name says "modeled" or its unit is marked `assume=exact` (the
 	// bench package marks every deterministic model count so).
@@ -50,29 +65,41 @@ type BenchTable struct {
 const Confidence = 0.95
 
 // ReadBench reads `go test -bench` output (benchfmt) from inputs and
-// summarises metric by the projections x and group (benchproc syntax, e.g.
-// "/strategy", "/arch", ".name"). Results without the metric are skipped.
-func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error) {
+// summarises q.Metric by the projections of q. Results without the metric,
+// or that q.Filter drops, are skipped.
+func ReadBench(inputs []BenchInput, q BenchQuery) (*BenchTable, error) {
+	metric := q.Metric
 	// benchfmt tidies units on reading (ns/op becomes sec/op, scaled by
 	// 1e-9); values are scaled back to the unit asked for.
 	factor, unit := benchunit.Tidy(1, metric)
-	filter, err := benchproc.NewFilter("*")
+	fq := q.Filter
+	if fq == "" {
+		fq = "*"
+	}
+	filter, err := benchproc.NewFilter(fq)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-filter %q: %v", q.Filter, err)
 	}
 	var pp benchproc.ProjectionParser
-	xp, err := pp.Parse(x, filter)
+	xp, err := pp.Parse(q.X, filter)
 	if err != nil {
-		return nil, fmt.Errorf("-x %q: %v", x, err)
+		return nil, fmt.Errorf("-x %q: %v", q.X, err)
 	}
-	gp, err := pp.Parse(group, filter)
+	gp, err := pp.Parse(q.Group, filter)
 	if err != nil {
-		return nil, fmt.Errorf("-group %q: %v", group, err)
+		return nil, fmt.Errorf("-group %q: %v", q.Group, err)
 	}
-	t := &BenchTable{Metric: metric, XKey: x, GroupKey: group, Cells: map[[2]string]*BenchCell{}}
-	values := map[[2]benchproc.Key][]float64{}
-	var xKeys, gKeys []benchproc.Key
-	seenX, seenG := map[benchproc.Key]bool{}, map[benchproc.Key]bool{}
+	pnp, err := pp.Parse(q.Panel, filter)
+	if err != nil {
+		return nil, fmt.Errorf("-panel %q: %v", q.Panel, err)
+	}
+	rp := pp.Residue()
+	t := &BenchTable{Metric: metric, XKey: q.X, GroupKey: q.Group, PanelKey: q.Panel, Cells: map[[3]string]*BenchCell{}}
+	type cellKey [3]benchproc.Key
+	values := map[cellKey][]float64{}
+	residues := map[cellKey]map[benchproc.Key]bool{}
+	var xKeys, gKeys, pKeys []benchproc.Key
+	seenX, seenG, seenP := map[benchproc.Key]bool{}, map[benchproc.Key]bool{}, map[benchproc.Key]bool{}
 	units := benchfmt.UnitMetadataMap{}
 	results := 0
 	for _, in := range inputs {
@@ -92,7 +119,7 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 				if !ok {
 					continue
 				}
-				xk, gk := xp.Project(rec), gp.Project(rec)
+				xk, gk, pk := xp.Project(rec), gp.Project(rec), pnp.Project(rec)
 				if !seenX[xk] {
 					seenX[xk] = true
 					xKeys = append(xKeys, xk)
@@ -101,7 +128,16 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 					seenG[gk] = true
 					gKeys = append(gKeys, gk)
 				}
-				values[[2]benchproc.Key{xk, gk}] = append(values[[2]benchproc.Key{xk, gk}], v)
+				if !seenP[pk] {
+					seenP[pk] = true
+					pKeys = append(pKeys, pk)
+				}
+				k := cellKey{pk, xk, gk}
+				values[k] = append(values[k], v)
+				if residues[k] == nil {
+					residues[k] = map[benchproc.Key]bool{}
+				}
+				residues[k][rp.Project(rec)] = true
 			}
 		}
 		if err := r.Err(); err != nil {
@@ -126,6 +162,7 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 	}
 	benchproc.SortKeys(xKeys)
 	benchproc.SortKeys(gKeys)
+	benchproc.SortKeys(pKeys)
 	assumption := units.GetAssumption(unit)
 	t.Modeled = strings.Contains(metric, "modeled") || assumption == benchmath.AssumeExact
 	for _, xk := range xKeys {
@@ -134,24 +171,28 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 	for _, gk := range gKeys {
 		t.Groups = append(t.Groups, gk.StringValues())
 	}
+	for _, pk := range pKeys {
+		t.Panels = append(t.Panels, pk.StringValues())
+	}
 	thresholds := benchmath.DefaultThresholds
-	few := 0
-	for _, xk := range xKeys {
-		for _, gk := range gKeys {
-			vs, ok := values[[2]benchproc.Key{xk, gk}]
-			if !ok {
-				continue
-			}
-			for i := range vs {
-				vs[i] /= factor
-			}
-			sum := assumption.Summary(benchmath.NewSample(vs, &thresholds), Confidence)
-			if len(sum.Warnings) > 0 {
-				few++
-			}
-			c := &BenchCell{X: xk.StringValues(), Group: gk.StringValues(), N: len(vs), Summary: sum}
-			t.Cells[[2]string{c.X, c.Group}] = c
+	few, pooled := 0, 0
+	for k, vs := range values {
+		for i := range vs {
+			vs[i] /= factor
 		}
+		sum := assumption.Summary(benchmath.NewSample(vs, &thresholds), Confidence)
+		c := &BenchCell{Panel: k[0].StringValues(), X: k[1].StringValues(), Group: k[2].StringValues(), N: len(vs), Summary: sum, Pooled: len(residues[k])}
+		switch {
+		case c.Pooled > 1:
+			pooled++
+			c.Summary.Lo, c.Summary.Hi = math.NaN(), math.NaN()
+		case len(sum.Warnings) > 0:
+			few++
+		}
+		t.Cells[[3]string{c.Panel, c.X, c.Group}] = c
+	}
+	if pooled > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%d of %d cells pool several benchmarks (they differ in a key that is neither -x, -group nor -panel, e.g. trace or arch): their median is drawn without a confidence interval; add the key to -group or -panel, or -filter it", pooled, len(t.Cells)))
 	}
 	if few > 0 {
 		t.Warnings = append(t.Warnings, fmt.Sprintf("%d of %d cells have too few samples for a %.0f%% confidence interval (benchstat wants 6 or more; run go test -count 6); they are drawn without error bars", few, len(t.Cells), Confidence*100))
@@ -159,21 +200,31 @@ func ReadBench(inputs []BenchInput, metric, x, group string) (*BenchTable, error
 	return t, nil
 }
 
-// Chart draws the table as a bar chart: the x values along X, a bar per group
-// value, bar height the median and error bars its confidence interval. A
-// modeled metric (see Modeled) is labelled modeled; others MEASURED.
-func (t *BenchTable) Chart(title string) *plot.Plot {
+// Charts draws the table as bar charts, one per panel value: the x values
+// along X, a bar per group value, bar height the median and error bars its
+// confidence interval (only for repeated samples of one benchmark with enough
+// of them). A modeled metric (see Modeled) is labelled modeled; others
+// MEASURED.
+func (t *BenchTable) Charts(title string) []*plot.Plot {
+	var ps []*plot.Plot
+	for _, panel := range t.Panels {
+		ps = append(ps, t.chart(title, panel))
+	}
+	return ps
+}
+
+func (t *BenchTable) chart(title, panel string) *plot.Plot {
 	b := &Bars{Groups: t.Xs, Series: t.Groups}
 	for _, g := range t.Groups {
 		var v, lo, hi []float64
 		for _, x := range t.Xs {
-			c := t.Cells[[2]string{x, g}]
+			c := t.Cells[[3]string{panel, x, g}]
 			if c == nil {
 				v, lo, hi = append(v, math.NaN()), append(lo, math.NaN()), append(hi, math.NaN())
 				continue
 			}
 			l, h := c.Summary.Lo, c.Summary.Hi
-			if math.IsInf(l, 0) || math.IsInf(h, 0) { // too few samples for the interval: no error bar
+			if math.IsInf(l, 0) || math.IsInf(h, 0) || l == h { // no interval (too few samples, pooled, or exact): no error bar
 				l, h = math.NaN(), math.NaN()
 			}
 			v, lo, hi = append(v, c.Summary.Center), append(lo, l), append(hi, h)
@@ -186,7 +237,15 @@ func (t *BenchTable) Chart(title string) *plot.Plot {
 		kind = "modeled"
 	}
 	if title == "" {
-		title = fmt.Sprintf("%s by %s and %s (median, %.0f%% CI)", t.Metric, t.XKey, t.GroupKey, Confidence*100)
+		title = fmt.Sprintf("%s by %s and %s", t.Metric, t.XKey, t.GroupKey)
+		if !t.Modeled {
+			title += fmt.Sprintf(" (bar: median; whiskers: %.0f%% CI over repeated runs)", Confidence*100)
+		} else {
+			title += " (bar: the modeled value)"
+		}
+	}
+	if t.PanelKey != "" {
+		title = fmt.Sprintf("%s\n%s = %s", title, t.PanelKey, panelTitle(t.PanelKey, panel))
 	}
 	p := b.Plot(title, t.XKey, fmt.Sprintf("%s (%s)", t.Metric, kind))
 	if len(t.Groups) == 1 {
@@ -200,24 +259,47 @@ func (t *BenchTable) Chart(title string) *plot.Plot {
 	return p
 }
 
-// WriteText prints the table: one line per cell with its median, interval and
-// sample count, in the order of the chart.
+// panelTitle shows an arch panel with its label (archinfo.Title).
+func panelTitle(key, v string) string {
+	if key == "/arch" {
+		return archinfo.Title(v)
+	}
+	return v
+}
+
+// WriteText prints the table: one line per cell with its median, interval,
+// sample count and the number of benchmarks it pools, in the order of the
+// charts.
 func (t *BenchTable) WriteText(w io.Writer) error {
 	kind := "MEASURED"
 	if t.Modeled {
 		kind = "modeled"
 	}
-	if _, err := fmt.Fprintf(w, "# %s (%s): median and %.0f%% confidence interval\n%s\t%s\tmedian\tlo\thi\tn\n", t.Metric, kind, Confidence*100, t.XKey, t.GroupKey); err != nil {
+	head := fmt.Sprintf("# %s (%s): median and %.0f%% confidence interval\n", t.Metric, kind, Confidence*100)
+	cols := fmt.Sprintf("%s\t%s\tmedian\tlo\thi\tn\n", t.XKey, t.GroupKey)
+	if t.PanelKey != "" {
+		cols = t.PanelKey + "\t" + cols
+	}
+	if _, err := io.WriteString(w, head+cols); err != nil {
 		return err
 	}
-	for _, x := range t.Xs {
-		for _, g := range t.Groups {
-			c := t.Cells[[2]string{x, g}]
-			if c == nil {
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", x, g, fmtNum(c.Summary.Center), fmtNum(c.Summary.Lo), fmtNum(c.Summary.Hi), c.N); err != nil {
-				return err
+	for _, panel := range t.Panels {
+		for _, x := range t.Xs {
+			for _, g := range t.Groups {
+				c := t.Cells[[3]string{panel, x, g}]
+				if c == nil {
+					continue
+				}
+				line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%d", x, g, fmtNum(c.Summary.Center), fmtNum(c.Summary.Lo), fmtNum(c.Summary.Hi), c.N)
+				if t.PanelKey != "" {
+					line = panel + "\t" + line
+				}
+				if c.Pooled > 1 {
+					line += fmt.Sprintf("\tpools %d benchmarks", c.Pooled)
+				}
+				if _, err := fmt.Fprintln(w, line); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -36,7 +36,7 @@ func TestReadBench(t *testing.T) {
 		{"ns/op", "/arch@(", "/strategy", nil, nil, `-x "/arch@("`},
 	}
 	for _, tt := range tests {
-		tab, err := ReadBench([]BenchInput{{Name: "in.txt", R: strings.NewReader(benchOut)}}, tt.metric, tt.x, tt.group)
+		tab, err := ReadBench([]BenchInput{{Name: "in.txt", R: strings.NewReader(benchOut)}}, BenchQuery{Metric: tt.metric, X: tt.x, Group: tt.group})
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%s: error %v, want %q", tt.metric, err, tt.err)
@@ -50,7 +50,7 @@ func TestReadBench(t *testing.T) {
 			t.Errorf("%s: %d cells, want %d", tt.metric, len(tab.Cells), len(tt.cells))
 		}
 		for k, want := range tt.cells {
-			c := tab.Cells[k]
+			c := tab.Cells[[3]string{"", k[0], k[1]}]
 			if c == nil {
 				t.Errorf("%s: no cell %v", tt.metric, k)
 				continue
@@ -63,30 +63,31 @@ func TestReadBench(t *testing.T) {
 			t.Errorf("%s: warnings %q, want 1", tt.metric, tab.Warnings)
 		}
 	}
-	_, err := ReadBench([]BenchInput{{Name: "z", R: strings.NewReader(strings.Repeat("x", 1<<20))}}, "ns/op", "/arch", "/strategy")
+	_, err := ReadBench([]BenchInput{{Name: "z", R: strings.NewReader(strings.Repeat("x", 1<<20))}}, BenchQuery{Metric: "ns/op", X: "/arch", Group: "/strategy"})
 	if err == nil || err.Error() != "z: line too long (not go test -bench output?)" {
 		t.Errorf("long line: %v", err)
 	}
-	_, err = ReadBench([]BenchInput{{Name: "a.txt", R: strings.NewReader("")}, {Name: "b.txt", R: strings.NewReader("garbage\n")}}, "ns/op", "/arch", "/strategy")
+	_, err = ReadBench([]BenchInput{{Name: "a.txt", R: strings.NewReader("")}, {Name: "b.txt", R: strings.NewReader("garbage\n")}}, BenchQuery{Metric: "ns/op", X: "/arch", Group: "/strategy"})
 	if err == nil || err.Error() != "a.txt, b.txt: no benchmark results (want `go test -bench` output)" {
 		t.Errorf("no results: %v", err)
 	}
 }
 
 // FuzzReadBench: any input reads without panic; a table it returns has a cell
-// for every (x, group) it lists and nothing else, each with at least one sample.
+// for every (panel, x, group) it lists and nothing else, each with at least
+// one sample of at least one benchmark.
 func FuzzReadBench(f *testing.F) {
 	f.Add(benchOut)
 	f.Fuzz(func(t *testing.T, in string) {
-		tab, err := ReadBench([]BenchInput{{Name: "f", R: strings.NewReader(in)}}, "ns/op", "/arch", "/strategy")
+		tab, err := ReadBench([]BenchInput{{Name: "f", R: strings.NewReader(in)}}, BenchQuery{Metric: "ns/op", X: "/arch", Group: "/strategy"})
 		if err != nil {
 			return
 		}
-		if len(tab.Cells) == 0 || len(tab.Cells) > len(tab.Xs)*len(tab.Groups) {
-			t.Fatalf("%d cells for %d x %d keys", len(tab.Cells), len(tab.Xs), len(tab.Groups))
+		if len(tab.Cells) == 0 || len(tab.Cells) > len(tab.Panels)*len(tab.Xs)*len(tab.Groups) {
+			t.Fatalf("%d cells for %d x %d x %d keys", len(tab.Cells), len(tab.Panels), len(tab.Xs), len(tab.Groups))
 		}
 		for k, c := range tab.Cells {
-			if c.N < 1 || c.X != k[0] || c.Group != k[1] {
+			if c.N < 1 || c.Panel != k[0] || c.X != k[1] || c.Group != k[2] || c.Pooled < 1 {
 				t.Fatalf("cell %v: %+v", k, c)
 			}
 		}

@@ -61,7 +61,7 @@ func ReplaySpeed(title string, pts []SpeedPoint) *plot.Plot {
 		}
 		l.Color, sc.Color = ArchColor(a), ArchColor(a)
 		l.Width = vg.Points(1.2)
-		sc.Shape = draw.CircleGlyph{}
+		sc.Shape = ArchGlyph(a)
 		p.Add(l, sc)
 		p.Legend.Add(arch.Title(a), l, sc)
 	}

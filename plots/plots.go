@@ -1,8 +1,9 @@
 // Package plots draws lazybench's charts with gonum.org/v1/plot: modeled
-// throughput, section and deferral latency (box plots and CDFs), the backend's
-// main counter against the ideal strategy, batch-size histograms, the replay
-// engine's measured speed, the arm64 calibration curve, and charts of `go test
-// -bench` output with medians and 95% confidence intervals.
+// section and deferral latency (box plots and CDFs), the backend's main
+// counter against the ideal strategy, batch-size histograms, ratio bars, the
+// replay engine's measured speed, the arm64 calibration curve, and charts of
+// `go test -bench` output with medians and 95% confidence intervals over
+// repeated runs.
 //
 // Every percentile drawn comes from replay.Dist / replay.Type7, the single
 // quantile definition lazybench uses in tables, JSON and charts (gonum's own
@@ -85,12 +86,13 @@ func sortArches(names []string) {
 }
 
 // ArchColor returns the colour of the backend named name (arch.Info.Colour),
-// grey for one that is not registered.
+// grey for one that is not registered. Backend colours are Okabe-Ito;
+// strategies (Color) use another palette, so no strategy shares one.
 func ArchColor(name string) color.Color {
 	if info, ok := arch.Lookup(name); ok {
 		return info.Colour
 	}
-	return palette[6]
+	return color.Gray{Y: 120}
 }
 
 // archTitle returns the title of the backend named name for an axis label:
@@ -106,19 +108,33 @@ func archTitles(names []string) []string {
 	return t
 }
 
-// palette is a fixed, colour-blind-friendly palette (Okabe-Ito plus grey).
-var palette = []color.Color{
-	color.RGBA{0, 114, 178, 255},   // blue
-	color.RGBA{230, 159, 0, 255},   // orange
-	color.RGBA{0, 158, 115, 255},   // green
-	color.RGBA{204, 121, 167, 255}, // purple
-	color.RGBA{86, 180, 233, 255},  // sky
-	color.RGBA{213, 94, 0, 255},    // vermillion
-	color.RGBA{120, 120, 120, 255}, // grey
-	color.RGBA{240, 228, 66, 255},  // yellow
+// ArchGlyph returns the marker of the backend named name, one per backend in
+// their order, so arches stay apart without colour too.
+func ArchGlyph(name string) draw.GlyphDrawer {
+	glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}, draw.PyramidGlyph{}}
+	for i, a := range arch.Names() {
+		if a == name {
+			return glyphs[i%len(glyphs)]
+		}
+	}
+	return glyphs[len(glyphs)-1]
 }
 
-// Color returns the i-th colour of the charts' fixed palette.
+// palette colours strategies and other series (Paul Tol's "muted" scheme,
+// colour-blind friendly), one colour each and none an arch's.
+var palette = []color.Color{
+	color.RGBA{51, 34, 136, 255},   // indigo
+	color.RGBA{204, 102, 119, 255}, // rose
+	color.RGBA{221, 204, 119, 255}, // sand
+	color.RGBA{68, 170, 153, 255},  // teal
+	color.RGBA{136, 34, 85, 255},   // wine
+	color.RGBA{153, 153, 51, 255},  // olive
+	color.RGBA{136, 204, 238, 255}, // cyan
+	color.RGBA{170, 68, 153, 255},  // purple
+	color.RGBA{17, 119, 51, 255},   // green
+}
+
+// Color returns the i-th colour of the series (strategy) palette.
 func Color(i int) color.Color {
 	n := len(palette)
 	return palette[((i%n)+n)%n]
@@ -153,27 +169,49 @@ func Save(p *plot.Plot, w, h vg.Length, path string) error {
 // Write renders p to out in format "svg" or "png". A chart that cannot be
 // drawn (gonum panics, e.g. on a value <= 0 or not finite on a log axis) is
 // an error naming the chart, not a panic.
-func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) (err error) {
+func Write(p *plot.Plot, w, h vg.Length, format string, out io.Writer) error {
+	return writePanels([]*plot.Plot{p}, 1, w, h, format, out)
+}
+
+// SavePanels writes ps to path atomically (SVG or PNG by its extension) as
+// a grid of panels, cols per row, each Width x Height.
+func SavePanels(ps []*plot.Plot, cols int, path string) error {
+	return atomicfile.Write(path, func(out io.Writer) error {
+		return writePanels(ps, cols, 0, 0, strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), out)
+	})
+}
+
+// writePanels renders ps in a grid of cols columns, each panel w x h
+// (Width x Height if zero), to out in format "svg" or "png".
+func writePanels(ps []*plot.Plot, cols int, w, h vg.Length, format string, out io.Writer) (err error) {
 	if w == 0 {
 		w = Width
 	}
 	if h == 0 {
 		h = Height
 	}
+	cols = max(1, min(cols, len(ps)))
+	rows := (len(ps) + cols - 1) / cols
+	W, H := w*vg.Length(cols), h*vg.Length(rows)
 	var c interface {
 		vg.CanvasSizer
 		io.WriterTo
 	}
 	switch format {
 	case "svg":
-		c = vgsvg.New(w, h)
+		c = vgsvg.New(W, H)
 	case "png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(PNGDPI))}
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(W, H), vgimg.UseDPI(PNGDPI))}
 	default:
 		return fmt.Errorf("unsupported image format %q (want svg or png)", format)
 	}
-	if err := drawSafely(p, draw.New(c)); err != nil {
-		return err
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: rows, Cols: cols}
+	for i, p := range ps {
+		labelScales(p)
+		if err := drawSafely(p, tiles.At(dc, i%cols, i/cols)); err != nil {
+			return err
+		}
 	}
 	_, err = c.WriteTo(out)
 	return err
@@ -214,6 +252,24 @@ func drawWithLegendOutside(p *plot.Plot, dc draw.Canvas) {
 	l.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-w, 0, 0, 0))
 }
 
+// labelScales appends "(log scale)" or "(linear scale)" to the label of each
+// numeric axis of p (once: a label that says so already is kept).
+func labelScales(p *plot.Plot) {
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		if a.Label.Text == "" || strings.Contains(a.Label.Text, " scale)") {
+			continue
+		}
+		if _, nominal := a.Tick.Marker.(plot.ConstantTicks); nominal {
+			continue
+		}
+		if _, log := a.Scale.(plot.LogScale); log {
+			a.Label.Text += " (log scale)"
+		} else {
+			a.Label.Text += " (linear scale)"
+		}
+	}
+}
+
 // useLog switches axis a to a log scale with readable ticks.
 func useLog(a *plot.Axis) {
 	a.Scale = plot.LogScale{}
@@ -238,6 +294,11 @@ type Bars struct {
 	Lo, Hi [][]float64
 	// Log draws the value axis on a log scale.
 	Log bool
+	// Base, if not 0, is the value bars rise (or fall) from, drawn as a
+	// line: 1 for ratios, so that a bar shows the ratio's distance from 1
+	// and not from the axis minimum. By default bars rise from 0, or from
+	// the axis minimum on a log scale.
+	Base float64
 	// Colors, if set, gives each series its colour (default: the palette's
 	// colour of the series index), so that one arch keeps its colour
 	// across charts.
@@ -268,6 +329,9 @@ func (b *Bars) Plot(title, xlabel, ylabel string) *plot.Plot {
 	}
 	if math.IsInf(lo, 1) { // nothing to draw
 		lo, hi = 0, 1
+	}
+	if b.Base > 0 {
+		lo, hi = math.Min(lo, b.Base), math.Max(hi, b.Base)
 	}
 	if b.Log && lo > 0 {
 		useLog(&p.Y)
@@ -315,6 +379,10 @@ func (bp *barsPlotter) Plot(c draw.Canvas, plt *plot.Plot) {
 	if b.Log {
 		base = plt.Y.Min
 	}
+	if b.Base != 0 {
+		base = b.Base
+		c.StrokeLines(draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}, c.ClipLinesY([]vg.Point{{X: trX(-0.5), Y: trY(base)}, {X: trX(float64(len(b.Groups)) - 0.5), Y: trY(base)}})...)
+	}
 	errStyle := draw.LineStyle{Color: color.Black, Width: vg.Points(0.8)}
 	for s := 0; s < ns; s++ {
 		for g := range b.Groups {
@@ -326,7 +394,7 @@ func (bp *barsPlotter) Plot(c draw.Canvas, plt *plot.Plot) {
 			x1 := x0 + bw
 			lo := math.Min(base, v)
 			hi := math.Max(base, v)
-			if b.Log {
+			if b.Log && b.Base == 0 {
 				lo, hi = base, math.Max(v, base)
 			}
 			rect := []vg.Point{{X: trX(x0), Y: trY(lo)}, {X: trX(x0), Y: trY(hi)}, {X: trX(x1), Y: trY(hi)}, {X: trX(x1), Y: trY(lo)}}

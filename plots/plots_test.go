@@ -85,7 +85,6 @@ func TestGolden(t *testing.T) {
 		name string
 		p    *plot.Plot
 	}{
-		{"throughput", Throughput("t1", rs)},
 		{"mainratio", MainCounterRatio("t1", rs)},
 		{"section_box", Boxes("t1", rs, SectionLatency)},
 		{"deferral_cdf", CDF("t1", "arm64", rs, DeferralTime)},
@@ -105,7 +104,7 @@ func TestGolden(t *testing.T) {
 
 func TestPNGDecodes(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Write(Throughput("t1", fixture()), 0, 0, "png", &buf); err != nil {
+	if err := Write(MainCounterRatio("t1", fixture()), 0, 0, "png", &buf); err != nil {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(&buf)
@@ -115,7 +114,7 @@ func TestPNGDecodes(t *testing.T) {
 	if got, want := img.Bounds().Dx(), 768; got != want {
 		t.Errorf("PNG width %d px, want %d (8 in at 96 dpi)", got, want)
 	}
-	if err := Write(Throughput("t1", fixture()), 0, 0, "jpg", &buf); err == nil {
+	if err := Write(MainCounterRatio("t1", fixture()), 0, 0, "jpg", &buf); err == nil {
 		t.Error("jpg accepted")
 	}
 }
@@ -123,7 +122,7 @@ func TestPNGDecodes(t *testing.T) {
 func TestSaveAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.png")
-	if err := Save(Throughput("t1", fixture()), 0, 0, path); err != nil {
+	if err := Save(MainCounterRatio("t1", fixture()), 0, 0, path); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -134,7 +133,7 @@ func TestSaveAtomic(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Fatal(err)
 	}
-	if err := Save(Throughput("t1", fixture()), 0, 0, filepath.Join(dir, "b.gif")); err == nil {
+	if err := Save(MainCounterRatio("t1", fixture()), 0, 0, filepath.Join(dir, "b.gif")); err == nil {
 		t.Error("gif accepted")
 	}
 	ents, _ := os.ReadDir(dir)
@@ -202,7 +201,7 @@ func TestHostileValuesNeverPanic(t *testing.T) {
 		rs[1].Section.Add(v)
 		rs[2].Deferred.Add(v)
 		charts := []*plot.Plot{
-			Throughput("t1", rs), MainCounterRatio("t1", rs), BatchHistogram("t1", "upstream", rs),
+			MainCounterRatio("t1", rs), BatchHistogram("t1", "upstream", rs),
 			Calibration("c", []CalibPoint{{Pages: 1, Published: v, HasPublished: true, Modeled: 1}, {Pages: 2, Published: 1, HasPublished: true, Modeled: v}}),
 			ReplaySpeed("s", []SpeedPoint{{Arch: "arm64", Events: 10, Seconds: v}, {Arch: "arm64", Events: 20, Seconds: 1}}),
 			KpkeysCalibration("k", []KpkeysPoint{{"a", false, v, 1}, {"b", true, 1, v}}),
@@ -217,5 +216,68 @@ func TestHostileValuesNeverPanic(t *testing.T) {
 				t.Errorf("value %v: %q: error %v does not name the chart", v, p.Title.Text, err)
 			}
 		}
+	}
+}
+
+// svgText renders p and returns the SVG.
+func svgText(t *testing.T, p *plot.Plot) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(p, 0, 0, "svg", &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestCDFMergesCoincidingLines: two strategies with the same distribution
+// are one line whose legend entry names both; a third stays apart.
+func TestCDFMergesCoincidingLines(t *testing.T) {
+	var rs []*replay.Result
+	for i, s := range []string{"upstream", "typed", "none"} {
+		r := &replay.Result{Trace: "t", Arch: "arm64", Strategy: s, Section: &replay.Dist{}, Deferred: &replay.Dist{}}
+		for k := 1; k <= 50; k++ {
+			r.Deferred.Add(float64(k * (1 + i/2)))
+		}
+		rs = append(rs, r)
+	}
+	svg := svgText(t, CDF("t", "arm64", rs, DeferralTime))
+	if !strings.Contains(svg, ">upstream = typed</text>") {
+		t.Error("legend lacks the merged entry 'upstream = typed'")
+	}
+	if strings.Contains(svg, ">typed</text>") || !strings.Contains(svg, ">none</text>") {
+		t.Error("legend: want typed only in the merged entry and none on its own")
+	}
+	if n := strings.Count(svg, "stroke-width:1.4"); n != 2+2 { // two lines, two legend icons
+		t.Errorf("%d line strokes, want 4 (2 lines and their legend icons)", n)
+	}
+}
+
+// TestMainCounterRatioSkipsNoCounter: an arch without a main counter (x86)
+// gets no bars and no group.
+func TestMainCounterRatioSkipsNoCounter(t *testing.T) {
+	rs := fixture()
+	for _, s := range []string{"ideal", "upstream", "none"} {
+		rs = append(rs, &replay.Result{Trace: "t1", Arch: "x86", Strategy: s, ArchOps: map[string]uint64{}})
+	}
+	svg := svgText(t, MainCounterRatio("t1", rs))
+	if strings.Contains(svg, ">x86</text>") {
+		t.Error("x86, which has no counter, is drawn")
+	}
+	if !strings.Contains(svg, ">arm64</text>") {
+		t.Error("arm64 is not drawn")
+	}
+}
+
+// TestAxisScaleLabels: numeric axes say linear or log, nominal ones do not,
+// and writing twice does not say it twice.
+func TestAxisScaleLabels(t *testing.T) {
+	p := Boxes("t1", fixture(), SectionLatency)
+	svgText(t, p)
+	svg := svgText(t, p)
+	if !strings.Contains(svg, "ns (linear scale)</text>") && !strings.Contains(svg, "ns (log scale)</text>") {
+		t.Error("the value axis does not say its scale")
+	}
+	if strings.Contains(svg, "scale) (") || strings.Contains(svg, "architecture (l") {
+		t.Error("a scale said twice, or on the nominal axis")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -11,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/replay"
 )
 
@@ -44,25 +46,6 @@ func newMatrix(rs []*replay.Result) *matrix {
 
 func (m *matrix) get(arch, strategy string) *replay.Result { return m.cell[[2]string{arch, strategy}] }
 
-// Throughput charts modeled updates per second of one trace's results, grouped
-// by arch, one bar per strategy.
-func Throughput(trace string, rs []*replay.Result) *plot.Plot {
-	m := newMatrix(rs)
-	b := &Bars{Groups: archTitles(m.arches), Series: m.strategies, Log: true}
-	for _, s := range m.strategies {
-		row := make([]float64, len(m.arches))
-		for g, a := range m.arches {
-			row[g] = math.NaN()
-			if r := m.get(a, s); r != nil {
-				row[g] = r.UpdatesPerSecond()
-			}
-		}
-		b.Values = append(b.Values, row)
-	}
-	b.Log = logCalled(b.Values)
-	return b.Plot(fmt.Sprintf("Throughput, trace %s (modeled)", trace), "architecture", "modeled PTE updates per second")
-}
-
 func logCalled(v [][]float64) bool {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, row := range v {
@@ -76,9 +59,12 @@ func logCalled(v [][]float64) bool {
 }
 
 // MainRatio returns the ratio of r's main counter to base's (the main
-// metric's RatioTo): 1 when both are zero, NaN when only base is zero or a
-// result is missing.
+// metric's RatioTo): 1 when both are zero, NaN when only base is zero, a
+// result is missing or r's arch has no main counter.
 func MainRatio(r, base *replay.Result) float64 {
+	if r == nil || r.Main == "" {
+		return math.NaN()
+	}
 	v, ok := replay.MetricByKey("main").RatioTo(r, base)
 	if !ok {
 		return math.NaN()
@@ -92,26 +78,25 @@ func MainRatio(r, base *replay.Result) float64 {
 // (NaN, not drawn); the report's tables show their raw counts.
 func MainCounterRatio(trace string, rs []*replay.Result) *plot.Plot {
 	m := newMatrix(rs)
-	groups := make([]string, len(m.arches))
-	for g, a := range m.arches {
-		groups[g] = archTitle(a)
-		for _, s := range m.strategies {
-			if r := m.get(a, s); r != nil && r.Main != "" {
-				groups[g] += "\n(" + r.Main + ")"
-				break
-			}
+	var groups, arches []string
+	for _, a := range m.arches {
+		if r := m.get(a, "upstream"); r == nil || r.Main == "" {
+			continue // no counter: nothing to draw (n/a in the tables)
 		}
+		arches = append(arches, a)
+		groups = append(groups, archTitle(a)+"\n("+m.get(a, "upstream").Main+")")
 	}
 	b := &Bars{Groups: groups, Series: m.strategies}
 	for _, s := range m.strategies {
-		row := make([]float64, len(m.arches))
-		for g, a := range m.arches {
+		row := make([]float64, len(arches))
+		for g, a := range arches {
 			row[g] = MainRatio(m.get(a, s), m.get(a, "ideal"))
 		}
 		b.Values = append(b.Values, row)
 	}
-	b.Log = logCalled(b.Values)
-	return b.Plot(fmt.Sprintf("Main arch counter vs ideal, trace %s (modeled)", trace), "architecture (main counter)", "count / count under ideal (modeled)")
+	b.Log, b.Base = logCalled(b.Values), 1
+	return b.Plot(fmt.Sprintf("Main arch counter against ideal, trace %s (modeled)\nbar: count / ideal's count, drawn from 1 (no bar: equal); no counter: left out", trace),
+		"architecture (main counter)", "count / count under ideal (modeled)")
 }
 
 // Which selects one of a result's distributions.
@@ -256,16 +241,18 @@ func (bp *boxPlotter) Plot(c draw.Canvas, plt *plot.Plot) {
 const CDFPoints = 400
 
 // CDF charts the cumulative distribution of one distribution of one trace's
-// results on one arch, a line per strategy. The line is drawn through type-7
+// results on one arch, a line per strategy; strategies with the same
+// distribution share one line, whose legend entry names them all. The line is drawn through type-7
 // quantiles at evenly spaced probabilities, so it agrees with the tables.
 func CDF(trace, arch string, rs []*replay.Result, which Which) *plot.Plot {
 	m := newMatrix(rs)
-	p := newPlot(fmt.Sprintf("CDF of %s, trace %s, arch %s (modeled)", which, trace, arch),
+	p := newPlot(fmt.Sprintf("CDF of %s, trace %s, arch %s (modeled)", which, trace, archinfo.Title(arch)),
 		fmt.Sprintf("modeled %s, ns", which), "fraction of samples")
 	lo, hi := math.Inf(1), math.Inf(-1)
 	type line struct {
-		s   int
-		xys plotter.XYs
+		s     int
+		names []string // the strategies whose distributions this line draws
+		xys   plotter.XYs
 	}
 	var lines []line
 	for s, st := range m.strategies {
@@ -286,7 +273,17 @@ func CDF(trace, arch string, rs []*replay.Result, which Which) *plot.Plot {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
-		lines = append(lines, line{s, xys})
+		merged := false
+		for i := range lines { // a line another strategy draws already: name it there
+			if sameXYs(lines[i].xys, xys) {
+				lines[i].names = append(lines[i].names, st)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			lines = append(lines, line{s, []string{st}, xys})
+		}
 	}
 	logX := wantLog(lo, hi)
 	if logX {
@@ -309,7 +306,7 @@ func CDF(trace, arch string, rs []*replay.Result, which Which) *plot.Plot {
 		ln.Width = vg.Points(1.4)
 		ln.StepStyle = plotter.NoStep
 		p.Add(ln)
-		p.Legend.Add(m.strategies[l.s], ln)
+		p.Legend.Add(strings.Join(l.names, " = "), ln)
 	}
 	p.Y.Min, p.Y.Max = 0, 1
 	if len(lines) == 0 {
@@ -320,6 +317,19 @@ func CDF(trace, arch string, rs []*replay.Result, which Which) *plot.Plot {
 	}
 	p.Add(plotter.NewGrid())
 	return p
+}
+
+// sameXYs reports whether two lines have the same points.
+func sameXYs(a, b plotter.XYs) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // BatchBins returns the labels of the batch-size histogram's power-of-two

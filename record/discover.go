@@ -12,7 +12,7 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Probe kinds, named by lazybench's import contract (docs/ARCHITECTURE.md):
+// Probe kinds, named by lazybench's import contract (docs/contracts.md):
 // the importer strips trailing digits and underscores from the event name.
 const (
 	KindEnter        = "lazy_enter"

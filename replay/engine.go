@@ -641,7 +641,7 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 	if cb != lazymmu.CbNone {
 		if !e.ideal && e.nextMidSwitch(ev.CPU) {
 			// Preempted between the counter update and the callback: the
-			// callback runs when the task next runs (KERNEL.md 3, Xen PV).
+			// callback runs when the task next runs (docs/kernel.md 3, Xen PV).
 			ts.held = cb
 			if e.obs != nil {
 				e.step.Held = true
@@ -662,7 +662,7 @@ func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
 	}
 }
 
-// oracle checks an access or tlbflush against the deferred updates (KERNEL.md
+// oracle checks an access or tlbflush against the deferred updates (docs/kernel.md
 // section 5). Under ideal it flushes instead, so no hazard remains.
 func (e *Engine) oracle(ev *traces.Event, c *cpuState) {
 	o := e.pend.OverlapOwner(ev.MM, ev.Addr, ev.Nr, 0)
@@ -708,7 +708,7 @@ func (e *Engine) doSwitch(ev *traces.Event, c *cpuState) {
 	nextPID := e.tasks[next].pid
 	outLazy, nextLazy := !inIRQ && e.tasks[out].active, !inIRQ && e.tasks[next].active
 	if e.ideal && outLazy && e.preemptOff {
-		// The arch's enter disabled preemption (KERNEL.md 3: powerpc,
+		// The arch's enter disabled preemption (docs/kernel.md 3: powerpc,
 		// sparc64, s390): a kernel preempted here must first end the batch.
 		// Other arches do at the switch what they do for every strategy
 		// (arm64's __switch_to dsb, Xen's switch-out leave and switch-in

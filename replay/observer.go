@@ -44,7 +44,7 @@ const MaxStepCallbacks = 4
 // HazardSet is a set of hazards, one bit each (HazardStale, HazardTLB).
 type HazardSet uint8
 
-// The hazards of KERNEL.md section 5.
+// The hazards of docs/kernel.md section 5.
 const (
 	HazardStale HazardSet = 1 << iota // an access hit a deferred update: stale-access
 	HazardTLB                         // a tlbflush covered a deferred update: tlbflush-before-flush

@@ -12,7 +12,7 @@ import (
 )
 
 // Result is the outcome of one replay. Its JSON encoding is the contract of
-// ARCHITECTURE.md ("JSON result of one replay"); fields beyond the contract's
+// docs/contracts.md ("JSON result of one replay"); fields beyond the contract's
 // keys are lazybench extensions.
 type Result struct {
 	Trace      string            `json:"trace"`

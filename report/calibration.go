@@ -7,16 +7,29 @@ import (
 	"path/filepath"
 	"time"
 
+	"gonum.org/v1/plot"
+
 	"github.com/lazybench/lazybench/calibrate"
 	"github.com/lazybench/lazybench/plots"
-	"gonum.org/v1/plot"
 )
 
-func calibReport(dir string, page *reportPage, opt Options) error {
+// calibReport writes the calibration section: the fit the replays used
+// (costing.Calib) or, with --unfitted, a fit made only to be shown.
+func calibReport(dir string, page *reportPage, costing *Costing, opt Options, took time.Duration) error {
 	t0 := time.Now()
-	res, err := calibrate.Fit(calibrate.DefaultPoints(), calibrate.Options{Arch: "arm64", Costs: opt.Costs, Loops: opt.CalibLoops, Workers: opt.Jobs})
-	if err != nil {
-		return fmt.Errorf("report: calibration: %w", err)
+	res, toml := costing.Calib, costing.FittedTOML
+	if res == nil {
+		var err error
+		res, err = calibrate.Fit(calibrate.DefaultPoints(), calibrate.Options{Arch: "arm64", Costs: opt.Costs, Loops: opt.CalibLoops, Workers: opt.Jobs})
+		if err != nil {
+			return fmt.Errorf("report: calibration: %w", err)
+		}
+		var b bytes.Buffer
+		if err := res.WriteCosts(&b, calibrate.M2Source); err != nil {
+			return err
+		}
+		toml = b.Bytes()
+		took = time.Since(t0)
 	}
 	f, err := saveChart(dir, "calibration", CalibrationChart(res), true, figure{Kind: "modeled vs published",
 		Command: "lazybench calibrate --arch arm64 --plot calibration.svg --write-costs arm64-fitted.toml",
@@ -24,11 +37,7 @@ func calibReport(dir string, page *reportPage, opt Options) error {
 	if err != nil {
 		return err
 	}
-	var toml bytes.Buffer
-	if err := res.WriteCosts(&toml, calibrate.M2Source); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "arm64-fitted.toml"), toml.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "arm64-fitted.toml"), toml, 0o644); err != nil {
 		return err
 	}
 	var csv bytes.Buffer
@@ -41,7 +50,7 @@ func calibReport(dir string, page *reportPage, opt Options) error {
 	page.Calib = calibSection{Figure: f, Rows: res.Rows, Terms: res.Terms,
 		RMS: fmt.Sprintf("%.2f", res.RMS), Max: fmt.Sprintf("%.2f", res.MaxAbs),
 		Source: calibrate.M2Source, Linearity: fmt.Sprintf("%.3f", res.Linearity),
-		CostFile: "arm64-fitted.toml", Seconds: time.Since(t0).Round(time.Millisecond).String()}
+		CostFile: "arm64-fitted.toml", Seconds: took.Round(time.Millisecond).String(), Used: costing.Calib != nil}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"html/template"
 
 	"github.com/lazybench/lazybench/calibrate"
-	"github.com/lazybench/lazybench/corpus"
 )
 
 // figure is one chart of the report and how it was made.
@@ -17,26 +16,6 @@ type figure struct {
 	Note    string
 }
 
-type resultRow struct {
-	Arch, Strategy string
-	Cells          []string // one per replay.Metrics, in its order
-	VsIdeal        string   // the main counter's ratio to ideal's
-	Violations     string
-	Hazards        string
-	Bad            bool // violations or hazards
-}
-
-type traceSection struct {
-	Name     string
-	Entry    corpus.Entry
-	Params   string
-	PageNote string // the backends whose kernels have no base page of the trace's size
-	Rows     []resultRow
-	Figures  []figure
-	CDFs     []figure
-	Failures []string
-}
-
 type calibSection struct {
 	Figure    figure
 	Rows      []calibrate.Row
@@ -46,95 +25,123 @@ type calibSection struct {
 	Linearity string
 	CostFile  string
 	Seconds   string
-}
-
-type overviewRow struct {
-	Trace string
-	Cells []string
-}
-
-type reportPage struct {
-	Command   string
-	Arches    []string
-	Columns   []string // the result tables' metric headings (replay.Metrics' titles)
-	Strats    []string
-	Overview  []overviewRow
-	Overview2 []overviewRow
-	Calib     calibSection
-	Kpkeys    kpkeysSection
-	Traces    []traceSection
-	Speed     figure
-	SpeedRows []speedRow
-	Backends  []backendRow
-	Manifest  []corpus.Entry
-	Figures   []figure
-	Elapsed   string
-	Replays   int
-	GoVersion string
-	CPUs      int
-	CostsNote string
-	Kernel    string // whose rules: "7.3" or "7.0"
-}
-
-// backendRow describes one backend (from its arch.Info).
-type backendRow struct {
-	Title, Doc, Main, Counters, Pages, Source string
-	Proposal                                  bool
+	Used      bool // the replays used the fitted costs
 }
 
 type speedRow struct {
 	Arch, Events, Seconds, Rate string
 }
 
-var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"sub": func(a, b float64) float64 { return a - b },
-}).Parse(`<!DOCTYPE html>
+// reportPage is index.html's data.
+type reportPage struct {
+	Command, Modeled, CostsNote string
+	Findings                    []findingGroup
+	Warnings                    []string
+	ByArch                      []table
+	Overview                    []figure
+	Promises, Xen, S390         table
+	S390Title                   string
+	Traces                      []traceLink
+	TraceFigures                int
+	Calib                       calibSection
+	Kpkeys                      kpkeysSection
+	Unfitted                    string // the page of arm64 under its unfitted costs ("" if none)
+	Speed                       figure
+	SpeedRows                   []speedRow
+	Manifest, Backends          table
+	Figures                     []figure
+	Elapsed                     string
+	Replays                     int
+	GoVersion                   string
+	CPUs                        int
+}
+
+// pageStyle opens every page of the report: the document head and its
+// style. Tables scroll inside their own box, so no page scrolls sideways.
+const pageStyle = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>lazybench report</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.4}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
-td.w{white-space:normal;text-align:left;min-width:20em}
-th{background:#f3f3f3}td.l,th.l{text-align:left}
-tr.bad td{background:#fff1f0}
-img{max-width:100%;border:1px solid #eee;margin:.3em 0}
+body{font-family:sans-serif;margin:1em auto;max-width:1240px;padding:0 1em;color:#222;line-height:1.4}
+h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em;font-size:1.25em}h3{margin:.8em 0 .2em;font-size:1.05em}
+.lead{font-size:.95em;margin:.3em 0}
+.tw{overflow-x:auto;max-width:100%;margin:.4em 0}
+table{border-collapse:collapse;font-size:.85em}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top;white-space:nowrap}
+th{background:#f3f3f3;text-align:left}td.l{text-align:left}
+td.w{min-width:12em;max-width:32em;white-space:normal}
+td.na{color:#999;text-align:center}
+td.bad{background:#fff1f0}
+img{max-width:100%;height:auto;border:1px solid #eee;margin:.3em 0}
 .fig{margin:1em 0}.cap{font-size:.85em;color:#555}
-code{background:#f5f5f5;padding:0 .2em}
+code{background:#f5f5f5;padding:0 .2em;overflow-wrap:anywhere}
 .tag{font-size:.75em;padding:0 .4em;border-radius:3px;background:#e8f0fe}
 .meas{background:#fde8d8}
-details{margin:.5em 0}nav a{margin-right:.6em}
-</style></head><body>
-<h1>lazybench report</h1>
-<p>Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs; {{.CostsNote}}; Linux {{.Kernel}} rules, see docs/strategies.md).
-Every figure below is <b>modeled</b> (a cost model applied to the trace, not a measurement) unless it is marked <b>MEASURED</b>.
-Times are modeled ns of arch work (<code>modeled_ns</code>); throughput is PTE updates per modeled second.</p>
-<nav><a href="#overview">overview</a><a href="#calibration">calibration</a>{{range .Traces}}<a href="#t-{{.Name}}">{{.Name}}</a>{{end}}<a href="#speed">replay speed</a><a href="#backends">backends</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
+.warn{background:#fff8e1;border-left:4px solid #f0b400;padding:.3em .6em;font-size:.9em}
+#findings ul{margin:.2em 0 .6em;padding-left:1.2em}#findings li{margin:.15em 0;font-size:.95em}
+nav{font-size:.9em}nav a{margin-right:.7em}
+</style>
+`
 
-<h2 id="overview">Overview: each arch's main counter under upstream, modeled (ratio to ideal)</h2>
-<table><tr><th class="l">trace</th>{{range .Arches}}<th>{{.}}</th>{{end}}</tr>
-{{range .Overview}}<tr><td class="l"><a href="#t-{{.Trace}}">{{.Trace}}</a></td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</table>
+// tableTemplate renders a table in its own scrolling box.
+const tableTemplate = `{{define "table"}}{{if .Rows}}<div class="tw" id="{{.ID}}">{{if .Title}}<h3>{{.Title}}</h3>{{end}}{{if .Note}}<p class="cap">{{.Note}}</p>{{end}}
+<table><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{if .Link}}<a href="{{.Link}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</td>{{end}}</tr>
+{{end}}</table></div>{{end}}{{end}}`
 
-<h3>Modeled arch time under upstream (ratio to none: what batching saves; to ideal: what is left)</h3>
-<table><tr><th class="l">trace</th>{{range .Arches}}<th>{{.}}</th>{{end}}</tr>
-{{range .Overview2}}<tr><td class="l"><a href="#t-{{.Trace}}">{{.Trace}}</a></td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</table>
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"sub": func(a, b float64) float64 { return a - b },
+}).Parse(pageStyle + `<title>lazybench report</title></head><body>
+<h1>lazybench report: lazy MMU nesting strategies on six arch backends</h1>
+<p class="lead" id="modeled"><b>Modeled, not measured.</b> {{.Modeled}}</p>
+<p class="lead">{{.CostsNote}}{{if .Unfitted}} <a href="{{.Unfitted}}">arm64 with its unfitted costs</a>.{{end}}</p>
+<section id="findings">
+<h2>Findings</h2>
+{{range .Findings}}<h3>{{.Title}} <a href="#q-{{.Key}}" class="cap">(tables)</a></h3>
+<ul>{{range .Items}}<li>{{.}}</li>{{end}}</ul>
+{{end}}
+</section>
+{{range .Warnings}}<p class="warn">Page size: {{.}}</p>{{end}}
+<nav><a href="#q-nesting">by arch</a><a href="#q-promises">promises</a><a href="#q-xen">Xen PV</a><a href="#q-s390">s390</a><a href="#traces">traces</a><a href="#calibration">calibration</a><a href="#speed">replay speed</a><a href="#backends">backends</a><a href="#corpus">corpus</a><a href="#figures">how figures were made</a></nav>
+<p class="cap">Made by <code>{{.Command}}</code> in {{.Elapsed}} ({{.Replays}} replays of the embedded corpus, {{.GoVersion}}, {{.CPUs}} CPUs).</p>
+
+<h2 id="q-nesting">Nesting, batching and ideal, by arch</h2>
+<span id="q-batching"></span><span id="q-ideal"></span>
+{{range .Overview}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}"><div class="cap"><span class="tag">{{.Kind}}</span> {{.Note}}</div></div>
+{{end}}
+{{range .ByArch}}{{template "table" .}}
+{{end}}
+
+<h2 id="q-promises">Broken promises</h2>
+{{if .Promises.Rows}}{{template "table" .Promises}}{{else}}<p>No strategy broke a promise on any arch and trace.</p>{{end}}
+
+<h2 id="q-xen">Xen PV: updates per hypercall</h2>
+{{template "table" .Xen}}
+
+<h2 id="q-s390">{{.S390Title}}</h2>
+{{if .S390.Rows}}{{template "table" .S390}}{{else}}<p>No trace of the workloads the proposal published figures for.</p>{{end}}
+
+<h2 id="traces">Traces: one page each</h2>
+<p>Each page holds the trace's full table (every arch and strategy) and its charts ({{.TraceFigures}} in all). &dagger;: the trace's base page size is not one of that arch's kernel.</p>
+<div class="tw"><table><tr><th>trace</th><th>kind</th><th>events</th><th>page size</th><th>arches without that page size</th><th>description</th></tr>
+{{range .Traces}}<tr><td class="l"><a href="{{.File}}">{{.Name}}</a></td><td class="l">{{.Kind}}</td><td>{{.Events}}</td><td>{{.PageSize}}</td><td class="l">{{.Mismatch}}</td><td class="l w">{{.Desc}}</td></tr>
+{{end}}</table></div>
 
 <h2 id="calibration">Calibration: arm64 against published test_vmalloc results</h2>
 <p>Published: {{.Calib.Source}}. The vmalloc workload (p-page vmalloc + vfree in a loop) is generated for each p and replayed on arm64 under
 <code>upstream</code> and <code>none</code>; the cost parameters and the workload's work terms are fitted so that the modeled change
-(T_upstream − T_none) / T_none matches the published points in least squares. Residuals: rms {{.Calib.RMS}}, max {{.Calib.Max}} percentage points.
-The scale is set by the anchor parameter (see the table); fitted costs: <a href="{{.Calib.CostFile}}">{{.Calib.CostFile}}</a> (usable with <code>--costs</code>), table: <a href="calibration.csv">calibration.csv</a>.</p>
+(T_upstream &minus; T_none) / T_none matches the published points in least squares. Residuals: rms {{.Calib.RMS}}, max {{.Calib.Max}} percentage points.
+{{if .Calib.Used}}<b>The replays above use these fitted arm64 costs.</b>{{else}}<b>The replays above do not use the fitted costs.</b>{{end}}
+Fitted costs: <a href="{{.Calib.CostFile}}">{{.Calib.CostFile}}</a> (usable with <code>--costs</code>), table: <a href="calibration.csv">calibration.csv</a>.</p>
 <div class="fig"><img src="{{.Calib.Figure.File}}" alt="calibration chart"></div>
-<table><tr><th>pages</th><th>published %</th><th>modeled %</th><th>modeled − published</th></tr>
+<div class="tw"><table><tr><th>pages</th><th>published %</th><th>modeled %</th><th>modeled &minus; published</th></tr>
 {{range .Calib.Rows}}<tr><td>{{.Pages}}</td><td>{{if .HasPublished}}{{printf "%.2f" .Published}}{{end}}</td><td>{{printf "%.2f" .Modeled}}</td><td>{{if .HasPublished}}{{printf "%+.2f" (sub .Modeled .Published)}}{{end}}</td></tr>
-{{end}}</table>
-<table><tr><th class="l">term</th><th>value</th><th>start</th><th class="l">unit</th><th class="l">status</th></tr>
-{{range .Calib.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="w">{{.Status}}</td></tr>
-{{end}}</table>
+{{end}}</table></div>
+<div class="tw"><table><tr><th>term</th><th>value</th><th>start</th><th>unit</th><th>status</th></tr>
+{{range .Calib.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="l w">{{.Status}}</td></tr>
+{{end}}</table></div>
 <p class="cap">Linearity check: the direct replay with the fitted values differs from the linear model the fit used by at most {{.Calib.Linearity}} pp (work terms are rounded to whole ns). Took {{.Calib.Seconds}}.</p>
+
 
 <h3 id="calibration-kpkeys">Beside it: arm64-kpkeys <span class="tag">unmerged series</span> against published kpkeys overheads</h3>
 <p>Published: {{.Kpkeys.Source}}. Fork and munmap of a mapping with page-sized folios and p-page vmalloc+vfree are generated and replayed
@@ -146,49 +153,31 @@ Not published, predicted: fix_size_alloc p:16 {{printf "%.2f" .Kpkeys.P16.Modele
 p:256 {{printf "%.2f" .Kpkeys.P256.ModeledWithout}}% and {{printf "%.2f" .Kpkeys.P256.ModeledWith}}%.
 Fitted costs: <a href="{{.Kpkeys.CostFile}}">{{.Kpkeys.CostFile}}</a>, table: <a href="calibration-kpkeys.csv">calibration-kpkeys.csv</a>; see docs/calibration.md for how far it can be trusted.</p>
 <div class="fig"><img src="{{.Kpkeys.Figure.File}}" alt="kpkeys calibration chart"></div>
-<table><tr><th class="l">benchmark</th><th>pages</th><th>published without %</th><th>modeled without %</th><th>left out</th><th>published with %</th><th>modeled with %</th><th>left out</th></tr>
+<div class="tw"><table><tr><th class="l">benchmark</th><th>pages</th><th>published without %</th><th>modeled without %</th><th>left out</th><th>published with %</th><th>modeled with %</th><th>left out</th></tr>
 {{range .Kpkeys.Rows}}<tr><td class="l">{{.Benchmark}}</td><td>{{.Pages}}</td><td>{{if .HasWithout}}{{printf "%.2f" .PublishedWithout}}{{end}}</td><td>{{printf "%.2f" .ModeledWithout}}</td><td>{{if .HasWithout}}{{printf "%.2f" .LOOWithout}}{{end}}</td><td>{{if .HasWith}}{{printf "%.2f" .PublishedWith}}{{end}}</td><td>{{printf "%.2f" .ModeledWith}}</td><td>{{if .HasWith}}{{printf "%.2f" .LOOWith}}{{end}}</td></tr>
-{{end}}</table>
-<table><tr><th class="l">term</th><th>value</th><th>start</th><th class="l">unit</th><th class="l">status</th></tr>
-{{range .Kpkeys.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="w">{{.Status}}</td></tr>
-{{end}}</table>
+{{end}}</table></div>
+<div class="tw"><table><tr><th class="l">term</th><th>value</th><th>start</th><th class="l">unit</th><th class="l">status</th></tr>
+{{range .Kpkeys.Terms}}<tr><td class="l">{{.Name}}{{if .Work}} (workload){{end}}</td><td>{{printf "%.4g" .Value}}</td><td>{{printf "%.4g" .Start}}</td><td class="l">{{.Unit}}</td><td class="l w">{{.Status}}</td></tr>
+{{end}}</table></div>
 <p class="cap">Linearity check: {{.Kpkeys.Linearity}} pp. Took {{.Kpkeys.Seconds}}.</p>
-
-{{range .Traces}}
-<h2 id="t-{{.Name}}">Trace {{.Name}}</h2>
-<p>{{.Entry.Description}} — {{.Entry.Kind}}, workload <code>{{.Entry.Workload}}</code>, {{.Entry.Events}} events{{if .Params}}, parameters <code>{{.Params}}</code>{{end}}.{{if .PageNote}} {{.PageNote}}{{end}}</p>
-{{range .Figures}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}"><div class="cap"><span class="tag">{{.Kind}}</span> {{.Note}}</div></div>
-{{end}}
-{{if .CDFs}}<details><summary>CDFs per arch ({{len .CDFs}} charts)</summary>
-{{range .CDFs}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}" loading="lazy"></div>{{end}}
-</details>{{end}}
-<table><tr><th class="l">arch</th><th class="l">strategy</th>{{range $.Columns}}<th>{{.}}</th>{{end}}<th>main vs ideal</th><th class="l">violations by kind</th><th class="l">hazards by kind</th></tr>
-{{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td class="l">{{.Arch}}</td><td class="l">{{.Strategy}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}<td>{{.VsIdeal}}</td><td class="l">{{.Violations}}</td><td class="l">{{.Hazards}}</td></tr>
-{{end}}</table>
-{{end}}
 
 <h2 id="speed">Replay speed of the harness (MEASURED)</h2>
 <div class="fig"><img src="{{.Speed.File}}" alt="replay speed"><div class="cap"><span class="tag meas">MEASURED</span> {{.Speed.Note}}</div></div>
-<table><tr><th class="l">arch</th><th>events</th><th>seconds</th><th>events/s</th></tr>
+<div class="tw"><table><tr><th>arch</th><th>events</th><th>seconds</th><th>M events/s</th></tr>
 {{range .SpeedRows}}<tr><td class="l">{{.Arch}}</td><td>{{.Events}}</td><td>{{.Seconds}}</td><td>{{.Rate}}</td></tr>
-{{end}}</table>
+{{end}}</table></div>
 
 <h2 id="backends">Backends</h2>
-<table><tr><th class="l">arch</th><th class="l">models</th><th class="l">main counter</th><th class="l">arch_ops counters</th><th class="l">base pages</th><th class="l">kernel source</th></tr>
-{{range .Backends}}<tr{{if .Proposal}} class="bad"{{end}}><td class="l">{{.Title}}</td><td class="w">{{.Doc}}</td><td class="l">{{.Main}}</td><td class="l">{{.Counters}}</td><td class="l">{{.Pages}}</td><td class="w">{{.Source}}</td></tr>
-{{end}}</table>
-<p class="cap">From each backend's <code>arch.Info</code>; the rules and their sources are in docs/arch/NAME.md. A tinted row is an unmerged proposal.</p>
+{{template "table" .Backends}}
 
 <h2 id="corpus">Corpus manifest</h2>
-<table><tr><th class="l">name</th><th class="l">kind</th><th class="l">workload</th><th>events</th><th>bytes</th><th class="l">description</th><th class="l">sha256</th></tr>
-{{range .Manifest}}<tr><td class="l">{{.Name}}</td><td class="l">{{.Kind}}</td><td class="l">{{.Workload}}</td><td>{{.Events}}</td><td>{{.Bytes}}</td><td class="w">{{.Description}}{{if .Kernel}} (kernel {{.Kernel}}{{if .QEMU}}, {{.QEMU}}{{end}}){{end}}</td><td class="l"><code>{{printf "%.12s" .SHA256}}</code></td></tr>
-{{end}}</table>
+{{template "table" .Manifest}}
 
 <h2 id="figures">How each figure was made</h2>
-<table><tr><th class="l">file</th><th class="l">kind</th><th class="l">command</th><th class="l">notes</th></tr>
-{{range .Figures}}<tr><td class="l"><a href="{{.File}}">{{.File}}</a>{{if .PNG}} (<a href="{{.PNG}}">png</a>){{end}}</td><td class="l">{{.Kind}}</td><td class="w"><code>{{.Command}}</code></td><td class="w">{{.Note}}</td></tr>
-{{end}}</table>
-<p class="cap">Percentiles everywhere are R type 7 (replay.Dist). Box plots: box P25–P75, line P50, whiskers P1–P99, dot max.
+<div class="tw"><table><tr><th>file</th><th>kind</th><th>command</th><th>notes</th></tr>
+{{range .Figures}}<tr><td class="l"><a href="{{.File}}">{{.File}}</a>{{if .PNG}} (<a href="{{.PNG}}">png</a>){{end}}</td><td class="l">{{.Kind}}</td><td class="l w"><code>{{.Command}}</code></td><td class="l w">{{.Note}}</td></tr>
+{{end}}</table></div>
+<p class="cap">Each trace page lists how its charts were made. Percentiles everywhere are R type 7 (replay.Dist). Box plots: box P25&ndash;P75, line P50, whiskers P1&ndash;P99, dot max.
 Charts are drawn with gonum.org/v1/plot; this page needs no network.</p>
 </body></html>
-`))
+` + tableTemplate))

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
@@ -26,7 +25,7 @@ func smallReport(t *testing.T, dir string) {
 	if len(names) < 2 {
 		t.Fatalf("corpus has %d traces, the test needs two", len(names))
 	}
-	opt := Options{Dir: dir, Traces: names[:2], Jobs: 2, SpeedSizes: []int{2000, 20000}, SpeedReps: 1,
+	opt := Options{Dir: dir, Traces: []string{"fork_16k", names[0]}, Jobs: 2, SpeedSizes: []int{2000, 20000}, SpeedReps: 1,
 		CalibLoops: func(p int) int { return max(4, 1024/p) }, KpkeysMapPages: 2048}
 	if err := Write(opt); err != nil {
 		t.Fatal(err)
@@ -40,17 +39,71 @@ func TestReportImagesExistAndDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(html, []byte("http://")) || bytes.Contains(html, []byte("https://")) || bytes.Contains(html, []byte("<script")) {
-		t.Error("index.html refers to the network or runs scripts")
+	pages, images := checkRefs(t, dir, "index.html", html)
+	// the overview charts, calibration and speed; each trace page's charts
+	if images < 4 {
+		t.Errorf("index.html shows %d images, want at least 4", images)
 	}
-	refs := regexp.MustCompile(`(?:src|href)="([^"#]+)"`).FindAllSubmatch(html, -1)
-	images := 0
-	for _, m := range refs {
+	if pages < 2+1 {
+		t.Errorf("index.html links %d pages, want a page per trace and arm64's unfitted one", pages)
+	}
+	for _, want := range []string{"Findings", "Modeled, not measured", arch.Title("s390"), "fewest flushes with no hazard",
+		"Calibration", "published", "MEASURED", "Corpus manifest", "How each figure was made", "use these fitted arm64 costs"} {
+		if !bytes.Contains(html, []byte(want)) {
+			t.Errorf("index.html lacks %q", want)
+		}
+	}
+	if bytes.Contains(html, []byte("lower bound")) {
+		t.Error("index.html calls something a lower bound")
+	}
+	// Every backend: its title (a proposal's with its label) and its kernel
+	// source in the backends table; a column per metric in each trace's
+	// table, where every backend's title heads its rows.
+	trace, err := os.ReadFile(filepath.Join(dir, "trace-fork_16k.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arch.Names() {
+		info, _ := arch.Lookup(a)
+		for _, want := range []string{">" + template.HTMLEscapeString(info.Title()) + "</td>", template.HTMLEscapeString(info.Source)} {
+			if !bytes.Contains(html, []byte(want)) {
+				t.Errorf("index.html lacks %s's %q", a, want)
+			}
+		}
+		if !bytes.Contains(trace, []byte(">"+template.HTMLEscapeString(info.Title()))) {
+			t.Errorf("the trace page lacks %s's title", a)
+		}
+	}
+	for _, m := range replay.Metrics {
+		if !bytes.Contains(trace, []byte("<th>"+template.HTMLEscapeString(m.Title)+"</th>")) {
+			t.Errorf("the trace page lacks a column for metric %s", m.Key)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Dir(dir))
+	if len(ents) != 1 {
+		t.Errorf("parent dir holds %d entries, want only the report (no temp dirs)", len(ents))
+	}
+}
+
+// checkRefs checks that every file page refers to exists and decodes (SVG,
+// PNG, and linked HTML pages, whose own references it checks once), and
+// that no page refers to the network or runs scripts. It returns the pages
+// and images page refers to.
+func checkRefs(t *testing.T, dir, name string, page []byte) (pages, images int) {
+	t.Helper()
+	if bytes.Contains(page, []byte("http://")) || bytes.Contains(page, []byte("https://")) || bytes.Contains(page, []byte("<script")) {
+		t.Errorf("%s refers to the network or runs scripts", name)
+	}
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?:src|href)="([^"#]+)"`).FindAllSubmatch(page, -1) {
 		ref := string(m[1])
-		path := filepath.Join(dir, ref)
-		data, err := os.ReadFile(path)
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		data, err := os.ReadFile(filepath.Join(dir, ref))
 		if err != nil {
-			t.Errorf("index.html refers to %s: %v", ref, err)
+			t.Errorf("%s refers to %s: %v", name, ref, err)
 			continue
 		}
 		switch filepath.Ext(ref) {
@@ -62,44 +115,16 @@ func TestReportImagesExistAndDecode(t *testing.T) {
 			if _, err := png.Decode(bytes.NewReader(data)); err != nil {
 				t.Errorf("%s: %v", ref, err)
 			}
-		}
-	}
-	// per trace: throughput, main-vs-ideal, 2 box plots, batches; the two
-	// calibrations; speed
-	if images < 2*5+3 {
-		t.Errorf("index.html shows %d images, want at least 13", images)
-	}
-	for _, want := range []string{"Calibration", "published", "MEASURED", "Corpus manifest", "How each figure was made", "modeled updates/s",
-		"arm64-kpkeys <span class=\"tag\">unmerged series</span>", "calibration-kpkeys.csv", "fix_size_alloc p:16"} {
-		if !bytes.Contains(html, []byte(want)) {
-			t.Errorf("index.html lacks %q", want)
-		}
-	}
-	// Every backend: its title (a proposal's with its label) in the
-	// result tables and the backends table, with its kernel source; and a
-	// heading per metric.
-	for _, a := range arch.Names() {
-		info, _ := arch.Lookup(a)
-		for _, want := range []string{">" + info.Title() + "</td>", template.HTMLEscapeString(info.Source)} {
-			if !bytes.Contains(html, []byte(want)) {
-				t.Errorf("index.html lacks %s's %q", a, want)
+		case ".html":
+			if ref != "index.html" {
+				pages++
+				if name == "index.html" {
+					checkRefs(t, dir, ref, data)
+				}
 			}
 		}
 	}
-	for _, m := range replay.Metrics {
-		if !bytes.Contains(html, []byte("<th>"+template.HTMLEscapeString(m.Title)+"</th>")) {
-			t.Errorf("index.html lacks a column for metric %s", m.Key)
-		}
-	}
-	for _, f := range []string{"calibration-kpkeys.csv", "arm64-kpkeys-fitted.toml"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Error(err)
-		}
-	}
-	ents, _ := os.ReadDir(filepath.Dir(dir))
-	if len(ents) != 1 {
-		t.Errorf("parent dir holds %d entries, want only the report (no temp dirs)", len(ents))
-	}
+	return pages, images
 }
 
 // TestReportFailureKeepsPrevious checks that a failed run leaves the previous
@@ -131,29 +156,16 @@ func TestReportFailureKeepsPrevious(t *testing.T) {
 	}
 }
 
-// pageNote names exactly the backends without a base page of the size.
-func TestPageNote(t *testing.T) {
-	var want4K, want16K []string
+// TestPageFits: a trace fits an arch exactly when its page size is one of
+// the arch's base page sizes (arch.Info.PageShifts), for every registered
+// backend; an unknown size fits all.
+func TestPageFits(t *testing.T) {
 	for _, a := range arch.Names() {
 		info, _ := arch.Lookup(a)
-		if !slices.Contains(info.PageShifts, 12) {
-			want4K = append(want4K, a)
-		}
-		if !slices.Contains(info.PageShifts, 14) {
-			want16K = append(want16K, a)
-		}
-	}
-	for _, c := range []struct {
-		ps   uint32
-		want []string
-	}{{4096, want4K}, {16384, want16K}, {0, nil}} {
-		note := pageNote(c.ps, arch.Names())
-		if (note == "") != (len(c.want) == 0) {
-			t.Errorf("%d: note %q, want one naming %v", c.ps, note, c.want)
-		}
-		for _, a := range arch.Names() {
-			if named := strings.Contains(note, " "+a+",") || strings.Contains(note, " "+a+" ("); named != slices.Contains(c.want, a) {
-				t.Errorf("%d: note %q names %s: %v, want %v", c.ps, note, a, named, !named)
+		for _, ps := range []uint32{4096, 8192, 16384, 65536, 0} {
+			want := ps == 0 || slices.ContainsFunc(info.PageShifts, func(s uint8) bool { return 1<<s == ps })
+			if got := (&Trace{PageSize: ps}).Fits(a); got != want {
+				t.Errorf("%s, %d-byte pages: fits %v, want %v", a, ps, got, want)
 			}
 		}
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
-	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/plots"
 	"github.com/lazybench/lazybench/replay"
@@ -60,8 +60,8 @@ func speedReport(dir string, page *reportPage, arches []string, opt Options, bar
 			sec, _ := stats.Median(times)
 			pt := plots.SpeedPoint{Arch: a, Events: events, Seconds: sec}
 			pts = append(pts, pt)
-			page.SpeedRows = append(page.SpeedRows, speedRow{Arch: arch.Title(a), Events: fmt.Sprint(events),
-				Seconds: fmt.Sprintf("%.4f", sec), Rate: replay.FormatRate(pt.EventsPerSecond())})
+			page.SpeedRows = append(page.SpeedRows, speedRow{Arch: archinfo.Title(a), Events: fmtInt(events),
+				Seconds: fmtSig(sec), Rate: fmtSig(pt.EventsPerSecond() / 1e6)})
 			bar.add(1)
 		}
 	}

@@ -3,7 +3,7 @@
 // (.lmt.txt) and binary (.lmt, .lmt.zst) codecs driven by that table, streaming
 // readers and writers, validation, importers and synthetic generators.
 //
-// The text format is the contract of ARCHITECTURE.md:
+// The text format is the contract of docs/contracts.md:
 //
 //	<time_ns> <cpu> <pid> <op> [key=value ...]
 //

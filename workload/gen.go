@@ -1,5 +1,5 @@
 // Package gen generates synthetic page-table-update traces that follow the
-// Linux kernel's lazy MMU call sites (KERNEL.md section 4): fork's
+// Linux kernel's lazy MMU call sites (docs/kernel.md section 4): fork's
 // copy_pte_range, munmap's and exit's zap_pte_range, mprotect's
 // change_pte_range, mremap's move_ptes, madvise's walkers, vmalloc/vfree,
 // kasan's shadow population, DEBUG_PAGEALLOC nesting, interrupts, preemption

@@ -47,13 +47,13 @@ const (
 
 var params = []arch.Param{
 	pPTEWrite: {Name: "pte_write_ns", Default: 2, Unit: "ns/PTE",
-		Source: "estimate: one 8-byte store (WRITE_ONCE) to a page table line already in cache, a few cycles at 3.5 GHz (Apple M2); no published figure (CALIBRATION.md); fit by lazybench calibrate"},
+		Source: "estimate: one 8-byte store (WRITE_ONCE) to a page table line already in cache, a few cycles at 3.5 GHz (Apple M2); no published figure (docs/published.md); fit by lazybench calibrate"},
 	pBarrierPair: {Name: "barrier_pair_ns", Default: 40, Unit: "ns",
-		Source: "estimate: dsb(ishst)+isb drains the store buffer and flushes the pipeline, tens of ns on M2; chosen so the pair is about a third of the per-page vmalloc+vfree cost, where the published test_vmalloc curve saturates (-33%, CALIBRATION.md); no primary figure; fit by lazybench calibrate"},
+		Source: "estimate: dsb(ishst)+isb drains the store buffer and flushes the pipeline, tens of ns on M2; chosen so the pair is about a third of the per-page vmalloc+vfree cost, where the published test_vmalloc curve saturates (-33%, docs/published.md); no primary figure; fit by lazybench calibrate"},
 	pDeferCheck: {Name: "defer_check_ns", Default: 1, Unit: "ns/write",
 		Source: "estimate: queue_pte_barriers() in lazy mode reads the thread flags and tests TIF_LAZY_MMU_PENDING (a load and a branch) per deferred write; fit by lazybench calibrate"},
 	pFlagAtomic: {Name: "flag_atomic_ns", Default: 10, Unit: "ns/op",
-		Source: "estimate: one atomic RMW on thread_info.flags (set_thread_flag, test_and_clear_thread_flag: LSE atomics, ~10 ns uncontended); the fixed cost of deferral behind the published +4% at 1 page (CALIBRATION.md); fit by lazybench calibrate"},
+		Source: "estimate: one atomic RMW on thread_info.flags (set_thread_flag, test_and_clear_thread_flag: LSE atomics, ~10 ns uncontended); the fixed cost of deferral behind the published +4% at 1 page (docs/published.md); fit by lazybench calibrate"},
 }
 
 // Params returns a copy of arm64's cost parameters, in Info.Params order

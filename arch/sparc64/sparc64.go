@@ -43,7 +43,7 @@ const (
 // Options are the backend's non-cost knobs (0 or 1).
 var Options = []arch.Param{
 	{Name: "single_user", Default: 0, Unit: "bool", Source: "1: the mm has one user and is current, so smp_flush_tlb_page/pending skip the cross-call (the mm_users == 1 shortcut of older kernels); 0: every flush cross-calls the mm's CPUs"},
-	{Name: "fullmm_skip", Default: 0, Unit: "bool", Source: "1: full=1 updates are neither batched nor flushed (KERNEL.md's reading of tlb_batch_add's `if (!fullmm)`); 0 (the kernel): sparc64 has no ptep_get_and_clear_full, the generic one drops `full`, so teardown updates are batched like any other"},
+	{Name: "fullmm_skip", Default: 0, Unit: "bool", Source: "1: full=1 updates are neither batched nor flushed (docs/kernel.md's reading of tlb_batch_add's `if (!fullmm)`); 0 (the kernel): sparc64 has no ptep_get_and_clear_full, the generic one drops `full`, so teardown updates are batched like any other"},
 }
 
 func init() {

@@ -90,7 +90,7 @@ func TestNoWork(t *testing.T) {
 
 // sparc64 has no ptep_get_and_clear_full: the generic one drops `full`, so
 // exit-teardown updates are batched and flushed like others. The option
-// fullmm_skip models KERNEL.md's reading (never batched nor flushed).
+// fullmm_skip models docs/kernel.md's reading (never batched nor flushed).
 func TestFullMM(t *testing.T) {
 	archtest.Run(t, newB(t, nil), `
 		enter

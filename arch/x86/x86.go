@@ -28,7 +28,7 @@ const (
 
 var params = []arch.Param{
 	pPTEWrite: {Name: "pte_write_ns", Default: 1, Unit: "ns/PTE",
-		Source: "estimate: native_set_pte is one 8-byte store (WRITE_ONCE) to a cached page-table line, a few cycles; no published figure (CALIBRATION.md)"},
+		Source: "estimate: native_set_pte is one 8-byte store (WRITE_ONCE) to a cached page-table line, a few cycles; no published figure (docs/published.md)"},
 	pPTEAtomic: {Name: "pte_atomic_ns", Default: 8, Unit: "ns/PTE",
 		Source: "estimate: ptep_get_and_clear is an xchg and ptep_set_wrprotect a lock btr on the entry, a locked RMW of roughly 20 cycles uncontended; ptep_get_and_clear_full at exit is a plain load and store (native_local_ptep_get_and_clear) and costs pte_write_ns"},
 }

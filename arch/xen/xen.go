@@ -71,9 +71,9 @@ const (
 
 var params = []arch.Param{
 	pPTEWrite: {Name: "pte_write_ns", Default: 2, Unit: "ns/PTE",
-		Source: "estimate: guest-side cost of filling one struct mmu_update in the multicall buffer, or of a plain store to an unpinned page table at exit; a few cycles; no published figure (CALIBRATION.md)"},
+		Source: "estimate: guest-side cost of filling one struct mmu_update in the multicall buffer, or of a plain store to an unpinned page table at exit; a few cycles; no published figure (docs/published.md)"},
 	pHypercall: {Name: "hypercall_ns", Default: 500, Unit: "ns/call",
-		Source: "estimate: a 64-bit PV hypercall is a syscall-style ring transition into Xen and back plus argument copy-in, a few hundred ns on current x86 with mitigations; no published figure for mmu_update (CALIBRATION.md)"},
+		Source: "estimate: a 64-bit PV hypercall is a syscall-style ring transition into Xen and back plus argument copy-in, a few hundred ns on current x86 with mitigations; no published figure for mmu_update (docs/published.md)"},
 	pEntry: {Name: "mmu_update_entry_ns", Default: 60, Unit: "ns/PTE",
 		Source: "estimate: Xen's per-entry work in do_mmu_update (translate, validate the new L1 entry, take/drop page references, write); no published figure"},
 	pMulticall: {Name: "multicall_ns", Default: 40, Unit: "ns/entry",

@@ -37,7 +37,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // N batched updates in one section cost ceil(N/31) hypercalls (one
 // mmu_update entry of up to 31 updates each, flushed as a direct call);
-// outside lazy mode N updates are N hypercalls (CALIBRATION.md).
+// outside lazy mode N updates are N hypercalls (docs/published.md).
 func TestSectionSizes(t *testing.T) {
 	if MaxPerHypercall != 31 {
 		t.Fatalf("MaxPerHypercall = %d, want 31", MaxPerHypercall)

@@ -13,22 +13,27 @@ import (
 func init() {
 	register(&command{
 		name:    "benchplot",
-		summary: "chart a metric of go test -bench output by any key (medians, 95% CIs)",
+		summary: "chart a metric of go test -bench output, a panel per arch (medians; 95% CIs over repeated runs only)",
 		run:     runBenchplot,
 	})
 }
 
 // runBenchplot implements `lazybench benchplot [-metric UNIT] [-x KEY]
-// [-group KEY] FILE... -o OUT.svg`. Files are `go test -bench` output (or
-// "-" for stdin); keys use benchproc's projection syntax (/strategy, /arch,
-// .name, goos...). The chart's bars are medians with 95% confidence
+// [-group KEY] [-panel KEY] [-filter EXPR] FILE... -o OUT.svg`. Files are `go
+// test -bench` output (or "-" for stdin); keys use benchproc's projection
+// syntax (/strategy, /arch, .name, goos...). The chart has a panel per value
+// of -panel (default: per arch); its bars are medians, with 95% confidence
 // intervals computed as benchstat does (golang.org/x/perf/benchmath; exact
-// for units marked `assume=exact`); the table is printed to stdout.
+// for units marked `assume=exact`) only where a cell holds repeated runs of
+// one benchmark; the table is printed to stdout.
 func runBenchplot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("benchplot", stderr)
 	metric := fs.String("metric", "modeled-ns/op", "metric (unit) to chart, e.g. modeled-ns/op, sec/op, barriers/op, B/s")
 	x := fs.String("x", "/strategy", "key along the X axis (benchproc projection)")
-	group := fs.String("group", "/arch", "key of the bar series (benchproc projection)")
+	group := fs.String("group", "/trace", "key of the bar series (benchproc projection; \"\" for one series)")
+	panel := fs.String("panel", "/arch", "key of the panels, one chart each (benchproc projection; \"\" for one panel)")
+	filter := fs.String("filter", "", "benchproc filter of the results to chart, e.g. '/trace:(mix OR fork)'")
+	cols := fs.Int("cols", 2, "panels per row")
 	out := fs.String("o", "", "output chart, .svg or .png (required)")
 	title := fs.String("title", "", "chart title (default: metric by keys)")
 	if err := parseFlags(fs, reorderFlags(args)); err != nil {
@@ -56,14 +61,14 @@ func runBenchplot(args []string, stdout, stderr io.Writer) error {
 		defer f.Close()
 		inputs = append(inputs, plots.BenchInput{Name: name, R: f})
 	}
-	t, err := plots.ReadBench(inputs, *metric, *x, *group)
+	t, err := plots.ReadBench(inputs, plots.BenchQuery{Metric: *metric, X: *x, Group: *group, Panel: *panel, Filter: *filter})
 	if err != nil {
 		return err
 	}
 	for _, w := range t.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	if err := plots.Save(t.Chart(*title), 0, 0, *out); err != nil {
+	if err := plots.SavePanels(t.Charts(*title), *cols, *out); err != nil {
 		return err
 	}
 	return t.WriteText(stdout)

@@ -20,7 +20,7 @@ func TestBenchplotSample(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.svg")
 	var stdout, stderr bytes.Buffer
-	err := run([]string{"benchplot", "-metric", "modeled-ns/op", "-x", "/strategy", "-group", "/arch", "testdata/bench-sample.txt", "-o", out}, &stdout, &stderr)
+	err := run([]string{"benchplot", "-metric", "modeled-ns/op", "-x", "/strategy", "-group", "/arch", "-panel", "", "testdata/bench-sample.txt", "-o", out}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
@@ -40,7 +40,7 @@ func TestBenchplotSample(t *testing.T) {
 	// A modeled count without "modeled" in its unit is labelled by its
 	// assume=exact metadata (it was drawn as MEASURED).
 	var fl bytes.Buffer
-	if err := run([]string{"benchplot", "-metric", "flushes/op", "-x", "/strategy", "-group", "/arch", "testdata/bench-sample.txt", "-o", filepath.Join(dir, "f.svg")}, &fl, &stderr); err != nil {
+	if err := run([]string{"benchplot", "-metric", "flushes/op", "-x", "/strategy", "-group", "/arch", "-panel", "", "testdata/bench-sample.txt", "-o", filepath.Join(dir, "f.svg")}, &fl, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if want := "# flushes/op (modeled): "; !strings.HasPrefix(fl.String(), want) {
@@ -59,7 +59,7 @@ func TestBenchplotSample(t *testing.T) {
 	// Measured time with confidence intervals, as PNG, keys swapped.
 	pngOut := filepath.Join(dir, "t.png")
 	stdout.Reset()
-	if err := run([]string{"benchplot", "-metric", "sec/op", "-x", "/arch", "-group", "/strategy", "-o", pngOut, "testdata/bench-sample.txt"}, &stdout, &stderr); err != nil {
+	if err := run([]string{"benchplot", "-metric", "sec/op", "-x", "/arch", "-group", "/strategy", "-panel", "", "-o", pngOut, "testdata/bench-sample.txt"}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(pngOut)
@@ -82,6 +82,48 @@ func TestBenchplotSample(t *testing.T) {
 		}
 		if !(lo <= med && med <= hi) || n != 6 {
 			t.Errorf("line %q: median outside its interval or n != 6", l)
+		}
+	}
+}
+
+// TestBenchplotPanels: by default a panel per arch, strategies along X and
+// a series per trace, so no cell mixes arches or traces: every cell has its
+// six runs and an interval. Without panel and series, a cell pools the two
+// arches: a warning, no interval, and the table says so.
+func TestBenchplotPanels(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"benchplot", "-metric", "sec/op", "testdata/bench-sample.txt", "-o", filepath.Join(dir, "p.svg")}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if lines[1] != "/arch\t/strategy\t/trace\tmedian\tlo\thi\tn" || len(lines) != 2+2*7 {
+		t.Fatalf("table:\n%s", stdout.String())
+	}
+	for _, l := range lines[2:] {
+		f := strings.Split(l, "\t")
+		if len(f) != 7 || f[6] != "6" || f[4] == "-" || f[5] == "-" {
+			t.Errorf("line %q: want 6 runs of one benchmark with an interval", l)
+		}
+	}
+	if strings.Contains(stderr.String(), "pool") {
+		t.Errorf("default layout warns of pooling: %s", stderr.String())
+	}
+	if svg, err := os.ReadFile(filepath.Join(dir, "p.svg")); err != nil || !bytes.Contains(svg, []byte("/arch = arm64")) || !bytes.Contains(svg, []byte("/arch = x86-xen")) {
+		t.Errorf("chart lacks a panel per arch (%v)", err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if err := run([]string{"benchplot", "-metric", "sec/op", "-panel", "", "-group", "", "testdata/bench-sample.txt", "-o", filepath.Join(dir, "q.svg")}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "7 of 7 cells pool several benchmarks") {
+		t.Errorf("no pooling warning: %q", stderr.String())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n")[2:] {
+		f := strings.Split(l, "\t")
+		if len(f) != 7 || f[3] != "-" || f[4] != "-" || f[5] != "12" || f[6] != "pools 2 benchmarks" {
+			t.Errorf("pooled line %q: want no interval, 12 runs, pools 2", l)
 		}
 	}
 }

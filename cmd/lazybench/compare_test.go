@@ -2,18 +2,46 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/lazybench/lazybench/internal/golden"
 )
 
+// TestCompareGolden: the wide layout (--wide) and the narrow default, which
+// fits 100 columns.
 func TestCompareGolden(t *testing.T) {
-	out, errs, code := lb("compare", "--trace", "testdata/nested.lmt.txt,testdata/mid.lmt.txt",
-		"--arch", "arm64,x86-xen,sparc64", "--strategy", "upstream,flat,noflush,none,ideal")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	for _, c := range []struct {
+		flag, golden string
+		width        int
+	}{
+		{"--wide", "testdata/compare.golden", 200},
+		{"--wide=false", "testdata/compare_narrow.golden", 100},
+	} {
+		out, errs, code := lb("compare", "--trace", "testdata/nested.lmt.txt,testdata/mid.lmt.txt,corpus:fork_16k",
+			"--arch", "arm64,x86-xen,sparc64,s390", "--strategy", "upstream,flat,noflush,none,ideal", c.flag)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		golden.Check(t, c.golden, []byte(out))
+		for i, l := range strings.Split(out, "\n") {
+			if n := utf8.RuneCountInString(l); n > c.width {
+				t.Errorf("%s: line %d has %d columns, want at most %d", c.flag, i+1, n, c.width)
+			}
+		}
 	}
-	golden.Check(t, "testdata/compare.golden", []byte(out))
+}
+
+func TestCompareUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"compare", "--metric", "nope"},
+		{"compare", "--json", "--wide"},
+	} {
+		if _, _, code := lb(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
 }
 
 func TestCompareJSON(t *testing.T) {

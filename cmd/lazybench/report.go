@@ -29,6 +29,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "replace -o DIR even if it is a non-empty directory that is not a lazybench report")
 	allPNG := fs.Bool("png", false, "also write a PNG of every chart (by default only the main ones)")
 	kernelName := kernelFlag(fs)
+	unfitted := fs.Bool("unfitted", false, "replay arm64 with its default costs instead of the costs fitted to the published test_vmalloc figures")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := report.Options{Dir: *out, Jobs: max(*jobs, 1), SpeedSizes: report.DefaultSpeedSizes, SpeedReps: 3, CostsPath: *costsPath, Kernel: kernel, AllPNG: *allPNG, Force: *force}
+	opt := report.Options{Dir: *out, Jobs: max(*jobs, 1), SpeedSizes: report.DefaultSpeedSizes, SpeedReps: 3, CostsPath: *costsPath, Kernel: kernel, AllPNG: *allPNG, Force: *force, Unfitted: *unfitted, Warn: stderr}
 	if *only != "" {
 		opt.Traces = splitList(*only)
 	}
