@@ -89,8 +89,12 @@ type Engine struct {
 	win []traces.Event
 	wi  int
 	own []traces.Event // the engine's buffer: a reader without blocks, or a lookahead past a block's end
-	eof bool
-	cur traces.Event
+	// rest is the part of the reader's last block not yet in win or own:
+	// a lookahead past a block's end copies only ownChunk events of the
+	// next block into own, and win goes on with rest in place.
+	rest []traces.Event
+	eof  bool
+	cur  traces.Event
 
 	events        uint64
 	updates       uint64
@@ -185,7 +189,7 @@ func (e *Engine) reset() {
 	e.cpus = e.cpus[:0]                     // cpu() rebuilds each entry
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
-	e.r, e.blk, e.win, e.wi, e.eof = nil, nil, nil, 0, false
+	e.r, e.blk, e.win, e.wi, e.eof, e.rest = nil, nil, nil, 0, false, nil
 	e.own = e.own[:0]
 	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
 	e.modeled, e.work = 0, 0
@@ -211,16 +215,14 @@ const ownChunk = 256
 
 // fill makes win the next events; false at the end of the input.
 func (e *Engine) fill() bool {
-	if e.eof {
+	if e.eof && len(e.rest) == 0 {
 		return false
 	}
 	if e.blk != nil {
-		b := e.blk.Block()
-		if len(b) == 0 {
-			e.eof = true
+		if len(e.rest) == 0 && !e.block() {
 			return false
 		}
-		e.win, e.wi = b, 0
+		e.win, e.wi, e.rest = e.rest, 0, nil
 		return true
 	}
 	e.own = e.own[:0]
@@ -231,16 +233,28 @@ func (e *Engine) fill() bool {
 	return true
 }
 
-// readOwn appends up to ownChunk events of a reader without blocks to own
-// (a block, with one) and reports whether it got any.
+// block makes rest the reader's next block; false at the end of the input.
+func (e *Engine) block() bool {
+	b := e.blk.Block()
+	if len(b) == 0 {
+		e.eof = true
+		return false
+	}
+	e.rest = b
+	return true
+}
+
+// readOwn appends up to ownChunk events to own: from rest (the block not
+// replayed yet) or the next block, with blocks, or from the reader's Next
+// without. It reports whether it got any.
 func (e *Engine) readOwn() bool {
 	if e.blk != nil {
-		b := e.blk.Block()
-		if len(b) == 0 {
-			e.eof = true
+		if len(e.rest) == 0 && (e.eof || !e.block()) {
 			return false
 		}
-		e.own = append(e.own, b...)
+		n := min(len(e.rest), ownChunk)
+		e.own = append(e.own, e.rest[:n]...)
+		e.rest = e.rest[n:]
 		return true
 	}
 	n := len(e.own)
@@ -303,7 +317,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		ev := &e.win[e.wi]
 		e.wi++
 		if ev.CPU >= traces.MaxCPUs {
-			e.r, e.blk, e.win = nil, nil, nil
+			e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
 			return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
 		}
 		if ev.Op.IsAPI() {
@@ -315,7 +329,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		e.apply(idx, ev)
 		idx++
 	}
-	e.r, e.blk, e.win = nil, nil, nil
+	e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
 	e.events = uint64(idx)
 	if err := r.Err(); err != nil {
 		return nil, err
