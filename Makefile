@@ -16,10 +16,9 @@ all: build
 build:
 	$(GO) build -o $(OUT)/lazybench ./cmd/lazybench
 
-# make test: formatting, go.mod and go.sum as go mod tidy leaves them, vet (also of a 32-bit build, which builds the
-# pure-Go decoder and deferral loop that other arches and the purego tag
-# build instead of the amd64 assembly), staticcheck, the race-enabled tests,
-# and a short fuzz pass over every fuzz target.
+# make test: formatting, go.mod and go.sum as go mod tidy leaves them, vet
+# (also of a 32-bit build, where int is 32 bits wide), staticcheck, the
+# race-enabled tests, and a short fuzz pass over every fuzz target.
 test: lint unit fuzz
 
 lint:

@@ -90,19 +90,6 @@ type Backend interface {
 	Reset()
 }
 
-// UpdateRunner is implemented by backends that do a run of updates in one
-// call: the engine's loop without an observer hands it each run of updates
-// by a CPU's current task.
-type UpdateRunner interface {
-	// UpdateRun does Update(c, e) for each e of evs from the first while e
-	// is an update (e.Op.IsUpdate()) by c's task on c's CPU (e.CPU ==
-	// c.CPU, e.PID == c.PID), adding each one's cost to c.Now and to
-	// modeled, event by event, so that both sum as they would with Update.
-	// It returns how many events it did and modeled. c's task is current on
-	// its CPU, and c.Lazy and c.InIRQ hold for the whole run.
-	UpdateRun(c *Ctx, evs []traces.Event, modeled float64) (int, float64)
-}
-
 // OwnerFlusher is implemented by backends that can drain one Pending owner
 // (a CPU's batch, or a task's pending flag) without draining the others.
 // The ideal strategy uses it for its on-demand flush; without it, FlushAll.

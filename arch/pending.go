@@ -58,52 +58,11 @@ func span(addr uint64, nr uint32, shift uint8) (uint64, uint64) {
 // Add records an update of nr pages of 1<<shift bytes at addr in mm, deferred
 // by owner at modeled time now.
 func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
-	l := p.Open(owner)
-	n := len(l)
-	if n == cap(l) {
-		l = moreEntries(l)
-	}
-	l = l[:n+1]
-	l[n].Set(mm, addr, nr, shift, now)
-	p.Close(owner, l)
-}
-
-// Set makes x the entry Add records, field by field: a PendingEntry{...}
-// literal is built on the stack and copied.
-func (x *PendingEntry) Set(mm uint32, addr uint64, nr uint32, shift uint8, now float64) {
-	x.addr, x.T, x.mm, x.nr, x.shift = addr, now, mm, nr, shift
-}
-
-// grow makes room for owner (out of Open's common path).
-//
-//go:noinline
-func (p *Pending) grow(owner int) {
 	for owner >= len(p.lists) {
 		p.lists = append(p.lists, nil)
 	}
-}
-
-// Open returns owner's list (owner >= 0), for a backend to append a run of
-// entries to (Set on room past its end, slices.Grow) and then give back with
-// Close; nothing else may use owner's entries in between.
-func (p *Pending) Open(owner int) []PendingEntry {
-	if owner >= len(p.lists) {
-		p.grow(owner)
-	}
-	return p.lists[owner]
-}
-
-// Close makes l, owner's list from Open after appends, owner's list.
-func (p *Pending) Close(owner int, l []PendingEntry) {
-	p.total += len(l) - len(p.lists[owner])
-	p.lists[owner] = l
-}
-
-// moreEntries returns l with room for one more entry (Add's rare path).
-//
-//go:noinline
-func moreEntries(l []PendingEntry) []PendingEntry {
-	return append(l, PendingEntry{})[:len(l)]
+	p.lists[owner] = append(p.lists[owner], PendingEntry{addr: addr, T: now, mm: mm, nr: nr, shift: shift})
+	p.total++
 }
 
 // Len returns the number of entries owner has deferred.

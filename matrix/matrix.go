@@ -32,8 +32,7 @@ func (s Source) OpenAhead(workers int) (traces.Reader, io.Closer, error) {
 	return r, c, nil
 }
 
-// Replay replays src on e, decoding on workers goroutines (OpenAhead);
-// Run, which runs a replay per core, passes 1.
+// Replay replays src on e, decoding on workers goroutines (OpenAhead).
 func Replay(e *replay.Engine, src Source, workers int) (*replay.Result, error) {
 	r, c, err := src.OpenAhead(workers)
 	if err != nil {
@@ -66,40 +65,74 @@ func Jobs(traces int, arches []string, strats []lazymmu.Strategy) []Job {
 	return work
 }
 
-// Run replays every job on n goroutines (ParallelDo); each goroutine keeps
-// one engine per arch and strategy (built from base, with the job's arch and
-// strategy) and reuses it. done, if not nil, is called after each job.
-// Results come back in job order; the first error in job order is returned.
+// Run replays every job, a trace at a time: the trace is decoded once and
+// replayed by the engines of all its jobs together (replay.RunAll), on n
+// goroutines at a time. Engines are kept by arch and strategy (built from
+// base, with the job's arch and strategy) and reused from one trace to the
+// next. done, if not nil, is called after each job. Results come back in
+// job order; the first error in job order is returned.
 func Run(srcs []Source, work []Job, base replay.Config, n int, done func()) ([]*replay.Result, error) {
 	results := make([]*replay.Result, len(work))
-	engines := make([]map[string]*replay.Engine, max(n, 1)) // made by the goroutine that uses it
-	err := ParallelDo(len(work), n, func(w, i int) error {
-		if done != nil {
-			defer done()
+	kept := map[string][]*replay.Engine{}
+	for lo := 0; lo < len(work); {
+		hi := lo + 1
+		for hi < len(work) && work[hi].Trace == work[lo].Trace {
+			hi++
 		}
-		j := work[i]
+		src := srcs[work[lo].Trace]
+		es, err := engines(kept, work[lo:hi], base)
+		if err != nil {
+			return nil, err
+		}
+		res, err := replayAll(src, es, n)
+		if err != nil {
+			return nil, err
+		}
+		copy(results[lo:hi], res)
+		for range es {
+			if done != nil {
+				done()
+			}
+		}
+		lo = hi
+	}
+	return results, nil
+}
+
+// engines returns an engine for each job (of one trace), taken from kept or
+// made from base with the job's arch and strategy and added to it: the i-th
+// job of an arch and strategy gets its i-th engine.
+func engines(kept map[string][]*replay.Engine, work []Job, base replay.Config) ([]*replay.Engine, error) {
+	used := map[string]int{}
+	es := make([]*replay.Engine, len(work))
+	for i, j := range work {
 		k := j.Arch + "/" + j.Strategy.String()
-		if engines[w] == nil {
-			engines[w] = map[string]*replay.Engine{}
-		}
-		e := engines[w][k]
-		if e == nil {
+		if used[k] == len(kept[k]) {
 			cfg := base
 			cfg.Arch, cfg.Strategy = j.Arch, j.Strategy
-			var err error
-			if e, err = replay.New(cfg); err != nil {
-				return err
+			e, err := replay.New(cfg)
+			if err != nil {
+				return nil, err
 			}
-			engines[w][k] = e
+			kept[k] = append(kept[k], e)
 		}
-		res, err := Replay(e, srcs[j.Trace], 1)
-		results[i] = res
-		return err
-	})
+		es[i] = kept[k][used[k]]
+		used[k]++
+	}
+	return es, nil
+}
+
+// replayAll replays src once through every engine of es (replay.RunAll).
+func replayAll(src Source, es []*replay.Engine, workers int) ([]*replay.Result, error) {
+	r, c, err := src.Open()
 	if err != nil {
 		return nil, err
 	}
-	return results, nil
+	defer c.Close()
+	for _, e := range es {
+		e.SetTrace(src.Name)
+	}
+	return replay.RunAll(r, es, workers)
 }
 
 // ParallelDo calls f(w, i) for i in [0, n) on min(workers, n) goroutines,

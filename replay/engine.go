@@ -77,9 +77,6 @@ type Engine struct {
 	// arch's enter disables preemption (flush before a switch).
 	flushOwner arch.OwnerFlusher
 	preemptOff bool
-	// runner is be when it does runs of updates in one call
-	// (arch.UpdateRunner, arm64): runFast hands it each run.
-	runner arch.UpdateRunner
 
 	cpus  []cpuState
 	tasks []taskState
@@ -92,8 +89,12 @@ type Engine struct {
 	win []traces.Event
 	wi  int
 	own []traces.Event // the engine's buffer: a reader without blocks, or a lookahead past a block's end
-	eof bool
-	cur traces.Event
+	// rest is the part of the reader's last block not yet in win or own:
+	// a lookahead past a block's end copies only ownChunk events of the
+	// next block into own, and win goes on with rest in place.
+	rest []traces.Event
+	eof  bool
+	cur  traces.Event
 
 	events        uint64
 	updates       uint64
@@ -155,7 +156,6 @@ func New(cfg Config) (*Engine, error) {
 		pids:  make(map[uint32]int32),
 	}
 	e.flushOwner, _ = be.(arch.OwnerFlusher)
-	e.runner, _ = be.(arch.UpdateRunner)
 	if p, ok := be.(arch.PreemptOff); ok {
 		e.preemptOff = p.PreemptOffInSection()
 	}
@@ -189,7 +189,7 @@ func (e *Engine) reset() {
 	e.cpus = e.cpus[:0]                     // cpu() rebuilds each entry
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
-	e.r, e.blk, e.win, e.wi, e.eof = nil, nil, nil, 0, false
+	e.r, e.blk, e.win, e.wi, e.eof, e.rest = nil, nil, nil, 0, false, nil
 	e.own = e.own[:0]
 	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
 	e.modeled, e.work = 0, 0
@@ -215,16 +215,14 @@ const ownChunk = 256
 
 // fill makes win the next events; false at the end of the input.
 func (e *Engine) fill() bool {
-	if e.eof {
+	if e.eof && len(e.rest) == 0 {
 		return false
 	}
 	if e.blk != nil {
-		b := e.blk.Block()
-		if len(b) == 0 {
-			e.eof = true
+		if len(e.rest) == 0 && !e.block() {
 			return false
 		}
-		e.win, e.wi = b, 0
+		e.win, e.wi, e.rest = e.rest, 0, nil
 		return true
 	}
 	e.own = e.own[:0]
@@ -235,16 +233,28 @@ func (e *Engine) fill() bool {
 	return true
 }
 
-// readOwn appends up to ownChunk events of a reader without blocks to own
-// (a block, with one) and reports whether it got any.
+// block makes rest the reader's next block; false at the end of the input.
+func (e *Engine) block() bool {
+	b := e.blk.Block()
+	if len(b) == 0 {
+		e.eof = true
+		return false
+	}
+	e.rest = b
+	return true
+}
+
+// readOwn appends up to ownChunk events to own: from rest (the block not
+// replayed yet) or the next block, with blocks, or from the reader's Next
+// without. It reports whether it got any.
 func (e *Engine) readOwn() bool {
 	if e.blk != nil {
-		b := e.blk.Block()
-		if len(b) == 0 {
-			e.eof = true
+		if len(e.rest) == 0 && (e.eof || !e.block()) {
 			return false
 		}
-		e.own = append(e.own, b...)
+		n := min(len(e.rest), ownChunk)
+		e.own = append(e.own, e.rest[:n]...)
+		e.rest = e.rest[n:]
 		return true
 	}
 	n := len(e.own)
@@ -303,14 +313,11 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.r = r
 	e.blk, _ = r.(BlockReader)
 	var idx int64
-	if e.obs == nil {
-		idx = e.runFast(idx)
-	}
 	for e.wi < len(e.win) || e.fill() {
 		ev := &e.win[e.wi]
 		e.wi++
 		if ev.CPU >= traces.MaxCPUs {
-			e.r, e.blk, e.win = nil, nil, nil
+			e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
 			return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
 		}
 		if ev.Op.IsAPI() {
@@ -322,7 +329,7 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		e.apply(idx, ev)
 		idx++
 	}
-	e.r, e.blk, e.win = nil, nil, nil
+	e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
 	e.events = uint64(idx)
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -333,128 +340,6 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
-}
-
-// runFast is Run's loop without an observer. An event by the CPU's current
-// task that changes only the loop's own state is done here, in local
-// variables (what apply does, without its call): an update (a run of them
-// in one call of the backend's UpdateRun if it has one, one at a time
-// through update if not), a work event, and an access or a TLB flush while
-// nothing is deferred (the oracle has nothing to check). Any other event
-// goes to apply, with the loop state written back first. It returns at the
-// end of the input, or at the first event it does not handle that needs
-// Run's checks (a cpu out of range), with e.win[e.wi] that event. The
-// modeled clock is summed in the same order as apply sums it.
-func (e *Engine) runFast(idx int64) int64 {
-	modeled, updates, work := e.modeled, e.updates, e.work
-	run := e.runner
-	pend := e.pend
-	cpus := e.cpus // apply may grow it: reloaded after each call
-	for e.fill() {
-		win, i := e.win, e.wi
-		for i < len(win) {
-			ev := &win[i]
-			if c := current(cpus, ev); c != nil {
-				switch fastOp[ev.Op] {
-				case fastUpdate:
-					c.cx.Lazy = c.lazy
-					if run != nil {
-						var k int
-						k, modeled = run.UpdateRun(&c.cx, win[i:], modeled)
-						updates += uint64(k)
-						idx += int64(k)
-						i += k
-						continue
-					}
-					ns := e.update(c, ev)
-					c.cx.Now += ns
-					modeled += ns
-					updates++
-					idx++
-					i++
-					continue
-				case fastWork:
-					c.cx.Now += float64(ev.Arg)
-					work += float64(ev.Arg)
-					idx++
-					i++
-					continue
-				case fastOracle:
-					if pend.Total() == 0 {
-						idx++
-						i++
-						continue
-					}
-				}
-			}
-			if ev.CPU >= traces.MaxCPUs {
-				e.wi = i
-				e.modeled, e.updates, e.work = modeled, updates, work
-				return idx
-			}
-			i++
-			e.wi = i
-			if ev.Op.IsAPI() {
-				// The lookahead for a mid=1 switch may replace win:
-				// keep this event in e.cur.
-				e.cur = *ev
-				ev = &e.cur
-			}
-			e.modeled, e.updates, e.work = modeled, updates, work
-			e.apply(idx, ev)
-			modeled, updates, work = e.modeled, e.updates, e.work
-			idx++
-			win, i, cpus = e.win, e.wi, e.cpus
-		}
-		e.wi = i
-	}
-	e.modeled, e.updates, e.work = modeled, updates, work
-	return idx
-}
-
-// What runFast does itself with an op of the CPU's current task.
-const (
-	fastNone   = iota // apply does it
-	fastUpdate        // a PTE update
-	fastWork          // work: the clock advances
-	fastOracle        // access, tlbflush: nothing while nothing is deferred
-)
-
-// fastOp is runFast's class of each op (a table of every uint8, so the
-// lookup needs no bounds check).
-var fastOp = func() (t [256]uint8) {
-	for op := range traces.NumOps {
-		switch {
-		case op.IsUpdate():
-			t[op] = fastUpdate
-		case op == traces.OpWork:
-			t[op] = fastWork
-		case op == traces.OpAccess || op == traces.OpTLBFlush:
-			t[op] = fastOracle
-		}
-	}
-	return t
-}()
-
-// current returns the state of ev's CPU if ev is by the CPU's current task
-// (runFast's events), nil otherwise.
-func current(cpus []cpuState, ev *traces.Event) *cpuState {
-	if int(ev.CPU) >= len(cpus) {
-		return nil
-	}
-	if c := &cpus[ev.CPU]; c.task >= 0 && ev.PID == c.cx.PID {
-		return c
-	}
-	return nil
-}
-
-// update is runFast's call of the backend's Update for an update by CPU c's
-// current task (a backend without UpdateRun), c.cx.Lazy set: out of the
-// loop, so that the loop's registers are saved only on this path.
-//
-//go:noinline
-func (e *Engine) update(c *cpuState, ev *traces.Event) float64 {
-	return e.be.Update(&c.cx, ev)
 }
 
 func (e *Engine) cpu(n uint32) *cpuState {

@@ -344,10 +344,8 @@ func TestBadTrace(t *testing.T) {
 	}
 }
 
-// TestLinearTerms checks that replays keep a linear backend's counts right,
-// whichever path takes an update (arm64's UpdateRun, from runFast, keeps
-// its counts in its own loop): the terms times the parameter values sum to
-// the modeled time, on every strategy, for updates of one and of several
+// TestLinearTerms checks that replays keep a linear backend's counts right:
+// the terms times the parameter values sum to the modeled time, on every strategy, for updates of one and of several
 // pages, user and kernel, valid and not.
 func TestLinearTerms(t *testing.T) {
 	text := strings.Repeat(mixed, 3) + `0 0 1 enable
@@ -388,8 +386,8 @@ func TestLinearTerms(t *testing.T) {
 			}
 		}
 	}
-	// Every backend has a linear cost model, arm64 (runFast's UpdateRun
-	// path) among them: without them the test checks nothing.
+	// Every backend has a linear cost model: without them the test checks
+	// nothing.
 	if got, want := strings.Join(linear, ","), strings.Join(arch.Names(), ","); got != want {
 		t.Errorf("linear backends %s, want %s", got, want)
 	}

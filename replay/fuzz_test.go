@@ -17,8 +17,7 @@ import (
 // (whatever the order of calls, interrupts, switches and pids), every update
 // is counted once as batched or immediate, every deferred update is drained
 // exactly once by the end, and ideal leaves no hazard. With an observer the
-// engine takes its general loop instead of runFast (and arm64's
-// UpdateRun): the result must be the same.
+// engine also fills in each step: the result must be the same.
 func FuzzEngine(f *testing.F) {
 	for _, s := range traceTable {
 		f.Add(s)

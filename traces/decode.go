@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/bits"
 	"strconv"
-	"unsafe"
 )
 
 // blockLen is how many events the binary reader decodes at a time.
@@ -61,21 +60,10 @@ type BinaryReader struct {
 	chunkPos  uint64 // content offset of the current chunk's first record
 	par       *parallel
 
-	// asm is what decodeRun hands the fast paths' records to (asmAuto:
-	// decodeFastBMI where fastBMI, decodeFast elsewhere with haveAsm):
-	// tests check that every choice decodes alike.
-	asm asmMode
+	// generalOnly makes decodeRun take every record with decodeGeneral:
+	// tests check that decodeFast decodes alike.
+	generalOnly bool
 }
-
-// asmMode chooses decodeRun's assembly.
-type asmMode uint8
-
-const (
-	asmAuto asmMode = iota // the faster on this CPU
-	asmGo                  // none: every record in Go
-	asmBase                // decodeFast
-	asmBMI                 // decodeFastBMI (only where hasBMI)
-)
 
 func (r *BinaryReader) errorf(index int64, format string, args ...any) *Error {
 	return &Error{File: r.name, Index: index, Msg: fmt.Sprintf(format, args...)}
@@ -620,8 +608,8 @@ const badIndex = 1 << 30
 
 // varint decodes the varint at w[i] (masked) and returns it and the index
 // after it: a one-byte varint inline (the common case), a longer one in
-// varintSlow. It is small enough for the compiler to inline into the decode
-// loops, so they compile as if the fast path were written out.
+// varintSlow. A bad varint returns badIndex, which the caller reports once
+// the record is done (an index past maxRecord).
 func varint(w *[recordWindow]byte, i int) (uint64, int) {
 	if c0 := w[i&(recordWindow-1)]; c0 < 0x80 {
 		return uint64(c0), i + 1
@@ -630,10 +618,7 @@ func varint(w *[recordWindow]byte, i int) (uint64, int) {
 }
 
 // varintSlow decodes a varint of two or more bytes at w[i] (masked). A varint
-// longer than 10 bytes or overflowing 64 bits returns badIndex, which the
-// caller reports once the record is done.
-//
-//go:noinline
+// longer than 10 bytes or overflowing 64 bits returns badIndex.
 func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 	var v uint64
 	for s := uint(0); s < 70; s += 7 {
@@ -653,10 +638,10 @@ func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 // varintWord decodes the varint at w[i] from one 8-byte load, without a
 // branch on its length (address deltas and args take 1 to 6 bytes, in an
 // order branch prediction cannot learn), and returns it and the index after
-// it. A varint longer than 8 bytes goes to varintSlow. i must be below 64 for
-// a valid record (an address starts before byte 14, an arg before byte 24); a
-// larger i is an error the caller reports (i > maxRecord), and the value read
-// then does not matter.
+// it. A varint longer than 8 bytes goes to varintSlow. i must be below 64
+// for a valid record (an address starts before byte 14, an arg before byte
+// 24); a larger i is an error the caller reports (i > maxRecord), and the
+// value read then does not matter.
 func varintWord(w *[recordWindow]byte, i int) (uint64, int) {
 	x := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
 	stop := ^x & 0x8080808080808080 // the high bit of each byte that ends a varint
@@ -670,442 +655,312 @@ func varintWord(w *[recordWindow]byte, i int) (uint64, int) {
 }
 
 // decodeRun decodes records from buf[p:] into out while at least a
-// recordWindow of bytes remains, and returns how many it decoded and where it
-// stopped. On error, p is the start of the bad record, r.errAt the bytes of it
-// read so far, and code says what is wrong. This is the hot loop of the
-// reader: fields are read through a fixed-size window with masked indexes (no
-// bounds checks), one-byte varints inline.
+// recordWindow of bytes remains, and returns how many it decoded and where
+// it stopped. On error, p is the start of the bad record, r.errAt the bytes
+// of it read so far, and code says what is wrong. Each record is read from
+// a fixed-size window with masked indexes (no bounds checks): the common
+// ones by decodeFast, the rest by decodeGeneral.
 func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int) {
-	const m = recordWindow - 1
-	st := &r.st
-	infos := st.infos
-	cpu := st.cpu
-	if int(cpu) >= len(st.cpus) {
-		st.state(cpu)
-	}
-	c := &st.cpus[cpu] // cpu's state, kept with cpu
-	k := 0
-	var code int
-	i := 0
-	// The window and the event are addressed from the slices' bases: the
-	// loop condition bounds both (p <= last, k < len(out)), which the
-	// compiler cannot see through a slice expression.
-	last := len(buf) - recordWindow
-	bmi := r.asm == asmBMI || r.asm == asmAuto && fastBMI
-	base := unsafe.Pointer(unsafe.SliceData(buf))
-	evs := unsafe.Pointer(unsafe.SliceData(out))
-	for k < len(out) && p <= last {
-		w := (*[recordWindow]byte)(unsafe.Add(base, p))
-		ev := (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
-		if haveAsm && r.asm != asmGo {
-			// This record and the ones after it that the two fast
-			// paths below take, in assembly; a record it does not
-			// take (a varint too long for it, a new cpu, an error) is
-			// left to the code below, without a second call that
-			// would refuse it again.
-			st.cpu = cpu
-			var used, evBytes int
-			if bmi {
-				used, evBytes = decodeFastBMI(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
-			} else {
-				used, evBytes = decodeFast(st, c, unsafe.Pointer(w), last-p+1, ev, len(out)-k, len(r.strs))
-			}
-			if used > 0 {
-				p += used
-				k += evBytes / int(unsafe.Sizeof(Event{}))
-				cpu = st.cpu
-				c = &st.cpus[cpu]
-				if k >= len(out) || p > last {
-					break
-				}
-				w = (*[recordWindow]byte)(unsafe.Add(base, p))
-				ev = (*Event)(unsafe.Add(evs, uintptr(k)*unsafe.Sizeof(Event{})))
-			}
-		}
-		h := w[0]
-		op := h & headOp
-		in := &infos[op]
-		i = 1
-		if h < headExt && h&^in.head == 0 && h != 0 {
-			// A plain record (no extension byte: 88% of the synthetic
-			// benchmark trace's records; with assembly, decodeFast took
-			// them above and only those it leaves come here). The CPU
-			// stays, and with it c;
-			// pid, mm, nr, flags, shift, site and extra are predicted.
-			// This is the path below for records without its extension
-			// byte, written out: taking them here, where the CPU cannot
-			// change and no extension is read, keeps the loop's state
-			// in registers (decode alone: 207 -> 158 instructions per
-			// event, scripts/icount). Helpers cannot share the code:
-			// in a function this large the compiler inlines only tiny
-			// ones.
-			if h&headTime != 0 {
-				if c0 := w[1]; c0 < 0x80 {
-					c.time += uint64(c0)
-					i = 2
-				} else if c1 := w[2]; c1 < 0x80 {
-					c.time += uint64(c0&0x7f) | uint64(c1)<<7
-					i = 3
-				} else {
-					var v uint64
-					v, i = varintSlow(w, 1)
-					c.time += v
-				}
-			}
-			ev.Time = c.time
-			ev.CPU = cpu
-			ev.PID = c.pid
-			ev.Op = Op(op)
-			ev.Flags = in.def.Flags
-			if in.kind != kindNone {
-				sl := in.slot & (numSlots - 1)
-				a := c.next[sl]
-				if h&headAddr != 0 {
-					// varintWord, inlined (it is over the inlining budget).
-					v := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
-					if stop := ^v & 0x8080808080808080; stop != 0 {
-						v &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7f
-						v = v&0x007f007f007f007f | v&0x7f007f007f007f00>>1
-						v = v&0x00003fff00003fff | v&0x3fff00003fff0000>>2
-						v = v&0x000000000fffffff | v&0x0fffffff00000000>>4
-						i += (bits.TrailingZeros64(stop) + 1) >> 3
-					} else {
-						v, i = varintSlow(w, i)
-					}
-					a += v>>1 ^ -(v & 1)
-				}
-				c.next[sl] = a + c.step[sl]
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]
-			} else {
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
-			}
-			ev.Site = 0
-			if in.site {
-				ev.Site = st.site[op]
-			}
-			ev.Extra = st.extra[op]
-			ev.Arg = 0
-			if in.hasArg {
-				var v uint64
-				v, i = varintWord(w, i)
-				ev.Arg = v
-				if op == uint8(OpSwitch) {
-					c.pid = uint32(v)
-				}
-			}
-			if i > maxRecord {
-				code = decVarint
-				goto fail
-			}
-			p += i
-			k++
-			continue
-		}
-		// Fast path for records with an extension byte that only changes
-		// the cpu to one below 128, gives an extra string (recorded
-		// traces carry one on every event) and/or a new mm (the first
-		// update of a section in another address space); then pid, nr,
-		// flags, shift and site are all predicted. The cpu is selected
-		// without a branch, since whether it changes is what a merged
-		// multi-CPU trace makes random.
-		hx := h >> 7
-		ext0 := w[1] & -hx
-		cb := w[2]
-		hc := ext0 & extCPU
-		if h&^in.head == 0 && h != 0 && ext0&^in.fast == 0 && cb&(hc<<7) == 0 {
-			mask := -uint32(hc)
-			ncpu := cpu&^mask | uint32(cb)&mask
-			if int(ncpu) >= len(st.cpus) {
-				goto general // a cpu not seen yet: grow the state there
-			}
-			cpu = ncpu
-			c = &st.cpus[cpu]
-			i = 1 + int(hx) + int(hc)
-			if h&headTime != 0 {
-				if c0 := w[i&m]; c0 < 0x80 {
-					c.time += uint64(c0)
-					i++
-				} else if c1 := w[(i+1)&m]; c1 < 0x80 {
-					c.time += uint64(c0&0x7f) | uint64(c1)<<7
-					i += 2
-				} else {
-					var v uint64
-					v, i = varintSlow(w, i)
-					c.time += v
-				}
-			}
-			ev.Time = c.time
-			ev.CPU = cpu
-			ev.PID = c.pid
-			ev.Op = Op(op)
-			ev.Flags = in.def.Flags
-			if in.kind != kindNone {
-				sl := in.slot & (numSlots - 1)
-				a := c.next[sl]
-				if h&headAddr != 0 {
-					// varintWord, inlined (it is over the inlining budget).
-					v := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
-					if stop := ^v & 0x8080808080808080; stop != 0 {
-						v &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7f
-						v = v&0x007f007f007f007f | v&0x7f007f007f007f00>>1
-						v = v&0x00003fff00003fff | v&0x3fff00003fff0000>>2
-						v = v&0x000000000fffffff | v&0x0fffffff00000000>>4
-						i += (bits.TrailingZeros64(stop) + 1) >> 3
-					} else {
-						v, i = varintSlow(w, i)
-					}
-					a += v>>1 ^ -(v & 1)
-				}
-				if ext0&extMM != 0 {
-					// A new mm (a section in another address space).
-					var v uint64
-					v, i = varint(w, i)
-					if v > 1<<32-1 {
-						code = decMM
-						goto fail
-					}
-					c.mm[in.mmSlot&(numSlots-1)] = uint32(v)
-				}
-				c.next[sl] = a + c.step[sl]
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]
-			} else {
-				ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
-			}
-			ev.Site = 0
-			if in.site {
-				ev.Site = st.site[op]
-			}
-			ev.Extra = st.extra[op]
-			if ext0&extExtra != 0 {
-				var v uint64
-				v, i = varint(w, i)
-				if v >= uint64(len(r.strs)) || (v == 0 && !in.sticky) {
-					code = decExtra
-					goto fail
-				}
-				ev.Extra = uint32(v)
-				if in.sticky {
-					st.extra[op] = uint32(v)
-				}
-			}
-			ev.Arg = 0
-			if in.hasArg {
-				var v uint64
-				v, i = varintWord(w, i)
-				ev.Arg = v
-				if op == uint8(OpSwitch) {
-					c.pid = uint32(v)
-				}
-			}
-			if i > maxRecord {
-				code = decVarint
-				goto fail
-			}
-			p += i
-			k++
-			continue
-		}
-	general:
-		i, cpu, code = r.decodeGeneral(w, ev, cpu)
-		if code != decOK {
-			goto fail
-		}
-		c = &st.cpus[cpu]
-		if i > maxRecord {
-			code = decVarint
-			goto fail
-		}
-		p += i
-		k++
-	}
-	st.cpu = cpu
-	r.errAt = 0
-	return k, p, decOK
-fail:
-	st.cpu = cpu
-	r.errAt = i
-	return k, p, code
-}
-
-// decodeGeneral decodes any record at the start of w into ev: the path for
-// records with extension bytes the fast loop of decodeRun does not take. It
-// returns the bytes read, the record's cpu and an error code.
-//
-//go:noinline
-func (r *BinaryReader) decodeGeneral(w *[recordWindow]byte, ev *Event, cpu uint32) (i int, _ uint32, code int) {
-	const m = recordWindow - 1
 	st := &r.st
 	nstr := uint64(len(r.strs))
+	last := len(buf) - recordWindow
+	for k := range out {
+		if p > last {
+			return k, p, decOK
+		}
+		w := (*[recordWindow]byte)(buf[p:])
+		ev := &out[k]
+		i, code := 0, decOK
+		if !r.generalOnly {
+			i, code = st.decodeFast(w, ev, nstr)
+		}
+		if i == 0 {
+			i, code = st.decodeGeneral(w, ev, nstr)
+		}
+		if code == decOK && i > maxRecord {
+			code = decVarint
+		}
+		if code != decOK {
+			r.errAt = i
+			return k, p, code
+		}
+		p += i
+	}
+	r.errAt = 0
+	return len(out), p, decOK
+}
+
+// decodeFast decodes the record at the start of w into ev if it is a common
+// one: a valid head byte, and an extension byte, if any, that only selects
+// a cpu below 128 with a state already, an mm and an extra string (88% of
+// the synthetic benchmark trace's records have no extension byte; recorded
+// traces carry an extra string on every event). Pid, nr, flags, shift and
+// site are then all predicted. It returns the bytes read and an error code,
+// or 0 bytes, having changed nothing, for a record decodeGeneral must take.
+// The cpu is selected without a branch: whether it changes is what a merged
+// multi-CPU trace makes random.
+func (st *codecState) decodeFast(w *[recordWindow]byte, ev *Event, nstr uint64) (int, int) {
 	h := w[0]
 	op := h & headOp
 	in := &st.infos[op]
+	hx := h >> 7 // 1 with an extension byte
+	ext := w[1] & -hx
+	hc := ext & extCPU
+	mask := -uint32(hc)
+	cpu := st.cpu&^mask | uint32(w[2])&mask
+	if h&^in.head != 0 || h == 0 || ext&^in.fast != 0 || w[2]&(hc<<7) != 0 || int(cpu) >= len(st.cpus) {
+		return 0, decOK
+	}
+	st.cpu = cpu
 	c := &st.cpus[cpu]
-	i = 1
-	if h&^in.head != 0 || h == 0 {
-		code = decOp
-		if in.valid {
-			code = decHead
-		}
-		return i, cpu, code
+	i := 1 + int(hx) + int(hc)
+	if h&headTime != 0 {
+		var v uint64
+		v, i = varint(w, i)
+		c.time += v
 	}
-	{
-		var ext, ext2 byte
-		if h&headExt != 0 {
-			ext = w[1]
-			i = 2
-			if ext&^in.ext != 0 {
-				code = decExt
-				return i, cpu, code
-			}
-			if ext&extExt2 != 0 {
-				ext2 = w[2]
-				i = 3
-				if ext2&^in.ext2 != 0 {
-					code = decExt2
-					return i, cpu, code
-				}
-				if ext2&ext2AbsTime != 0 && h&headTime == 0 {
-					code = decAbsTime
-					return i, cpu, code
-				}
-			}
-			if ext&extCPU != 0 {
-				var v uint64
-				v, i = varint(w, i)
-				if v >= MaxCPUs {
-					code = decCPU
-					return i, cpu, code
-				}
-				cpu = uint32(v)
-				if int(cpu) >= len(st.cpus) {
-					st.state(cpu)
-				}
-				c = &st.cpus[cpu]
-			}
-			if ext&extPID != 0 {
-				var v uint64
-				v, i = varint(w, i)
-				if v > 1<<32-1 {
-					code = decPID
-					return i, cpu, code
-				}
-				c.pid = uint32(v)
-			}
-		}
-		if h&headTime != 0 {
+	ev.Time, ev.CPU, ev.PID, ev.Op, ev.Flags = c.time, cpu, c.pid, Op(op), in.def.Flags
+	ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
+	if in.kind != kindNone {
+		sl := in.slot & (numSlots - 1)
+		a := c.next[sl]
+		if h&headAddr != 0 {
 			var v uint64
-			v, i = varint(w, i)
-			if ext2&ext2AbsTime != 0 {
-				c.time = v
-			} else {
-				c.time += v
-			}
+			v, i = varintWord(w, i)
+			a += v>>1 ^ -(v & 1)
 		}
-		ev.Time = c.time
-		ev.CPU = cpu
-		ev.PID = c.pid
-		ev.Op = Op(op)
-		flags := in.def.Flags
-		if in.kind != kindNone {
-			sl := in.slot & (numSlots - 1)
-			ms := in.mmSlot & (numSlots - 1)
-			a := c.next[sl]
-			if h&headAddr != 0 {
-				var v uint64
-				v, i = varint(w, i)
-				a += v>>1 ^ -(v & 1)
+		if ext&extMM != 0 {
+			var v uint64
+			if v, i = varint(w, i); v > 1<<32-1 {
+				return i, decMM
 			}
-			nr := in.def.Nr
-			shift := c.shift[sl]
-			if ext != 0 {
-				if ext&extNr != 0 {
-					var v uint64
-					v, i = varint(w, i)
-					if v > 1<<32-1 {
-						code = decNr
-						return i, cpu, code
-					}
-					nr = uint32(v)
-				}
-				if ext&extMM != 0 {
-					var v uint64
-					v, i = varint(w, i)
-					if v > 1<<32-1 {
-						code = decMM
-						return i, cpu, code
-					}
-					c.mm[ms] = uint32(v)
-				}
-				if ext&extFlags != 0 {
-					flags = w[i&m]
-					i++
-					if flags&^in.flags != 0 {
-						code = decFlags
-						return i, cpu, code
-					}
-				}
-				if ext2&ext2Shift != 0 {
-					shift = w[i&m]
-					i++
-					if shift > 63 {
-						code = decShift
-						return i, cpu, code
-					}
-					if in.sticky {
-						c.shift[sl] = shift
-						c.step[sl] = nextAddr(0, in.def.Nr, shift)
-					}
-				}
-			}
-			c.next[sl] = nextAddr(a, nr, shift)
-			ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm[ms], shift
+			c.mm[in.mmSlot&(numSlots-1)] = uint32(v)
+		}
+		c.next[sl] = a + c.step[sl]
+		ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]
+	}
+	ev.Site = 0
+	if in.site {
+		ev.Site = st.site[op]
+	}
+	ev.Extra = st.extra[op]
+	if ext&extExtra != 0 {
+		var code int
+		if i, code = st.extraString(w, i, in, op, ev, nstr); code != decOK {
+			return i, code
+		}
+	}
+	return st.arg(w, i, in, c, ev)
+}
+
+// extraString reads the extra string index at w[i] into ev (and, from
+// version 2, as op's prediction).
+func (st *codecState) extraString(w *[recordWindow]byte, i int, in *opInfo, op uint8, ev *Event, nstr uint64) (int, int) {
+	v, i := varint(w, i)
+	if v >= nstr || (v == 0 && !in.sticky) {
+		return i, decExtra
+	}
+	ev.Extra = uint32(v)
+	if in.sticky {
+		st.extra[op] = uint32(v)
+	}
+	return i, decOK
+}
+
+// arg reads the arg of an op that has one (a switch's is the pid that runs
+// next on c) at w[i] into ev, and returns the record's length.
+func (st *codecState) arg(w *[recordWindow]byte, i int, in *opInfo, c *cpuState, ev *Event) (int, int) {
+	ev.Arg = 0
+	if !in.hasArg {
+		return i, decOK
+	}
+	v, i := varintWord(w, i)
+	ev.Arg = v
+	if ev.Op == OpSwitch {
+		c.pid = uint32(v)
+	}
+	return i, decOK
+}
+
+// general is a record being decoded by decodeGeneral: its window, the read
+// position, its op and extension bytes.
+type general struct {
+	w         *[recordWindow]byte
+	i         int
+	h         byte
+	ext, ext2 byte
+	in        *opInfo
+}
+
+// varint reads the varint at the read position.
+func (g *general) varint() uint64 {
+	v, i := varint(g.w, g.i)
+	g.i = i
+	return v
+}
+
+// byte reads one byte at the read position.
+func (g *general) byte() byte {
+	b := g.w[g.i&(recordWindow-1)]
+	g.i++
+	return b
+}
+
+// decodeGeneral decodes any record at the start of w into ev: every field
+// the format has, with every range check. It returns the bytes read and an
+// error code.
+func (st *codecState) decodeGeneral(w *[recordWindow]byte, ev *Event, nstr uint64) (int, int) {
+	g := general{w: w, i: 1, h: w[0], in: &st.infos[w[0]&headOp]}
+	if code := g.heads(); code != decOK {
+		return g.i, code
+	}
+	c, code := st.task(&g)
+	if code != decOK {
+		return g.i, code
+	}
+	if g.h&headTime != 0 {
+		v := g.varint()
+		if g.ext2&ext2AbsTime != 0 {
+			c.time = v
 		} else {
-			ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
-			if ext&extFlags != 0 {
-				flags = w[i&m]
-				i++
-				if flags&^in.flags != 0 {
-					code = decFlags
-					return i, cpu, code
-				}
-			}
-		}
-		ev.Flags = flags
-		ev.Site = 0
-		if in.site {
-			if ext&extSite != 0 {
-				var v uint64
-				v, i = varint(w, i)
-				if v >= nstr {
-					code = decSite
-					return i, cpu, code
-				}
-				st.site[op] = uint32(v)
-			}
-			ev.Site = st.site[op]
-		}
-		ev.Extra = st.extra[op]
-		if ext&extExtra != 0 {
-			var v uint64
-			v, i = varint(w, i)
-			if v >= nstr || (v == 0 && !in.sticky) {
-				code = decExtra
-				return i, cpu, code
-			}
-			ev.Extra = uint32(v)
-			if in.sticky {
-				st.extra[op] = uint32(v)
-			}
-		}
-		ev.Arg = 0
-		if in.hasArg {
-			var v uint64
-			v, i = varint(w, i)
-			ev.Arg = v
-			if op == uint8(OpSwitch) {
-				c.pid = uint32(v)
-			}
+			c.time += v
 		}
 	}
-	return i, cpu, decOK
+	ev.Time, ev.CPU, ev.PID, ev.Op = c.time, st.cpu, c.pid, Op(g.h&headOp)
+	if code := g.address(c, ev); code != decOK {
+		return g.i, code
+	}
+	if code := st.strings(&g, ev, nstr); code != decOK {
+		return g.i, code
+	}
+	return st.arg(w, g.i, g.in, c, ev)
+}
+
+// heads checks the head byte and reads and checks the extension bytes.
+func (g *general) heads() int {
+	if g.h&^g.in.head != 0 || g.h == 0 {
+		if g.in.valid {
+			return decHead
+		}
+		return decOp
+	}
+	if g.h&headExt == 0 {
+		return decOK
+	}
+	if g.ext = g.byte(); g.ext&^g.in.ext != 0 {
+		return decExt
+	}
+	if g.ext&extExt2 == 0 {
+		return decOK
+	}
+	if g.ext2 = g.byte(); g.ext2&^g.in.ext2 != 0 {
+		return decExt2
+	}
+	if g.ext2&ext2AbsTime != 0 && g.h&headTime == 0 {
+		return decAbsTime
+	}
+	return decOK
+}
+
+// task reads the record's cpu and pid, if given, makes the cpu st.cpu and
+// returns its state.
+func (st *codecState) task(g *general) (*cpuState, int) {
+	if g.ext&extCPU != 0 {
+		v := g.varint()
+		if v >= MaxCPUs {
+			return nil, decCPU
+		}
+		st.cpu = uint32(v)
+	}
+	c := st.state(st.cpu)
+	if g.ext&extPID != 0 {
+		v := g.varint()
+		if v > 1<<32-1 {
+			return nil, decPID
+		}
+		c.pid = uint32(v)
+	}
+	return c, decOK
+}
+
+// address reads the address fields of the record, if its op has them, and
+// its flags into ev.
+func (g *general) address(c *cpuState, ev *Event) int {
+	in := g.in
+	ev.Addr, ev.Nr, ev.MM, ev.Shift = 0, 0, 0, 0
+	ev.Flags = in.def.Flags
+	if in.kind != kindNone {
+		sl, ms := in.slot&(numSlots-1), in.mmSlot&(numSlots-1)
+		a := c.next[sl]
+		if g.h&headAddr != 0 {
+			v := g.varint()
+			a += v>>1 ^ -(v & 1)
+		}
+		nr, shift := in.def.Nr, c.shift[sl]
+		if g.ext&extNr != 0 {
+			v := g.varint()
+			if v > 1<<32-1 {
+				return decNr
+			}
+			nr = uint32(v)
+		}
+		if g.ext&extMM != 0 {
+			v := g.varint()
+			if v > 1<<32-1 {
+				return decMM
+			}
+			c.mm[ms] = uint32(v)
+		}
+		if code := g.flags(ev); code != decOK {
+			return code
+		}
+		if g.ext2&ext2Shift != 0 {
+			if shift = g.byte(); shift > 63 {
+				return decShift
+			}
+			if in.sticky {
+				c.shift[sl] = shift
+				c.step[sl] = nextAddr(0, in.def.Nr, shift)
+			}
+		}
+		c.next[sl] = nextAddr(a, nr, shift)
+		ev.Addr, ev.Nr, ev.MM, ev.Shift = a, nr, c.mm[ms], shift
+		return decOK
+	}
+	return g.flags(ev)
+}
+
+// flags reads the record's flags byte, if given, into ev.
+func (g *general) flags(ev *Event) int {
+	if g.ext&extFlags == 0 {
+		return decOK
+	}
+	if ev.Flags = g.byte(); ev.Flags&^g.in.flags != 0 {
+		return decFlags
+	}
+	return decOK
+}
+
+// strings reads the record's site and extra string indexes, if given, into
+// ev, or predicts them.
+func (st *codecState) strings(g *general, ev *Event, nstr uint64) int {
+	op := g.h & headOp
+	ev.Site = 0
+	if g.in.site {
+		if g.ext&extSite != 0 {
+			v := g.varint()
+			if v >= nstr {
+				return decSite
+			}
+			st.site[op] = uint32(v)
+		}
+		ev.Site = st.site[op]
+	}
+	ev.Extra = st.extra[op]
+	if g.ext&extExtra == 0 {
+		return decOK
+	}
+	i, code := st.extraString(g.w, g.i, g.in, op, ev, nstr)
+	g.i = i
+	return code
 }

@@ -129,7 +129,7 @@ func FuzzBinaryReader(f *testing.F) {
 func fuzzBinary(t *testing.T, data []byte) {
 	if Detect(data) == FormatBinary {
 		checkParallel(t, data, 2)
-		checkDecodeAsm(t, data)
+		checkDecodeFast(t, data)
 	}
 	{
 		var evs, evs2 []Event
@@ -167,52 +167,34 @@ func fuzzBinary(t *testing.T, data []byte) {
 	}
 }
 
-// checkDecodeAsm checks that decoding data with each assembly decoder this
-// CPU runs (decodeFast, and decodeFastBMI where it has BMI1 and BMI2) and
-// without one gives the same events, string indexes included (not
-// sameEvents, which compares the strings: a table may repeat one), and the
-// same error. The string table is the preamble's, read before any record.
-func checkDecodeAsm(t *testing.T, data []byte) {
+// checkDecodeFast checks that decoding data with decodeFast (and
+// decodeGeneral for the records it leaves) and with decodeGeneral alone
+// gives the same events, string indexes included (not sameEvents, which
+// compares the strings: a table may repeat one), and the same error.
+func checkDecodeFast(t *testing.T, data []byte) {
 	t.Helper()
-	if !haveAsm {
-		return // every read would be the Go one
-	}
-	read := func(m asmMode) ([]Event, error) {
+	read := func(generalOnly bool) ([]Event, error) {
 		r, err := NewBinaryBytesReader(data, "f")
 		if err != nil {
 			return nil, err
 		}
-		r.asm = m
+		r.generalOnly = generalOnly
 		evs, _, err := events(r)
 		return evs, err
 	}
-	evs2, err2 := read(asmGo)
-	for _, m := range asmModes() {
-		evs, err := read(m)
-		if fmt.Sprint(err) != fmt.Sprint(err2) {
-			t.Fatalf("assembly %v: %v; Go: %v", m, err, err2)
-		}
-		if len(evs) != len(evs2) {
-			t.Fatalf("assembly %v: %d events; Go: %d", m, len(evs), len(evs2))
-		}
-		for i := range evs {
-			if evs[i] != evs2[i] {
-				t.Fatalf("event %d: assembly %v %+v; Go %+v", i, m, evs[i], evs2[i])
-			}
+	evs, err := read(false)
+	evs2, err2 := read(true)
+	if fmt.Sprint(err) != fmt.Sprint(err2) {
+		t.Fatalf("decodeFast: %v; decodeGeneral: %v", err, err2)
+	}
+	if len(evs) != len(evs2) {
+		t.Fatalf("decodeFast: %d events; decodeGeneral: %d", len(evs), len(evs2))
+	}
+	for i := range evs {
+		if evs[i] != evs2[i] {
+			t.Fatalf("event %d: decodeFast %+v; decodeGeneral %+v", i, evs[i], evs2[i])
 		}
 	}
-}
-
-// asmModes returns the assembly decoders this CPU runs.
-func asmModes() []asmMode {
-	if hasBMI {
-		return []asmMode{asmBase, asmBMI}
-	}
-	return []asmMode{asmBase}
-}
-
-func (m asmMode) String() string {
-	return [...]string{asmAuto: "auto", asmGo: "go", asmBase: "decodeFast", asmBMI: "decodeFastBMI"}[m]
 }
 
 // FuzzValidate: validation of any text trace does not panic, and gives the

@@ -275,7 +275,7 @@ func (r *BinaryReader) copyChunk(dst []byte, l int) ([]byte, error) {
 // newChunkDecoder returns a reader that decodes single chunks of r's trace:
 // its string table and version, no checksum.
 func newChunkDecoder(r *BinaryReader) *BinaryReader {
-	d := &BinaryReader{name: r.name, strs: r.strs, srcEOF: true, chunks: true, asm: r.asm}
+	d := &BinaryReader{name: r.name, strs: r.strs, srcEOF: true, chunks: true, generalOnly: r.generalOnly}
 	d.st.infos, d.st.init = r.st.infos, r.st.init
 	return d
 }

@@ -27,8 +27,6 @@ package arm64
 import (
 	"image/color"
 
-	"slices"
-
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
@@ -205,23 +203,13 @@ func (b *Backend) Flush(c *arch.Ctx) float64 {
 // set_pte(s), pte_clear (a set of an empty, so invalid, entry) and
 // ptep_modify_prot_commit (set_pte_at). ptep_get_and_clear (xchg) and
 // ptep_set_wrprotect (cmpxchg loop) issue no barrier pair.
-func needsBarrier(e *traces.Event) bool { return barrierBit(e) != 0 }
-
-// barrierBit is needsBarrier as 1 or 0, computed without a branch.
-func barrierBit(e *traces.Event) uint64 {
-	kernel := uint64(0)
-	if e.MM == 0 {
-		kernel = 1
+func needsBarrier(e *traces.Event) bool {
+	switch e.Op {
+	case traces.OpSet, traces.OpClear, traces.OpModify:
+		return e.MM == 0 && e.Flags&traces.FlagValid != 0
 	}
-	return uint64(barrierOp[uint8(e.Op)]) & kernel & uint64(e.Flags&traces.FlagValid)
+	return false
 }
-
-// barrierOp marks the ops of needsBarrier with 1 (a table of every uint8, so
-// the lookup needs no bounds check).
-var barrierOp = [256]uint8{traces.OpSet: 1, traces.OpClear: 1, traces.OpModify: 1}
-
-// FlagValid is bit 0, so that barrierBit needs no shift.
-var _ = [1]struct{}{}[traces.FlagValid-1]
 
 // Update is one PTE update. A set of nr pages is one set_ptes call: nr
 // stores and one queue_pte_barriers at the end (__set_ptes_anysz).
@@ -249,85 +237,6 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 	return ns
 }
 
-// UpdateRun is Update for a run of updates by c's task (arch.UpdateRunner).
-// Whether an update needs a barrier pair follows no pattern in most traces,
-// so the loop takes no branch on it: the costs and counts it adds are
-// selected by the update's barrier bit, and in lazy mode a deferred write's
-// pending entry is written either way (PendingEntry.Set, in room made for
-// the run) and kept by it (deferLoop). The costs are added in Update's
-// order; an added 0 leaves a sum as it was, so the modeled times are
-// Update's to the bit (TestUpdateRun).
-func (b *Backend) UpdateRun(c *arch.Ctx, evs []traces.Event, modeled float64) (int, float64) {
-	who := uint64(uint32(c.CPU)) | uint64(c.PID)<<32
-	now, pte := c.Now, b.cost.Value(pPTEWrite)
-	ptes, immediate := b.ptes, b.St.Immediate
-	i := 0
-	// A loop for each mode: one loop for both, selecting by a mask of the
-	// mode, ran 5.6 more instructions per event of EngineNoDecode (130.9
-	// against 136.5) and measured 4% slower (p=0.015, eight runs).
-	if !b.inLazy(c) {
-		// Every barrier pair now.
-		pair := [2]float64{0, b.cost.Value(pBarrierPair)}
-		barriers := b.St.Ops[arch.Barriers]
-		for ; i < len(evs); i++ {
-			e := &evs[i]
-			if !inRun(e, who) {
-				break
-			}
-			n := max(e.Nr, 1)
-			ptes += uint64(n)
-			bar := barrierBit(e)
-			ns := writeNs(n, pte) + pair[bar]
-			barriers += bar
-			now += ns
-			modeled += ns
-		}
-		b.St.Ops[arch.Barriers] = barriers
-		immediate += uint64(i)
-	} else {
-		// Each barrier deferred: the flag check, and the atomic that sets
-		// PENDING for the first of the section (deferLoop, with room for
-		// an entry per event it is given: at most deferChunk at a time,
-		// so that a reader handing out a long slice of events does not
-		// make the list's room as long).
-		f := b.flag(c.Task)
-		st := deferLoopState{now: now, modeled: modeled, pte: pte,
-			check: [2]float64{0, b.cost.Value(pDeferCheck)},
-			set:   [2]float64{0, b.cost.Value(pFlagAtomic)}}
-		if *f {
-			st.flag = 1
-		}
-		flag0 := st.flag
-		l := b.Pend.Open(c.Task)
-		kept := 0
-		for {
-			chunk := evs[i:min(len(evs), i+deferChunk)]
-			l = slices.Grow(l, len(chunk))
-			n0 := len(l)
-			k := deferLoop(chunk, who, l[n0:n0+len(chunk)], &st)
-			l = l[:n0+st.kept]
-			kept += st.kept
-			ptes += st.ptes
-			i += k
-			if k < len(chunk) || i == len(evs) {
-				break
-			}
-		}
-		b.Pend.Close(c.Task, l)
-		*f = st.flag != 0
-		immediate += uint64(i - kept)
-		b.St.Batched += uint64(kept)
-		b.atomics += st.flag &^ flag0
-		now, modeled = st.now, st.modeled
-	}
-	b.ptes, b.St.Immediate = ptes, immediate
-	c.Now = now
-	return i, modeled
-}
-
-// deferChunk is the most events UpdateRun gives deferLoop at a time.
-const deferChunk = 256
-
 // write counts the nr (at least 1) PTE stores of e and returns their cost.
 func (b *Backend) write(e *traces.Event) float64 {
 	n := max(e.Nr, 1)
@@ -336,8 +245,8 @@ func (b *Backend) write(e *traces.Event) float64 {
 }
 
 // writeNs is the cost of n PTE stores at pte ns each, rounded (the
-// conversion) so that no build fuses it into the caller's next add: Update
-// and UpdateRun sum alike.
+// conversion) so that no build fuses it into the caller's next add (a fused
+// multiply-add, as arm64 and ppc64 builds make, would round once, not twice).
 func writeNs(n uint32, pte float64) float64 { return float64(float64(n) * pte) }
 
 // Switch models __switch_to's dsb(ish), which makes the outgoing task's

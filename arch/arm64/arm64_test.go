@@ -2,12 +2,9 @@ package arm64
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 
-	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/arch/archtest"
-	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
 )
 
@@ -282,7 +279,7 @@ expect barriers=2 batched=2 immediate=1`},
 	})
 }
 
-// TestNeedsBarrier checks barrierBit over every update op, mm, valid flag and
+// TestNeedsBarrier checks needsBarrier over every update op, mm, valid flag and
 // page count: set, clear and modify of a valid kernel entry (two flag values
 // each, three page counts) need the pair, and nothing else.
 func TestNeedsBarrier(t *testing.T) {
@@ -292,158 +289,19 @@ func TestNeedsBarrier(t *testing.T) {
 			for _, flags := range []uint8{0, traces.FlagValid, traces.FlagValid | traces.FlagWas} {
 				for _, nr := range []uint32{0, 1, 16} {
 					ev := traces.Event{Op: op, MM: mm, Flags: flags, Nr: nr, Addr: 0x1000}
-					b := barrierBit(&ev)
+					b := needsBarrier(&ev)
 					want := (op == traces.OpSet || op == traces.OpClear || op == traces.OpModify) && mm == 0 && flags&traces.FlagValid != 0
-					if b > 1 || (b == 1) != want {
-						t.Fatalf("%+v: barrierBit %d, want %v", ev, b, want)
+					if b != want {
+						t.Fatalf("%+v: needsBarrier %v, want %v", ev, b, want)
 					}
-					need += int(b)
+					if b {
+						need++
+					}
 				}
 			}
 		}
 	}
 	if need != 3*2*3 {
 		t.Errorf("%d updates need the pair, want %d", need, 3*2*3)
-	}
-}
-
-// drained records the entries of every drain.
-type drained struct{ got []arch.PendingEntry }
-
-func (d *drained) Drained(now float64, l []arch.PendingEntry) { d.got = append(d.got, l...) }
-
-// TestUpdateRun checks UpdateRun against Update one event at a time, on runs
-// of random updates (every update op, kernel and user, valid or not, nr 0 to
-// 3) ending at another op, another CPU or another pid, in every context
-// (lazy or not, in an interrupt, before 7.0 with TIF_LAZY_MMU set or not)
-// and with the task's PENDING flag set or not: the same count of events, the
-// same modeled time and clock to the bit, the same counters and terms, and
-// the same pending entries.
-func TestUpdateRun(t *testing.T) {
-	rnd := randBelow(0x9E3779B97F4A7C15)
-	costs := map[string]float64{"pte_write_ns": 0.3, "barrier_pair_ns": 41.7, "defer_check_ns": 1.1, "flag_atomic_ns": 9.9}
-	ran := [2]int{} // runs done lazy and not
-	for iter := 0; iter < 3000; iter++ {
-		c := arch.Ctx{CPU: 1, Task: int(rnd(3)), PID: 100, Now: float64(rnd(1000)) / 7, Lazy: rnd(2) == 0, InIRQ: rnd(4) == 0}
-		if rnd(3) == 0 {
-			c.Strategy = lazymmu.Flat
-		}
-		var evs []traces.Event
-		nev := rnd(40)
-		if iter%40 == 0 {
-			nev = 250 + rnd(600) // across UpdateRun's chunks of deferChunk
-		}
-		for ; nev > 0; nev-- {
-			ev := traces.Event{Op: traces.OpSet + traces.Op(rnd(uint64(traces.OpWrprotect-traces.OpSet+1))),
-				CPU: 1, PID: 100, Nr: uint32(rnd(4)), Shift: 12, Addr: rnd(1<<20) << 12, Flags: uint8(rnd(4))}
-			if rnd(3) != 0 {
-				ev.MM = 0
-			} else {
-				ev.MM = uint32(1 + rnd(3))
-			}
-			evs = append(evs, ev)
-		}
-		switch rnd(4) { // what ends the run
-		case 0:
-			evs = append(evs, traces.Event{Op: traces.OpAccess, CPU: 1, PID: 100})
-		case 1:
-			evs = append(evs, traces.Event{Op: traces.OpSet, CPU: 0, PID: 100})
-		case 2:
-			evs = append(evs, traces.Event{Op: traces.OpSet, CPU: 1, PID: 101})
-		}
-		a, b := New(costs), New(costs)
-		var da, db drained
-		a.Pend.Sink, b.Pend.Sink = &da, &db
-		pending, tif := rnd(2) == 0, rnd(2) == 0
-		for _, be := range []*Backend{a, b} {
-			*be.flag(c.Task) = pending
-			*be.tifLazy(c.Task) = tif
-			if pending {
-				be.Pend.Add(c.Task, 0, 0x5000, 1, 12, 1.5)
-			}
-		}
-		ca, cb := c, c
-		k, ma := a.UpdateRun(&ca, evs, 3.25)
-		mb, want := 3.25, 0
-		for _, ev := range evs {
-			if !ev.Op.IsUpdate() || ev.CPU != 1 || ev.PID != 100 {
-				break
-			}
-			ns := b.Update(&cb, &ev)
-			cb.Now += ns
-			mb += ns
-			want++
-		}
-		if k != want || ma != mb || ca.Now != cb.Now {
-			t.Fatalf("run %d: UpdateRun did %d events, modeled %v, clock %v; Update %d, %v, %v", iter, k, ma, ca.Now, want, mb, cb.Now)
-		}
-		if a.St != b.St || a.Pend.Total() != b.Pend.Total() || *a.flag(c.Task) != *b.flag(c.Task) {
-			t.Fatalf("run %d: UpdateRun %+v, %d pending; Update %+v, %d", iter, a.St, a.Pend.Total(), b.St, b.Pend.Total())
-		}
-		if ta, tb := a.Terms(nil), b.Terms(nil); !slices.Equal(ta, tb) {
-			t.Fatalf("run %d: terms %v, Update's %v", iter, ta, tb)
-		}
-		a.Pend.DrainAll(0)
-		b.Pend.DrainAll(0)
-		if !slices.Equal(da.got, db.got) {
-			t.Fatalf("run %d: pending %+v, Update's %+v", iter, da.got, db.got)
-		}
-		if b.inLazy(&c) && want > 0 {
-			ran[0]++
-		} else if want > 0 {
-			ran[1]++
-		}
-	}
-	if ran[0] < 500 || ran[1] < 500 {
-		t.Fatalf("runs lazy and not: %v", ran)
-	}
-}
-
-// TestDeferLoop compares deferLoop (assembly on amd64) with deferLoopGo on
-// random runs, to the bit: the events done, the clocks, the flag, the PTE
-// stores, the entries kept and every entry written to room. (TestUpdateRun
-// compares UpdateRun, which calls deferLoop, with Update.)
-func TestDeferLoop(t *testing.T) {
-	rnd := randBelow(0x2545F4914F6CDD1D)
-	who := uint64(3) | uint64(500)<<32
-	for iter := 0; iter < 2000; iter++ {
-		var evs []traces.Event
-		for k := rnd(50); k > 0; k-- {
-			ev := traces.Event{Op: traces.Op(rnd(uint64(traces.NumOps))), CPU: 3, PID: 500,
-				Nr: uint32(rnd(5)), Shift: uint8(rnd(30)), Addr: rnd(1 << 40), Flags: uint8(rnd(16))}
-			if !ev.Op.IsUpdate() && rnd(4) != 0 {
-				ev.Op = traces.OpSet // mostly updates, so runs are long
-			}
-			if rnd(3) != 0 {
-				ev.MM = uint32(rnd(2))
-			}
-			if rnd(40) == 0 {
-				ev.CPU = 2
-			}
-			if rnd(40) == 0 {
-				ev.PID = 501
-			}
-			evs = append(evs, ev)
-		}
-		in := deferLoopState{now: float64(rnd(1e6)) / 3, modeled: float64(rnd(1e6)) / 7, pte: 0.1 + float64(rnd(100))/9,
-			check: [2]float64{0, float64(rnd(100)) / 11}, set: [2]float64{0, float64(rnd(100)) / 13}, flag: rnd(2)}
-		sa, sb := in, in
-		ra, rb := make([]arch.PendingEntry, len(evs)), make([]arch.PendingEntry, len(evs))
-		na, nb := deferLoop(evs, who, ra, &sa), deferLoopGo(evs, who, rb, &sb)
-		if na != nb || sa != sb || !slices.Equal(ra, rb) {
-			t.Fatalf("run %d: deferLoop did %d, %+v; deferLoopGo %d, %+v (or the entries differ)", iter, na, sa, nb, sb)
-		}
-	}
-}
-
-// randBelow returns a deterministic generator (xorshift64 from seed) of
-// numbers below its argument, for the random runs of the tests above.
-func randBelow(seed uint64) func(k uint64) uint64 {
-	x := seed
-	return func(k uint64) uint64 {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		return x % k
 	}
 }

@@ -77,8 +77,7 @@ func init() {
 }
 
 // Backend is the arm64-kpkeys model. It holds arm64's backend in a field,
-// not embedded, so that arm64's UpdateRun (which knows nothing of pkeys)
-// is not one of its methods: the engine calls Update for every update.
+// not embedded, so that each of its methods says what kpkeys adds.
 type Backend struct {
 	arm   *arm64.Backend
 	cost  arch.Model // the kpkeys parameters
