@@ -35,6 +35,7 @@ type speedRow struct {
 // reportPage is index.html's data.
 type reportPage struct {
 	Command, Modeled, CostsNote string
+	Strategies, NumArches       int // how many of each were replayed, for the title
 	Findings                    []findingGroup
 	Warnings                    []string
 	ByArch                      []table
@@ -92,7 +93,7 @@ const tableTemplate = `{{define "table"}}{{if .Rows}}<div class="tw" id="{{.ID}}
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sub": func(a, b float64) float64 { return a - b },
 }).Parse(pageStyle + `<title>lazybench report</title></head><body>
-<h1>lazybench report: lazy MMU nesting strategies on six arch backends</h1>
+<h1>lazybench report: {{.Strategies}} lazy MMU nesting strategies on {{.NumArches}} arch backends</h1>
 <p class="lead" id="modeled"><b>Modeled, not measured.</b> {{.Modeled}}</p>
 <p class="lead">{{.CostsNote}}{{if .Unfitted}} <a href="{{.Unfitted}}">arm64 with its unfitted costs</a>.{{end}}</p>
 <section id="findings">

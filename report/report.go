@@ -130,6 +130,7 @@ func buildReport(dir string, opt Options) error {
 		return err
 	}
 	page.Replays = len(srcs) * len(arches) * len(lazymmu.Strategies())
+	page.Strategies, page.NumArches = len(lazymmu.Strategies()), len(arches)
 	page.Findings = findingGroups(Findings(rp))
 	page.Warnings = mismatchLines(rp)
 	if opt.Warn != nil {
