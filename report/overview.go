@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"html/template"
 	"math"
 	"path/filepath"
@@ -102,3 +103,60 @@ var unfittedTemplate = template.Must(template.New("unfitted").Parse(pageStyle + 
 {{template "table" .Table}}
 </body></html>
 ` + tableTemplate))
+
+// xenChart draws, for x86-xen under upstream, the share of batched
+// hypercalls of each size (power-of-two bins), recorded traces against
+// generated ones; nil without x86-xen or batches.
+func xenChart(dir string, rp *Replays) (*figure, error) {
+	const a = "x86-xen"
+	if !contains(rp.Arches, a) {
+		return nil, nil
+	}
+	b := &plots.Bars{}
+	for _, rec := range []bool{true, false} {
+		var sum []uint64
+		n := 0
+		for _, t := range rp.Traces {
+			r := t.Get(a, lazymmu.Upstream)
+			if t.Recorded != rec || r == nil || !t.Fits(a) {
+				continue
+			}
+			n++
+			for i, c := range r.Batches {
+				for len(sum) <= i {
+					sum = append(sum, 0)
+				}
+				sum[i] += c
+			}
+		}
+		labels, counts := plots.BatchBins(sum)
+		total := 0.0
+		for _, c := range counts {
+			total += c
+		}
+		if total == 0 {
+			continue
+		}
+		for i := range counts {
+			counts[i] /= total
+		}
+		kind := "generated"
+		if rec {
+			kind = "recorded"
+		}
+		b.Groups = labels
+		b.Series = append(b.Series, fmt.Sprintf("%s (%s, %s)", kind, plural(n, "trace", "traces"), plural(int(total), "hypercall", "hypercalls")))
+		b.Values = append(b.Values, counts)
+	}
+	if len(b.Series) == 0 {
+		return nil, nil
+	}
+	f, err := saveChart(dir, "xen-batches", b.Plot("x86-xen under upstream: PTE updates per batched hypercall (modeled)\nbar: share of the set's batched hypercalls (multicall buffer drains) of that size",
+		"PTE updates per batched hypercall", "share of batched hypercalls (modeled)"), true, figure{Kind: "modeled",
+		Command: "lazybench compare --arch x86-xen --strategy upstream --json (batches)",
+		Note:    "Result.Batches of x86-xen under upstream summed over the recorded and over the generated traces, folded into power-of-two bins; updates done at once (not batched) are not drawn: the table counts them"})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}

@@ -40,6 +40,7 @@ type reportPage struct {
 	Warnings                    []string
 	ByArch                      []table
 	Overview                    []figure
+	XenFigure                   *figure // updates per batched hypercall, recorded against generated
 	Promises, Xen, S390         table
 	S390Title                   string
 	Traces                      []traceLink
@@ -117,6 +118,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 {{if .Promises.Rows}}{{template "table" .Promises}}{{else}}<p>No strategy broke a promise on any arch and trace.</p>{{end}}
 
 <h2 id="q-xen">Xen PV: updates per hypercall</h2>
+{{with .XenFigure}}<div class="fig"><img src="{{.File}}" alt="{{.Title}}"><div class="cap"><span class="tag">{{.Kind}}</span> {{.Note}}</div></div>{{end}}
 {{template "table" .Xen}}
 
 <h2 id="q-s390">{{.S390Title}}</h2>

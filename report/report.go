@@ -146,6 +146,12 @@ func buildReport(dir string, opt Options) error {
 	if err := overviewCharts(dir, page, rp, opt); err != nil {
 		return err
 	}
+	if page.XenFigure, err = xenChart(dir, rp); err != nil {
+		return err
+	}
+	if page.XenFigure != nil {
+		page.Figures = append(page.Figures, *page.XenFigure)
+	}
 	bar.start("drawing trace pages", len(rp.Traces))
 	links := make([]traceLink, len(rp.Traces))
 	err = matrix.ParallelDo(len(rp.Traces), opt.Jobs, func(_, ti int) error {
