@@ -1,5 +1,6 @@
 # lazybench: see README.md. Every target works on a fresh clone with only Go
-# installed (make record also installs Debian packages; it needs root).
+# installed (make record also installs the Debian packages of the tools it
+# runs, never a kernel; it needs root).
 
 GO        ?= go
 GOBIN     ?= $(shell $(GO) env GOPATH)/bin
@@ -53,17 +54,20 @@ plots: report
 
 # make record: record a real trace from Debian's kernel under QEMU (see
 # docs/recording.md): ARCH=x86_64 (the default) records Debian 12's 6.1
-# amd64 kernel installed on the host, or with ARCH=x86_64 given on the
-# command line Debian's newest 7.x amd64 kernel (fetched, not installed);
-# KERNEL=installed or KERNEL=debian chooses explicitly. ARCH=arm64 records
+# amd64 kernel, or with ARCH=x86_64 given on the command line Debian's
+# newest 7.x amd64 kernel; KERNEL=debian12 or KERNEL=debian chooses
+# explicitly. Every kernel is fetched (apt-get download, dpkg-deb -x into the
+# work folder), never installed on the host. ARCH=arm64 records
 # Debian's newest 7.x arm64 kernel; KERNEL=build (arm64) builds a small
 # kernel with DEBUG_PAGEALLOC and KASAN from Debian's linux-source first
 # (record/kbuild/build.sh, cached; never in CI).
 ARCH      ?= x86_64
 ifeq ($(origin ARCH),command line)
 KERNEL    ?= debian
+else ifeq ($(ARCH),x86_64)
+KERNEL    ?= debian12
 else
-KERNEL    ?= installed
+KERNEL    ?= debian
 endif
 record:
 	@case "$(ARCH)" in \

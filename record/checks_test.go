@@ -90,3 +90,45 @@ func TestChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestDebianAptSources checks the sources list debian-apt.sh writes for the
+// recorders' private apt configuration: one line per suite, a -security
+// suite from the security archive, every line signed-by the archive
+// keyring, and a refusal of a suite that is not [a-z0-9-] (no glob, no
+// shell). apt-get and runuser are stubs, the machine's archive URIs fixed.
+func TestDebianAptSources(t *testing.T) {
+	const key = "/usr/share/keyrings/debian-archive-keyring.gpg"
+	if _, err := os.Stat(key); err != nil {
+		t.Skipf("%s is missing (debian-archive-keyring): debian_apt_init refuses to run without it", key)
+	}
+	bin := t.TempDir()
+	for _, stub := range []string{"apt-get", "runuser"} {
+		if err := os.WriteFile(filepath.Join(bin, stub), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deb := "deb [signed-by=" + key + "] "
+	for _, c := range []struct {
+		suites, want string
+		ok           bool
+	}{
+		{"bookworm bookworm-updates bookworm-security", deb + "http://m/debian bookworm main\n" +
+			deb + "http://m/debian bookworm-updates main\n" + deb + "http://m/security bookworm-security main", true},
+		{"trixie-backports", deb + "http://m/debian trixie-backports main", true},
+		{"bookworm *", "debian-apt: suite '*' must be [a-z0-9-]", false},
+		{"bookworm;id", "debian-apt: suite 'bookworm;id' must be [a-z0-9-]", false},
+		{"", "debian-apt: no suite given", false},
+	} {
+		dir := t.TempDir()
+		script := `. ./debian-apt.sh
+debian_apt_uri() { echo http://m/debian; }
+debian_apt_security_uri() { echo http://m/security; }
+debian_apt_init "$1" "$2" amd64 && cat "$1/sources.list"`
+		cmd := exec.Command("bash", "-c", script, "apt", dir, c.suites)
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if got := strings.TrimSpace(string(out)); got != c.want || (err == nil) != c.ok {
+			t.Errorf("debian_apt_init %q: got %q (err %v), want %q (ok %v)", c.suites, got, err, c.want, c.ok)
+		}
+	}
+}

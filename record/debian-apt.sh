@@ -6,7 +6,10 @@
 # debian-archive-keyring, and any warning from apt-get update (a bad or missing
 # signature among them) is an error.
 #
-#   debian_apt_init DIR SUITE ARCH   write DIR/sources.list, run update
+#   debian_apt_init DIR SUITES ARCH  write DIR/sources.list (one line per
+#                                    suite of the space-separated SUITES;
+#                                    a *-security suite from the security
+#                                    archive), run update
 #   debian_apt_version PKG           the candidate version of PKG
 #   debian_apt_download PKG DEST     download PKG into DEST, print the .deb path
 
@@ -20,11 +23,31 @@ debian_apt_uri() {
 	echo "${uri:-http://deb.debian.org/debian}"
 }
 
+# debian_apt_security_uri: the machine's security archive URI.
+debian_apt_security_uri() {
+	local uri
+	uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^URIs:/ {u=$2} /^Suites:/ && u && $0 ~ /-security/ {print u; exit}')
+	[ -n "$uri" ] || uri=$(grep -hE '^deb .*-security' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -E 's/^deb +(\[[^]]*\] +)?([^ ]+).*/\2/' | head -1)
+	echo "${uri:-http://deb.debian.org/debian-security}"
+}
+
 debian_apt_init() {
-	local dir=$1 suite=$2 arch=$3 key=/usr/share/keyrings/debian-archive-keyring.gpg
+	local dir=$1 suites=$2 arch=$3 key=/usr/share/keyrings/debian-archive-keyring.gpg suite uri list
 	[ -f "$key" ] || { echo "debian-apt: $key is missing (apt-get install debian-archive-keyring)" >&2; return 1; }
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-	echo "deb [signed-by=$key] $(debian_apt_uri) $suite main" >"$dir/sources.list"
+	: >"$dir/sources.list"
+	read -ra list <<<"$suites"
+	for suite in "${list[@]}"; do
+		case "$suite" in
+		*[!a-z0-9-]*) echo "debian-apt: suite '$suite' must be [a-z0-9-]" >&2 && return 1 ;;
+		*-security) uri=$(debian_apt_security_uri) ;;
+		*) uri=$(debian_apt_uri) ;;
+		esac
+		echo "deb [signed-by=$key] $uri $suite main" >>"$dir/sources.list"
+	done
+	[ -s "$dir/sources.list" ] || { echo "debian-apt: no suite given" >&2 && return 1; }
 	DEBIAN_APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache")
 	[ "$arch" = all ] || DEBIAN_APT_OPTS+=(-o "APT::Architecture=$arch")
@@ -37,7 +60,7 @@ debian_apt_init() {
 	if ! apt-get "${DEBIAN_APT_OPTS[@]}" update >"$dir/update.log" 2>&1 ||
 		grep -qE '^(W|E|Err):' "$dir/update.log"; then
 		cat "$dir/update.log" >&2
-		echo "debian-apt: apt-get update of $suite failed or warned (see above)" >&2
+		echo "debian-apt: apt-get update of $suites failed or warned (see above)" >&2
 		return 1
 	fi
 }

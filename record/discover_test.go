@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,28 +327,47 @@ func TestExtractVmlinuxGzip(t *testing.T) {
 	}
 }
 
-// kernelForTest finds the installed kernel and a kallsyms dump of it, or
-// skips.
-func kernelForTest(t *testing.T) (string, string) {
-	imgs, _ := filepath.Glob("/boot/vmlinuz-*")
-	if len(imgs) == 0 {
-		t.Skip("no installed kernel image (/boot/vmlinuz-*): install linux-image-amd64 or run make record")
+// debian12Kernel finds the Debian 12 (6.1) amd64 kernel that make record
+// fetched (its work folder's kernel/boot/vmlinuz-VER) and the kallsyms it
+// dumped from that kernel's nokaslr boot (kallsyms-VER.txt). The work folder
+// is LAZYBENCH_DEBIAN12_WORK, which .ci/run sets to its make record's
+// RECORD_WORK; the test fails when that folder lacks them. Without the
+// variable it looks in work/ (make record's default RECORD_WORK) and skips
+// when there is no 6.1 image there.
+func debian12Kernel(t *testing.T) (string, string) {
+	w, set := os.LookupEnv("LAZYBENCH_DEBIAN12_WORK")
+	if !set {
+		w = "work"
 	}
-	sort.Strings(imgs)
-	img := imgs[len(imgs)-1]
+	fail := t.Skipf
+	if set {
+		fail = t.Fatalf
+	}
+	imgs, _ := filepath.Glob(filepath.Join(w, "kernel", "boot", "vmlinuz-*"))
+	if len(imgs) != 1 {
+		fail("want one kernel image in %s/kernel/boot, found %d: run make record (it fetches Debian 12's 6.1 kernel there), or set LAZYBENCH_DEBIAN12_WORK to its RECORD_WORK", w, len(imgs))
+	}
+	img := imgs[0]
+	ver := strings.TrimPrefix(filepath.Base(img), "vmlinuz-")
+	if !strings.HasPrefix(ver, "6.1.") {
+		fail("%s is not Debian 12's 6.1 kernel (make record ARCH=x86_64 fetches 7.x: TestDiscoverDebian7x)", img)
+	}
 	if _, err := exec.LookPath("xz"); err != nil {
-		t.Skip("xz is not installed; the Debian kernel's payload is xz-compressed")
+		fail("xz is not installed; the Debian 6.1 kernel's payload is xz-compressed")
 	}
-	// make record leaves the kallsyms of the kernel it booted here.
-	ks := filepath.Join("work", "kallsyms-"+strings.TrimPrefix(filepath.Base(img), "vmlinuz-")+".txt")
+	ks := filepath.Join(w, "kallsyms-"+ver+".txt")
 	if _, err := os.Stat(ks); err != nil {
-		t.Skipf("%s present but no symbol dump of it: run make record (it boots the kernel once with nokaslr to dump %s)", img, ks)
+		fail("%s present but no symbol dump of it (%v): make record boots the kernel once with nokaslr to dump it", img, err)
 	}
 	return img, ks
 }
 
-func TestDiscoverInstalledKernel(t *testing.T) {
-	img, ksPath := kernelForTest(t)
+// TestDiscoverDebian12 runs discovery on the Debian 12 6.1 amd64 kernel the
+// shipped recorded_qemu_* traces come from: every enter site must have a
+// leave site in its function, every kind the recorder relies on must be
+// found, and every probe line must be valid.
+func TestDiscoverDebian12(t *testing.T) {
+	img, ksPath := debian12Kernel(t)
 	raw, err := os.ReadFile(img)
 	if err != nil {
 		t.Fatal(err)

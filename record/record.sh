@@ -2,11 +2,15 @@
 # make record: record real lazy-MMU / PTE-write traces from Debian's own amd64
 # kernel under QEMU (TCG), import them, and add them to corpus/.
 # See docs/recording.md. Needs root (apt-get) on Debian/Ubuntu x86-64.
+# No kernel, initramfs or GRUB update is installed on the host: the kernel
+# is fetched with apt-get download through a private apt configuration
+# (record/debian-apt.sh) and unpacked with dpkg-deb -x into the work dir.
 #
 # Stages (each one timed on stderr):
-#   deps      apt-get update + install qemu-system-x86 linux-image-amd64
-#             busybox-static cpio xz-utils gcc libc6-dev (fails if the
-#             archive cannot be reached: never skipped)
+#   deps      apt-get update + install the tools it runs: qemu-system-x86
+#             busybox-static cpio xz-utils gcc libc6-dev file; then fetch the
+#             kernel (fails if the archive cannot be reached or apt warns
+#             about a signature: never skipped)
 #   build     lazybench and the static workload program
 #   syms      boot 1: dump /proc/kallsyms of the kernel booted with nokaslr
 #   probes    lazybench record probes: find the probe points in the image
@@ -15,13 +19,14 @@
 #
 # Environment (make record ARCH=... KERNEL=... sets the first two):
 #   RECORD_ARCH     x86_64 (arm64: see docs/recording.md)
-#   RECORD_KERNEL   installed: the host's Debian kernel in /boot (installs
-#                   linux-image-amd64; Debian 12's 6.1, the shipped traces);
+#   RECORD_KERNEL   debian12: the 6.1 kernel Debian 12's linux-image-amd64
+#                   points to (RECORD_KSUITE default "bookworm
+#                   bookworm-updates bookworm-security", what the host's apt
+#                   would install: the shipped recorded_qemu_* traces);
 #                   debian: the newest kernel of RECORD_KSUITE (default
-#                   trixie-backports: 7.3.4), fetched with apt-get download
-#                   through a private apt configuration and unpacked into the
-#                   work dir, nothing installed. Default: debian when
-#                   RECORD_ARCH is set, else installed.
+#                   trixie-backports: 7.3.4). Both fetched, nothing installed.
+#                   Default: debian when RECORD_ARCH is set, else debian12
+#                   ("installed", its old name, means debian12).
 #   RECORD_TOOL     tracefs (default: the guest dumps tracefs's trace file) or
 #                   trace-cmd (the guest runs Debian's trace-cmd record and
 #                   dumps trace-cmd report's text; the host's trace-cmd, its
@@ -62,9 +67,13 @@ done
 GO=${GO:-go}
 ARCH=${RECORD_ARCH:-}
 KERNEL=${RECORD_KERNEL:-}
-[ -n "$KERNEL" ] || { [ -n "$ARCH" ] && KERNEL=debian || KERNEL=installed; }
+[ -n "$KERNEL" ] || { [ -n "$ARCH" ] && KERNEL=debian || KERNEL=debian12; }
+[ "$KERNEL" = installed ] && KERNEL=debian12
 ARCH=${ARCH:-x86_64}
-KSUITE=${RECORD_KSUITE:-trixie-backports}
+case "$KERNEL" in
+debian12) KSUITE=${RECORD_KSUITE:-bookworm bookworm-updates bookworm-security} ;;
+*) KSUITE=${RECORD_KSUITE:-trixie-backports} ;;
+esac
 TOOL=${RECORD_TOOL:-tracefs}
 case "$TOOL" in tracefs | trace-cmd) ;; *) echo "record: FAIL: RECORD_TOOL=$TOOL: want tracefs or trace-cmd" >&2 && exit 1 ;; esac
 mkdir -p "$W"
@@ -86,7 +95,7 @@ stage() {
 : >"$W/timings.txt"
 
 # fetch_debian_kernel DEBARCH: the kernel Debian's linux-image-DEBARCH
-# metapackage of $KSUITE points to, downloaded (not installed) and unpacked
+# metapackage of $KSUITE (one or more suites: its candidate) points to, downloaded (not installed) and unpacked
 # into $W/kernel. 7.x puts the image in linux-binary-VER at
 # /usr/lib/modules/VER/vmlinuz; 6.x in linux-image-VER at /boot/vmlinuz-VER.
 # Sets KVER, KPKGVER, VMLINUZ.
@@ -113,11 +122,11 @@ fetch_debian_kernel() {
 
 stage deps
 case "$ARCH:$KERNEL" in
-x86_64:installed | x86_64:debian) ;;
-*) die "ARCH=$ARCH KERNEL=$KERNEL is not recorded by this script (x86_64 with KERNEL=installed or debian; see docs/recording.md)" ;;
+x86_64:debian12 | x86_64:debian) ;;
+*) die "ARCH=$ARCH KERNEL=$KERNEL is not recorded by this script (x86_64 with KERNEL=debian12 or debian; see docs/recording.md)" ;;
 esac
+# The tools it runs; never a kernel (see fetch_debian_kernel).
 PKGS=(qemu-system-x86 busybox-static cpio xz-utils gcc libc6-dev file)
-[ "$KERNEL" = installed ] && PKGS+=(linux-image-amd64)
 [ "$TOOL" = trace-cmd ] && PKGS+=(trace-cmd libtraceevent1-plugin)
 if [ "${RECORD_NO_APT:-}" = 1 ]; then
 	echo "record: RECORD_NO_APT=1: not running apt-get" >&2
@@ -144,17 +153,7 @@ if [ -n "$BUSYBOX" ]; then
 	case "$(file -L "$BUSYBOX" 2>/dev/null)" in *"statically linked"* | *static-pie*) ;; *) BUSYBOX= ;; esac
 fi
 [ -n "$BUSYBOX" ] || die "busybox (static) is not installed"
-if [ "$KERNEL" = debian ]; then
-	fetch_debian_kernel amd64
-else
-	# The kernel linux-image-amd64 points to.
-	KPKG=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ ]*\).*/\1/p' | head -1)
-	KVER=${KPKG#linux-image-}
-	[ -n "$KVER" ] && [ -f "/boot/vmlinuz-$KVER" ] || KVER=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)
-	VMLINUZ=/boot/vmlinuz-$KVER
-	[ -f "$VMLINUZ" ] || die "no kernel image in /boot"
-	KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null || echo unknown)
-fi
+fetch_debian_kernel amd64
 QEMUVER=$(qemu-system-x86_64 --version | head -1)
 echo "record: kernel $VMLINUZ ($KPKGVER), $QEMUVER" >&2
 
@@ -224,7 +223,8 @@ stage syms
 rm -f "$W/probes.txt"
 mkinitramfs "$W/initramfs.gz"
 boot "$W/syms" lazybench.mode=syms
-# Named after the kernel: go test ./record/ uses it for the image in /boot.
+# Named after the kernel: the discovery tests of go test ./record/ pair it
+# with the image in $W/kernel (.ci/run: TestDiscoverDebian12, TestDiscoverDebian7x).
 KSYMS=$W/kallsyms-$KVER.txt
 gzip -dc "$W/syms.gz" >"$KSYMS" || die "kallsyms dump is corrupt"
 [ "$(wc -l <"$KSYMS")" = "$(sed -n 's/^LAZYBENCH syms //p' "$W/syms.log")" ] ||
