@@ -44,12 +44,15 @@ func midTrace(pre, gap int) string {
 
 // The mid=1 lookahead gives the same answer wherever the block boundaries
 // fall (the enable last in a block, the switch blocks later) and whether the
-// reader has blocks or not: the held enter makes the fake's nested-enter
+// reader has blocks or not (blocks longer than the ownChunk events the
+// lookahead copies of the next one leave the rest of it to be replayed in
+// place): the held enter makes the fake's nested-enter
 // when the switch is within lookahead events of the enable, and not past it.
 func TestLookaheadAcrossBlocks(t *testing.T) {
 	for _, c := range []struct{ pre, gap int }{
 		{0, 0}, {126, 0}, {127, 0}, {128, 0}, {255, 0}, {300, 0},
 		{120, 200}, {0, 254}, {0, 255}, {0, 256}, {0, 300}, {127, 255}, {127, 256},
+		{299, 0}, {299, 255}, {299, 256}, {599, 300},
 	} {
 		want := uint64(0)
 		if c.gap < lookahead {
@@ -57,7 +60,7 @@ func TestLookaheadAcrossBlocks(t *testing.T) {
 		}
 		evs := repeated(t, midTrace(c.pre, c.gap), 1)
 		var first *Result
-		for _, n := range []int{0, 1, 3, 128, 1 << 20} {
+		for _, n := range []int{0, 1, 3, 128, 300, 600, 1 << 20} {
 			var r traces.Reader = &sliceReader{ev: evs}
 			if n > 0 {
 				r = &blockReader{sliceReader: sliceReader{ev: evs}, n: n}
