@@ -1,30 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"debug/elf"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
-	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/lazybench/lazybench/arch"
 	_ "github.com/lazybench/lazybench/arch/all"
 	"github.com/lazybench/lazybench/corpus"
 	"github.com/lazybench/lazybench/internal/atomicfile"
-	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/record"
-	"github.com/lazybench/lazybench/replay"
-	"github.com/lazybench/lazybench/traces"
+	"github.com/lazybench/lazybench/record/kcheck"
 )
 
 func init() {
@@ -58,18 +45,9 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	return usagef("record: unknown subcommand %q (want probes, vmlinux, corpus or compare)", args[0])
 }
 
-// loadVmlinux reads a vmlinux ELF or a compressed kernel image.
-func loadVmlinux(path string, stderr io.Writer) ([]byte, error) {
-	img, err := readFileMax(path, maxInputFile, record.SniffImage)
-	if err != nil {
-		return nil, err
-	}
-	vm, how, err := record.ExtractVmlinux(img)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	fmt.Fprintf(stderr, "lazybench record: %s: vmlinux from %s (%d bytes)\n", path, how, len(vm))
-	return vm, nil
+// note prints a line of record's progress to stderr.
+func note(stderr io.Writer) func(string) {
+	return func(s string) { fmt.Fprintf(stderr, "lazybench record: %s\n", s) }
 }
 
 func runRecordVmlinux(args []string, stdout, stderr io.Writer) error {
@@ -82,7 +60,7 @@ func runRecordVmlinux(args []string, stdout, stderr io.Writer) error {
 	if *image == "" || *out == "" || fs.NArg() != 0 {
 		return usagef("record vmlinux: want --image FILE -o FILE")
 	}
-	vm, err := loadVmlinux(*image, stderr)
+	vm, err := record.LoadVmlinux(*image, note(stderr))
 	if err != nil {
 		return err
 	}
@@ -100,7 +78,7 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 	if *vmlinux == "" || fs.NArg() != 0 {
 		return usagef("record probes: want --vmlinux FILE [--kallsyms FILE] [-o FILE]")
 	}
-	res, err := discoverProbes(*vmlinux, *kallsyms, stderr)
+	res, err := record.DiscoverFile(*vmlinux, *kallsyms, note(stderr))
 	if err != nil {
 		return err
 	}
@@ -120,64 +98,6 @@ func runRecordProbes(args []string, stdout, stderr io.Writer) error {
 		return write(stdout)
 	}
 	return atomicfile.Write(*out, write)
-}
-
-// readKallsyms parses a kallsyms file.
-func readKallsyms(path string) (*record.Symbols, error) {
-	kf, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer kf.Close()
-	return record.ParseKallsyms(kf, path)
-}
-
-// discoverProbes runs the probe discovery of the image's arch: arm64's on
-// a raw arm64 Image, x86-64's on a bzImage or ELF vmlinux. The image is read
-// (and unpacked) before the symbols.
-func discoverProbes(path, kallsyms string, stderr io.Writer) (*record.Result, error) {
-	img, err := readFileMax(path, maxInputFile, record.SniffImage)
-	if err != nil {
-		return nil, err
-	}
-	if record.IsARM64Image(img) {
-		syms, err := readKallsyms(kallsyms)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(stderr, "lazybench record: %s: arm64 Image (%d bytes)\n", path, len(img))
-		im, err := record.NewARM64Image(img, syms)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		res, err := record.DiscoverARM64(im)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		return res, nil
-	}
-	vm, how, err := record.ExtractVmlinux(img)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	fmt.Fprintf(stderr, "lazybench record: %s: vmlinux from %s (%d bytes)\n", path, how, len(vm))
-	ef, err := elf.NewFile(bytes.NewReader(vm))
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a valid ELF file: %v", path, err)
-	}
-	syms, err := readKallsyms(kallsyms)
-	if err != nil {
-		return nil, err
-	}
-	im, err := record.NewImage(ef, syms)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	res, err := record.Discover(im)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return res, nil
 }
 
 // paramFlag collects repeated --param KEY=N flags.
@@ -225,158 +145,19 @@ func runRecordCorpus(args []string, stdout, stderr io.Writer) error {
 	if filepath.Base(*file) != *file || !strings.Contains(*file, ".lmt") {
 		return usagef("record corpus: --file must be a .lmt* file name inside --dir, not %q", *file)
 	}
-	path := filepath.Join(*dir, *file)
-	data, err := readFileMax(path, maxInputFile, nil)
-	if err != nil {
-		return err
-	}
-	r, err := traces.NewBytesReader(data, path)
-	if err != nil {
-		return err
-	}
-	var n int64
-	for r.Next() {
-		n++
-	}
-	if err := r.Err(); err != nil {
-		return err
-	}
-	if c, ok := r.(io.Closer); ok {
-		c.Close()
-	}
-	var idx corpus.Index
-	if _, err := os.Stat(filepath.Join(*dir, corpus.ManifestFile)); err == nil {
-		if idx, err = corpus.ParseManifest(os.DirFS(*dir), corpus.ManifestFile); err != nil {
-			return err
-		}
-	} else if !errors.Is(err, errNotExist) {
-		return err
-	}
-	idx.Version = 1
-	sum := sha256.Sum256(data)
 	e := corpus.Entry{
-		Name: *name, File: *file, Kind: corpus.KindRecorded, Description: *desc,
-		Workload: *workload, Events: n, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		Name: *name, File: *file, Description: *desc, Workload: *workload,
 		Kernel: *kernel, QEMU: *qemu, Probes: strings.Fields(*probes), Date: *date, Command: *command,
 	}
 	if len(params) > 0 {
 		e.Params = params
 	}
-	out := idx.Entries[:0:0]
-	for _, old := range idx.Entries {
-		if old.Name == e.Name || old.File == e.File {
-			if old.Kind != corpus.KindRecorded {
-				return fmt.Errorf("%s: %s is a generated entry; pick another name", corpus.ManifestFile, old.Name)
-			}
-			continue
-		}
-		out = append(out, old)
-	}
-	idx.Entries = append(out, e)
-	slices.SortFunc(idx.Entries, func(a, b corpus.Entry) int { return strings.Compare(a.Name, b.Name) })
-	js, err := json.MarshalIndent(idx, "", "  ")
+	e, err := corpus.AddRecorded(*dir, e)
 	if err != nil {
-		return err
-	}
-	js = append(js, '\n')
-	if err := atomicfile.Write(filepath.Join(*dir, corpus.ManifestFile), func(w io.Writer) error {
-		_, err := w.Write(js)
-		return err
-	}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s, %d events, %d bytes\n", corpus.ManifestFile, e.Name, e.Events, e.Bytes)
 	return nil
-}
-
-var errNotExist = iofs.ErrNotExist
-
-// maxInputFile bounds what record reads whole into memory: a kernel image or
-// a corpus trace (a distribution's vmlinuz is about 10 MiB, a vmlinux a few
-// hundred).
-const maxInputFile = 1 << 30
-
-// readFileMax reads path whole, or fails naming it if it holds more than max
-// bytes, instead of allocating without bound. A regular file's size is
-// checked before reading (and read into one allocation); a stream (a device,
-// a FIFO) is read up to max+1 bytes, after its first bytes pass sniff (nil:
-// no check), so that /dev/zero is refused at once: it was read to the cap,
-// 1 GiB in 34 s with 2.1 GB of memory.
-func readFileMax(path string, max int64, sniff func(head []byte) error) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode().IsRegular() {
-		if fi.Size() > max {
-			return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
-		}
-		data := make([]byte, fi.Size())
-		if _, err := io.ReadFull(f, data); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return data, nil
-	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	if sniff != nil {
-		head, _ := br.Peek(64 << 10)
-		if err := sniff(head); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-	}
-	data, err := io.ReadAll(io.LimitReader(br, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
-	}
-	return data, nil
-}
-
-// modelBarriers attributes the arm64 model's barrier pairs to the events
-// that caused them (a replay.Observer reading the backend's counter).
-type modelBarriers struct {
-	st      *arch.Stats
-	strs    func() []string
-	last    uint64
-	inline  int64 // at disables whose probe carried depth= (inline strb sites)
-	outline int64 // at disables through an out-of-line copy's call site
-	now     int64 // at updates (outside lazy mode)
-	other   int64 // at anything else (flush, switch, end of trace)
-	leaves  [2]int64
-}
-
-func (m *modelBarriers) Step(i int64, e *traces.Event, s *replay.StepInfo) {
-	n := m.st.Ops[arch.Barriers]
-	d := int64(n - m.last)
-	m.last = n
-	switch {
-	case e.Op == traces.OpDisable:
-		inline := 0
-		if x := m.strs(); int(e.Extra) < len(x) && e.Extra != 0 && strings.HasPrefix(x[e.Extra], "depth=") {
-			inline = 1
-		}
-		m.leaves[inline]++
-		if inline == 1 {
-			m.inline += d
-		} else {
-			m.outline += d
-		}
-	case e.Op.IsUpdate():
-		m.now += d
-	default:
-		m.other += d
-	}
-}
-
-func (m *modelBarriers) End(n int64, s *replay.EndInfo) {
-	m.other += int64(m.st.Ops[arch.Barriers] - m.last)
 }
 
 // runRecordCompare prints the kernel's barrier pairs (counted by the
@@ -395,67 +176,10 @@ func runRecordCompare(args []string, stdout, stderr io.Writer) error {
 	if *raw == "" || *trace == "" || *probes == "" || fs.NArg() != 0 {
 		return usagef("record compare: want --raw FILE --trace FILE --probes FILE")
 	}
-	pf, err := os.Open(*probes)
+	b, err := kcheck.CompareBarriers(*raw, *trace, *probes)
 	if err != nil {
 		return err
 	}
-	bit, err := record.PendingBit(pf)
-	pf.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %v", *probes, err)
-	}
-	rf, err := os.Open(*raw)
-	if err != nil {
-		return err
-	}
-	k, err := record.CountKernelBarriers(rf, *raw, bit)
-	rf.Close()
-	if err != nil {
-		return err
-	}
-	r, c, err := traces.Open(*trace)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	be, err := arch.New("arm64", nil)
-	if err != nil {
-		return err
-	}
-	m := &modelBarriers{st: be.Stats(), strs: r.Strings}
-	res, err := replay.Run(r, replay.Config{Backend: be, Strategy: lazymmu.Upstream, Observer: m})
-	if err != nil {
-		return fmt.Errorf("%s: %v", *trace, err)
-	}
-	total := res.ArchOps[arch.Barriers.String()]
-	fmt.Fprintf(stdout, "dsb ishst; isb pairs            kernel  model  difference\n")
-	row := func(what string, kern, model int64, known bool) {
-		ks, ds := strconv.FormatInt(kern, 10), strconv.FormatInt(kern-model, 10)
-		if !known {
-			ks, ds = "-", "-"
-		}
-		fmt.Fprintf(stdout, "%-32s %6s %6d  %s\n", what, ks, model, ds)
-	}
-	row(fmt.Sprintf("leave, inline (%d)", m.leaves[1]), k.Flush, m.inline, true)
-	row(fmt.Sprintf("leave, out-of-line copy (%d)", m.leaves[0]), k.RetPair, m.outline, true)
-	row("kernel PTE write, not lazy", 0, m.now, false)
-	row("other (flush, switch, end)", 0, m.other, false)
-	fmt.Fprintf(stdout, "model total (arm64/upstream): %d\n", total)
-	fmt.Fprintf(stdout, "kernel pairs outside lazy mode in traceable functions (barrier_now): %d\n", k.Now)
-	sites := make([]string, 0, len(k.NowBySite))
-	for s := range k.NowBySite {
-		sites = append(sites, s)
-	}
-	slices.Sort(sites)
-	for _, s := range sites {
-		fmt.Fprintf(stdout, "  %-40s %d\n", s, k.NowBySite[s])
-	}
-	fmt.Fprintf(stdout, "out-of-line leaves probed on return: %d of %d (the others' return address is a branch target)\n", k.Ret, m.leaves[0])
-	fmt.Fprintln(stdout, "why '-': the immediate pair of a kernel PTE write sits in the notrace __set_ptes_anysz copies,")
-	fmt.Fprintln(stdout, "  which kprobes refuse; barrier_now counts the pairs of traceable functions instead, mostly page-table")
-	fmt.Fprintln(stdout, "  page links (__pmd_alloc, pmd_install, ...: set_pmd/set_pud, not modeled: docs/arch/arm64.md rule 12).")
-	if k.Flush != m.inline || k.Ret == m.leaves[0] && k.RetPair != m.outline {
-		return fmt.Errorf("the kernel's leave barriers differ from the model's (inline %d vs %d, out-of-line %d vs %d)", k.Flush, m.inline, k.RetPair, m.outline)
-	}
-	return nil
+	b.WriteTable(stdout)
+	return b.Err()
 }

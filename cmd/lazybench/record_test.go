@@ -6,11 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/lazybench/lazybench/corpus"
-	"github.com/lazybench/lazybench/record"
 )
 
 // TestRecordCorpus adds a recorded entry to a manifest next to a generated
@@ -86,44 +84,13 @@ func TestRecordProbesErrors(t *testing.T) {
 	}
 }
 
-func TestReadFileMax(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(p, []byte("12345"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := readFileMax(p, 5, nil); err != nil || string(b) != "12345" {
-		t.Errorf("at the limit: %q, %v", b, err)
-	}
-	if b, err := readFileMax(p, 4, nil); err == nil || err.Error() != p+": larger than 4 bytes" || b != nil {
-		t.Errorf("over the limit: %q, %v", b, err)
-	}
-	if _, err := readFileMax(filepath.Dir(p), 4, nil); err == nil || !strings.Contains(err.Error(), filepath.Dir(p)) {
-		t.Errorf("a directory: %v", err)
-	}
-}
-
 // TestVmlinuxStreamSniffed: a kernel image read from a device or FIFO must
 // start like one: /dev/zero is refused from its first 64 KiB, where it was
-// read to the 1 GiB cap (34 s, 2.1 GB; issue 20, item 11). A stream that
-// starts with the ELF magic is still read.
+// read to the 1 GiB cap (34 s, 2.1 GB; issue 20, item 11). That a stream
+// that starts with the ELF magic is still read is readmax's TestStreamSniffed.
 func TestVmlinuxStreamSniffed(t *testing.T) {
 	_, errs, code := lb("record", "probes", "--vmlinux", "/dev/zero")
 	if want := "/dev/zero: not a kernel image: no ELF header, boot header, arm64 Image magic or gzip, xz or zstd magic in its first 65536 bytes"; code != 1 || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, %q; want 1 and %q", code, errs, want)
-	}
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err == nil {
-			f.Write([]byte("\x7fELF-not-really"))
-			f.Close()
-		}
-	}()
-	b, err := readFileMax(fifo, 1<<20, record.SniffImage)
-	if err != nil || string(b) != "\x7fELF-not-really" {
-		t.Errorf("FIFO: %q, %v", b, err)
 	}
 }
