@@ -671,6 +671,19 @@ func (r *Result) WriteCSV(w io.Writer) error {
 	return err
 }
 
+// WriteSummary prints the fit's terms and residuals (calibrate -v).
+func (r *Result) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "fit: rms %.2f, max %.2f percentage points over %d points; %d replays; linearity check %.2g pp\n",
+		r.RMS, r.MaxAbs, len(r.Points), r.Replays, r.Linearity)
+	for _, t := range r.Terms {
+		kind := r.Arch
+		if t.Work {
+			kind = "vmalloc"
+		}
+		fmt.Fprintf(w, "  %-8s %-18s %10.4g %-8s (start %g) %s\n", kind, t.Name, t.Value, t.Unit, t.Start, t.Status)
+	}
+}
+
 // WriteCosts writes the fitted backend parameters as a TOML cost file for
 // `lazybench replay --costs`, with the fit's provenance and the work terms as
 // comments (they are workload parameters, not arch costs).

@@ -713,6 +713,33 @@ func (r *KpkeysResult) Row(benchmark string, pages int) (KpkeysRow, bool) {
 	return KpkeysRow{}, false
 }
 
+// WriteSummary prints the fit's terms, residuals and leave-one-out
+// predictions (calibrate -v).
+func (r *KpkeysResult) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "fit (%s, an unmerged series; without batching replayed as %q): rms %.2f, max %.2f pp over %d cells; %d fix_size_alloc cells left out one at a time: rms %.2f, max %.2f pp; %d replays; linearity check %.2g pp\n",
+		KpkeysArch, r.Without, r.RMS, r.MaxAbs, r.Points, r.LOOCells, r.LOORMS, r.LOOMax, r.Replays, r.Linearity)
+	for _, t := range r.Terms {
+		kind := KpkeysArch
+		if t.Work {
+			kind = "work"
+		}
+		fmt.Fprintf(w, "  %-12s %-20s %10.4g %-9s (start %g) %s\n", kind, t.Name, t.Value, t.Unit, t.Start, t.Status)
+	}
+	for _, row := range r.Rows {
+		for _, c := range [2]struct {
+			has      bool
+			pub, mod float64
+			loo      float64
+			name     string
+		}{{row.HasWithout, row.PublishedWithout, row.ModeledWithout, row.LOOWithout, "without"}, {row.HasWith, row.PublishedWith, row.ModeledWith, row.LOOWith, "with"}} {
+			if c.has {
+				fmt.Fprintf(w, "  %s p:%d %s: published %.2f modeled %.2f (residual %+.2f) left out %.2f (error %+.2f)\n",
+					row.Benchmark, row.Pages, c.name, c.pub, c.mod, c.mod-c.pub, c.loo, c.loo-c.pub)
+			}
+		}
+	}
+}
+
 // WriteCosts writes the fitted parameters as a TOML cost file, with the
 // fit's provenance and the work terms as comments.
 func (r *KpkeysResult) WriteCosts(w io.Writer, source string) error {

@@ -86,7 +86,7 @@ func calibrateArm64(cf calibFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cf.summary {
-		writeCalibSummary(stderr, res)
+		res.WriteSummary(stderr)
 	}
 	return res.WriteCSV(stdout)
 }
@@ -120,7 +120,7 @@ func calibrateKpkeys(cf calibFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cf.summary {
-		writeKpkeysSummary(stderr, res)
+		res.WriteSummary(stderr)
 	}
 	return res.WriteCSV(stdout)
 }
@@ -138,43 +138,4 @@ func writeCalibFiles(cf calibFlags, costs func(io.Writer) error, chart *plot.Plo
 		}
 	}
 	return nil
-}
-
-// writeKpkeysSummary prints the kpkeys fit's terms, residuals and
-// leave-one-out predictions.
-func writeKpkeysSummary(w io.Writer, res *calibrate.KpkeysResult) {
-	fmt.Fprintf(w, "fit (%s, an unmerged series; without batching replayed as %q): rms %.2f, max %.2f pp over %d cells; %d fix_size_alloc cells left out one at a time: rms %.2f, max %.2f pp; %d replays; linearity check %.2g pp\n",
-		calibrate.KpkeysArch, res.Without, res.RMS, res.MaxAbs, res.Points, res.LOOCells, res.LOORMS, res.LOOMax, res.Replays, res.Linearity)
-	for _, t := range res.Terms {
-		kind := calibrate.KpkeysArch
-		if t.Work {
-			kind = "work"
-		}
-		fmt.Fprintf(w, "  %-12s %-20s %10.4g %-9s (start %g) %s\n", kind, t.Name, t.Value, t.Unit, t.Start, t.Status)
-	}
-	for _, r := range res.Rows {
-		for _, c := range [2]struct {
-			has      bool
-			pub, mod float64
-			loo      float64
-			name     string
-		}{{r.HasWithout, r.PublishedWithout, r.ModeledWithout, r.LOOWithout, "without"}, {r.HasWith, r.PublishedWith, r.ModeledWith, r.LOOWith, "with"}} {
-			if c.has {
-				fmt.Fprintf(w, "  %s p:%d %s: published %.2f modeled %.2f (residual %+.2f) left out %.2f (error %+.2f)\n",
-					r.Benchmark, r.Pages, c.name, c.pub, c.mod, c.mod-c.pub, c.loo, c.loo-c.pub)
-			}
-		}
-	}
-}
-
-func writeCalibSummary(w io.Writer, res *calibrate.Result) {
-	fmt.Fprintf(w, "fit: rms %.2f, max %.2f percentage points over %d points; %d replays; linearity check %.2g pp\n",
-		res.RMS, res.MaxAbs, len(res.Points), res.Replays, res.Linearity)
-	for _, t := range res.Terms {
-		kind := res.Arch
-		if t.Work {
-			kind = "vmalloc"
-		}
-		fmt.Fprintf(w, "  %-8s %-18s %10.4g %-8s (start %g) %s\n", kind, t.Name, t.Value, t.Unit, t.Start, t.Status)
-	}
 }
