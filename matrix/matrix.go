@@ -1,5 +1,6 @@
 // Package matrix replays traces under a matrix of arches and strategies on
-// several goroutines: the job runner behind compare, report and summary.
+// several goroutines: the job runner behind compare, report and summary. It
+// also resolves the traces named on the command line (NamedSources).
 package matrix
 
 import (

@@ -75,7 +75,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srcs, err := traceArgs(*traceList)
+	srcs, err := matrix.NamedSources(splitList(*traceList))
 	if err != nil {
 		return err
 	}
@@ -102,27 +102,4 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		Arches: arches, Strategies: strats, Baseline: base, Config: replay.Config{Costs: costs, Kernel: kernel},
 		Jobs: *jobs, Format: format, Metrics: metrics,
 	})
-}
-
-// traceArgs returns the sources of a --trace list, the whole embedded
-// corpus if it is empty.
-func traceArgs(list string) ([]matrix.Source, error) {
-	names := splitList(list)
-	if len(names) == 0 {
-		if corpusNames == nil {
-			return nil, usagef("no --trace given and no embedded corpus in this build")
-		}
-		for _, n := range corpusNames() {
-			names = append(names, corpusPrefix+n)
-		}
-	}
-	var srcs []matrix.Source
-	for _, n := range names {
-		src, err := newTraceSource(n)
-		if err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, src)
-	}
-	return srcs, nil
 }

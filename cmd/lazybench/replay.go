@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/lazybench/lazybench/arch"
@@ -15,7 +14,6 @@ import (
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/report"
 	"github.com/lazybench/lazybench/timeline"
-	"github.com/lazybench/lazybench/traces"
 )
 
 func init() {
@@ -24,32 +22,6 @@ func init() {
 		summary: "replay one trace under one arch and strategy and print its metrics",
 		run:     runReplay,
 	})
-}
-
-// corpusPrefix names a trace of the embedded corpus on the command line.
-const corpusPrefix = "corpus:"
-
-// corpusOpen, if set (by the corpus glue in corpus.go once corpus
-// exists), opens a trace of the embedded corpus by name; corpusNames lists
-// them all.
-var (
-	corpusOpen  func(name string) (traces.Reader, io.Closer, error)
-	corpusNames func() []string
-)
-
-// newTraceSource returns the source of a trace named on the command line: a
-// file, or corpusPrefix and a corpus name.
-func newTraceSource(name string) (matrix.Source, error) {
-	if rest, ok := strings.CutPrefix(name, corpusPrefix); ok {
-		if corpusOpen == nil {
-			return matrix.Source{}, fmt.Errorf("%s: no embedded corpus in this build", name)
-		}
-		return matrix.Source{Name: name, Open: func() (traces.Reader, io.Closer, error) { return corpusOpen(rest) }}, nil
-	}
-	if _, err := os.Stat(name); err != nil {
-		return matrix.Source{}, err
-	}
-	return matrix.Source{Name: name, Open: func() (traces.Reader, io.Closer, error) { return traces.Open(name) }}, nil
 }
 
 // loadCosts reads a cost file ("" for none).
@@ -126,7 +98,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	src, err := newTraceSource(*tracePath)
+	src, err := matrix.NamedSource(*tracePath)
 	if err != nil {
 		return err
 	}

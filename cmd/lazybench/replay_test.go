@@ -122,7 +122,7 @@ func TestReplayParallelDecode(t *testing.T) {
 	if err := run([]string{"gen", "mix", "--pages", "512", "--loops", "3", "-o", path}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	src, err := newTraceSource(path)
+	src, err := matrix.NamedSource(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestReplayStepsInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := func(workers int) int {
-		src, err := newTraceSource(cut)
+		src, err := matrix.NamedSource(cut)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/tracestat"
 
 	"encoding/json"
@@ -32,7 +33,7 @@ func runStat(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return usagef("stat: want one FILE, got %d", len(files))
 	}
-	src, err := newTraceSource(files[0])
+	src, err := matrix.NamedSource(files[0])
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/lazybench/lazybench/arch"
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/report"
 )
@@ -37,7 +38,7 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srcs, err := traceArgs(*traceList)
+	srcs, err := matrix.NamedSources(splitList(*traceList))
 	if err != nil {
 		return err
 	}

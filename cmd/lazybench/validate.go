@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/traces"
 )
 
@@ -51,7 +52,7 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 }
 
 func validateFile(path string) (int64, error) {
-	src, err := newTraceSource(path)
+	src, err := matrix.NamedSource(path)
 	if err != nil {
 		return 0, err
 	}
