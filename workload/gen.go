@@ -13,6 +13,7 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -131,6 +132,31 @@ func Generate(name string, v Values, s Sink) (int64, error) {
 		return 0, fmt.Errorf("unknown workload %q", name)
 	}
 	return w.Generate(v, s)
+}
+
+// WriteFile writes the workload's trace with parameters v (missing ones
+// take their defaults) to the file path in format f, with its metadata
+// (Meta), and returns the number of events written.
+func (w *Workload) WriteFile(path string, f traces.Format, v Values) (int64, error) {
+	var n int64
+	err := traces.WriteFile(path, f, Meta(w, v), func(tw traces.Writer) error {
+		var err error
+		n, err = w.Generate(v, tw)
+		return err
+	})
+	return n, err
+}
+
+// WriteList prints every workload (gen -list): its name, summary, kernel
+// source and parameters with their defaults.
+func WriteList(out io.Writer) {
+	for _, wl := range Workloads() {
+		fmt.Fprintf(out, "%s\n    %s\n    kernel: %s\n", wl.Name, wl.Summary, wl.Source)
+		for _, p := range wl.Params {
+			fmt.Fprintf(out, "    --%-14s %8d  %s\n", p.Name, p.Default, p.Help)
+		}
+		fmt.Fprintln(out)
+	}
 }
 
 // Meta returns the trace metadata of a generated trace: the workload and its

@@ -38,20 +38,14 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if job == nil { // -list
-		printWorkloads(stdout)
+		workload.WriteList(stdout)
 		return nil
 	}
-	w, v := job.w, job.v
-	var n int64
-	err = traces.WriteFile(job.out, job.format, workload.Meta(w, v), func(tw traces.Writer) error {
-		var err error
-		n, err = w.Generate(v, tw)
-		return err
-	})
+	n, err := job.w.WriteFile(job.out, job.format, job.v)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d events (%s %s)\n", job.out, n, w.Name, workload.FormatParams(job.full))
+	fmt.Fprintf(stdout, "%s: %d events (%s %s)\n", job.out, n, job.w.Name, workload.FormatParams(job.full))
 	return nil
 }
 
@@ -138,16 +132,6 @@ func parseGenArgs(args []string, stderr io.Writer) (*genJob, error) {
 		return nil, usagef("gen: cannot tell the format from %q: name it .lmt, .lmt.zst or .lmt.txt, or give -format", *out)
 	}
 	return &genJob{w: w, v: v, full: full, out: *out, format: f}, nil
-}
-
-func printWorkloads(w io.Writer) {
-	for _, wl := range workload.Workloads() {
-		fmt.Fprintf(w, "%s\n    %s\n    kernel: %s\n", wl.Name, wl.Summary, wl.Source)
-		for _, p := range wl.Params {
-			fmt.Fprintf(w, "    --%-14s %8d  %s\n", p.Name, p.Default, p.Help)
-		}
-		fmt.Fprintln(w)
-	}
 }
 
 // runGenCorpus: lazybench gen-corpus [-dir corpus].
