@@ -145,6 +145,24 @@ func Copy(w Writer, r Reader) (int64, error) {
 	return n, r.Err()
 }
 
+// ConvertFile copies the trace at in (any format, detected from its
+// content) with its metadata to the file out in format f, written
+// atomically, and returns the number of events copied.
+func ConvertFile(in, out string, f Format) (int64, error) {
+	r, c, err := Open(in)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	var n int64
+	err = WriteFile(out, f, r.Meta(), func(w Writer) error {
+		var err error
+		n, err = Copy(w, r)
+		return err
+	})
+	return n, err
+}
+
 // Open opens the trace at path, detecting its format from its content, and
 // returns a reader and the file to close when done.
 func Open(path string) (Reader, io.Closer, error) {

@@ -42,17 +42,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	if f == traces.FormatUnknown {
 		return usagef("convert: cannot tell the format from %q: name it .lmt, .lmt.zst or .lmt.txt, or give --format", out)
 	}
-	r, c, err := traces.Open(in)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	var n int64
-	err = traces.WriteFile(out, f, r.Meta(), func(w traces.Writer) error {
-		var err error
-		n, err = traces.Copy(w, r)
-		return err
-	})
+	n, err := traces.ConvertFile(in, out, f)
 	if err != nil {
 		return err
 	}
