@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 )
 
@@ -113,6 +114,16 @@ func (im *importer) siteFromAddr(name, s []byte) []byte {
 
 // maxProbeLines bounds a probes file.
 const maxProbeLines = 1 << 16
+
+// LoadProbeSites reads the kprobe_events file at path (ReadProbeSites).
+func LoadProbeSites(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadProbeSites(f, path)
+}
 
 // ReadProbeSites reads a kprobe_events file ("p:GROUP/EVENT SYM+OFF ...",
 // '#' lines ignored, as lazybench record probes writes it) and returns each

@@ -147,6 +147,19 @@ func New() *Timeline {
 	return &Timeline{trackIndex: map[track]int32{}, Meta: map[string]string{}, nameIndex: map[string]int32{}, MaxBytes: DefaultMaxBytes}
 }
 
+// ForReplay returns an empty timeline of a replay under cfg: its Meta
+// names cfg's trace, arch, strategy and kernel, and strs is the trace
+// reader's Strings.
+func ForReplay(cfg replay.Config, strs func() []string) *Timeline {
+	t := New()
+	t.Strings = strs
+	t.Meta["trace"] = cfg.Trace
+	t.Meta["arch"] = cfg.Arch
+	t.Meta["strategy"] = cfg.Strategy.String()
+	t.Meta["kernel"] = cfg.Kernel.String()
+	return t
+}
+
 func (t *Timeline) track(pid int, tid uint64) int32 {
 	k := track{pid, tid}
 	if i, ok := t.trackIndex[k]; ok {

@@ -74,13 +74,8 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	}
 	opt := ftrace.Options{AllowLost: *allowLost, Clamp: *clamp, Arch: *arch, TrimIRQs: *trimIRQs}
 	if *probes != "" {
-		pf, err := os.Open(*probes)
-		if err != nil {
-			return err
-		}
-		opt.Sites, err = ftrace.ReadProbeSites(pf, *probes)
-		pf.Close()
-		if err != nil {
+		var err error
+		if opt.Sites, err = ftrace.LoadProbeSites(*probes); err != nil {
 			return err
 		}
 	}

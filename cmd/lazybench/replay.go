@@ -121,13 +121,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	var tl *timeline.Timeline
 	if *timelinePath != "" {
-		tl = timeline.New()
+		tl = timeline.ForReplay(cfg, r.Strings)
 		tl.MaxBytes = timelineMax
-		tl.Strings = r.Strings
-		tl.Meta["trace"] = src.Name
-		tl.Meta["arch"] = cfg.Arch
-		tl.Meta["strategy"] = cfg.Strategy.String()
-		tl.Meta["kernel"] = cfg.Kernel.String()
 		if sw != nil {
 			cfg.Observer = replay.Tee(sw, tl)
 		} else {
