@@ -58,6 +58,16 @@ func DefaultKpkeysPoints() []KpkeysPoint {
 	return p
 }
 
+// PublishedKpkeysPoints returns the kpkeys points of the file at path and
+// path as their source, or the embedded set and KpkeysSource if path is "".
+func PublishedKpkeysPoints(path string) ([]KpkeysPoint, string, error) {
+	if path == "" {
+		return DefaultKpkeysPoints(), KpkeysSource, nil
+	}
+	pts, err := LoadKpkeysPoints(path)
+	return pts, path, err
+}
+
 // LoadKpkeysPoints reads a kpkeys points file (see ReadKpkeysPoints).
 func LoadKpkeysPoints(path string) ([]KpkeysPoint, error) {
 	f, err := os.Open(path)

@@ -50,6 +50,16 @@ func DefaultPoints() []Point {
 	return p
 }
 
+// PublishedPoints returns the points of the file at path and path as their
+// source, or the embedded Apple M2 set and M2Source if path is "".
+func PublishedPoints(path string) ([]Point, string, error) {
+	if path == "" {
+		return DefaultPoints(), M2Source, nil
+	}
+	pts, err := LoadPoints(path)
+	return pts, path, err
+}
+
 // LoadPoints reads a points file (see ReadPoints).
 func LoadPoints(path string) ([]Point, error) {
 	f, err := os.Open(path)

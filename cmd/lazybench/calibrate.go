@@ -64,16 +64,11 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 
 // calibrateArm64 fits arm64 to the Apple M2 test_vmalloc points.
 func calibrateArm64(cf calibFlags, stdout, stderr io.Writer) error {
-	pts, source := calibrate.DefaultPoints(), calibrate.M2Source
-	if cf.published != "" {
-		var err error
-		if pts, err = calibrate.LoadPoints(cf.published); err != nil {
-			return err
-		}
-		source = cf.published
+	pts, source, err := calibrate.PublishedPoints(cf.published)
+	if err != nil {
+		return err
 	}
 	opt := calibrate.Options{Arch: "arm64", Anchor: cf.anchor, AnchorValue: cf.anchorValue}
-	var err error
 	if opt.Costs, err = loadCosts(cf.costsPath); err != nil {
 		return err
 	}
@@ -93,13 +88,9 @@ func calibrateArm64(cf calibFlags, stdout, stderr io.Writer) error {
 
 // calibrateKpkeys fits arm64-kpkeys to the published kpkeys overheads.
 func calibrateKpkeys(cf calibFlags, stdout, stderr io.Writer) error {
-	pts, source := calibrate.DefaultKpkeysPoints(), calibrate.KpkeysSource
-	if cf.published != "" {
-		var err error
-		if pts, err = calibrate.LoadKpkeysPoints(cf.published); err != nil {
-			return err
-		}
-		source = cf.published
+	pts, source, err := calibrate.PublishedKpkeysPoints(cf.published)
+	if err != nil {
+		return err
 	}
 	if cf.without != calibrate.WithoutUnbatched && cf.without != calibrate.WithoutNone {
 		return usagef("calibrate: --without %q: want %s or %s", cf.without, calibrate.WithoutUnbatched, calibrate.WithoutNone)
