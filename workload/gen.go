@@ -1,4 +1,4 @@
-// Package gen generates synthetic page-table-update traces that follow the
+// Package workload generates synthetic page-table-update traces that follow the
 // Linux kernel's lazy MMU call sites (docs/kernel.md section 4): fork's
 // copy_pte_range, munmap's and exit's zap_pte_range, mprotect's
 // change_pte_range, mremap's move_ptes, madvise's walkers, vmalloc/vfree,
