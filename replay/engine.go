@@ -95,6 +95,10 @@ type Engine struct {
 	rest []traces.Event
 	eof  bool
 	cur  traces.Event
+	// seen counts the events taken from r; bad is the error of the first
+	// one the engine refuses (checkNr), which ends the input.
+	seen int64
+	bad  error
 
 	events        uint64
 	updates       uint64
@@ -190,6 +194,7 @@ func (e *Engine) reset() {
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
 	e.r, e.blk, e.win, e.wi, e.eof, e.rest = nil, nil, nil, 0, false, nil
+	e.seen, e.bad = 0, nil
 	e.own = e.own[:0]
 	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
 	e.modeled, e.work = 0, 0
@@ -240,8 +245,8 @@ func (e *Engine) block() bool {
 		e.eof = true
 		return false
 	}
-	e.rest = b
-	return true
+	e.rest = e.checkNr(b)
+	return len(e.rest) > 0
 }
 
 // readOwn appends up to ownChunk events to own: from rest (the block not
@@ -265,7 +270,26 @@ func (e *Engine) readOwn() bool {
 		}
 		e.own = append(e.own, *e.r.Event())
 	}
+	e.own = append(e.own[:n], e.checkNr(e.own[n:])...)
 	return len(e.own) > n
+}
+
+// checkNr returns evs, the next events of the input, up to the first update
+// that covers more than traces.MaxUpdateNr pages: that one ends the input
+// with an error (e.bad) naming its index. It runs once per block, so that
+// every path (runFast, a backend's UpdateRun, apply) sees only updates of
+// bounded work.
+func (e *Engine) checkNr(evs []traces.Event) []traces.Event {
+	for j := range evs {
+		if evs[j].Nr > traces.MaxUpdateNr && evs[j].Op.IsUpdate() {
+			e.bad = &traces.Error{File: e.cfg.Trace, Index: e.seen + int64(j), Msg: fmt.Sprintf("%s: nr=%d: an update covers at most %d pages (one page table)", evs[j].Op, evs[j].Nr, traces.MaxUpdateNr)}
+			e.eof = true
+			e.seen += int64(j)
+			return evs[:j]
+		}
+	}
+	e.seen += int64(len(evs))
+	return evs
 }
 
 // nextMidSwitch reports whether the next event on cpu is a switch with mid=1,
@@ -333,6 +357,9 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.events = uint64(idx)
 	if err := r.Err(); err != nil {
 		return nil, err
+	}
+	if e.bad != nil {
+		return nil, e.bad
 	}
 	e.finish(idx)
 	res := e.result()

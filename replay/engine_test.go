@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strings"
@@ -414,6 +415,38 @@ func TestNonFiniteIsError(t *testing.T) {
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "t: "+name+" under "+s.String()+": ") || !strings.Contains(msg, "cost parameter "+name+".") {
 				t.Errorf("%s/%s: error %q does not name the figure and a parameter", name, s, msg)
+			}
+		}
+	}
+}
+
+// TestUpdateNrBound: an update of more than traces.MaxUpdateNr pages ends
+// the replay with an error naming its index, on every backend, with and
+// without an observer, from a reader with and without blocks; one of
+// exactly MaxUpdateNr pages replays (issue 20: s390 looped 2^32 times on one
+// event of nr=4294967295).
+func TestUpdateNrBound(t *testing.T) {
+	head := strings.Repeat(mixed, 20) // past ownChunk: the bad event is in a later block
+	n := len(repeated(t, head, 1))
+	for _, nr := range []uint32{traces.MaxUpdateNr, traces.MaxUpdateNr + 1, 1<<32 - 1} {
+		text := head + fmt.Sprintf("0 0 1 enable\n0 0 1 set addr=10000 nr=%d\n0 0 1 disable\n", nr)
+		evs := repeated(t, text, 1)
+		for _, name := range arch.Names() {
+			for _, obs := range []Observer{nil, NewStepWriter(io.Discard, nil)} {
+				for _, rd := range []func() traces.Reader{
+					func() traces.Reader { return &sliceReader{ev: evs} },
+					func() traces.Reader { return &blockReader{sliceReader: sliceReader{ev: evs}, n: 7} },
+					func() traces.Reader { return traces.NewTextReader(strings.NewReader(text), "t") },
+				} {
+					_, err := Run(rd(), Config{Trace: "t", Arch: name, Strategy: lazymmu.Upstream, Observer: obs})
+					want := ""
+					if nr > traces.MaxUpdateNr {
+						want = fmt.Sprintf("t: event %d: set: nr=%d: an update covers at most 8192 pages (one page table)", n+1, nr)
+					}
+					if got := fmt.Sprint(err); (want == "" && err != nil) || (want != "" && got != want) {
+						t.Errorf("%s, nr %d, observer %v: err %v, want %q", name, nr, obs != nil, err, want)
+					}
+				}
 			}
 		}
 	}

@@ -290,4 +290,13 @@ const (
 	MaxStringLen = 1024    // bytes in one string
 	MaxLineLen   = 64 << 10
 	MaxCPUs      = 4096 // cpu numbers must be below this
+	// MaxUpdateNr is the most pages one PTE update may cover (its nr):
+	// 8192, PTRS_PER_PTE of an arm64 kernel with 64 KiB pages
+	// (arch/arm64/include/asm/pgtable-hwdef.h: PTRS_PER_PTE = 1 <<
+	// (PAGE_SHIFT - 3)), the largest page table of lazybench's backends; a
+	// batch of PTE updates (set_ptes, clear_full_ptes, wrprotect_ptes) stays
+	// within one page table. The replay engine and the validator reject
+	// larger ones: backends that model the kernel page by page (s390,
+	// ppc64-hash, sparc64) would loop 2^32 times on one event.
+	MaxUpdateNr = 8192
 )

@@ -111,6 +111,8 @@ func (v *Validator) Check(e *Event, line int) {
 	case OpSet, OpClear, OpGetClear, OpModify, OpWrprotect, OpAccess, OpTLBFlush:
 		if e.Nr == 0 {
 			v.report(idx, line, "%s: nr=0 covers no page", e.Op)
+		} else if e.Op.IsUpdate() && e.Nr > MaxUpdateNr {
+			v.report(idx, line, "%s: nr=%d: an update covers at most %d pages (one page table)", e.Op, e.Nr, MaxUpdateNr)
 		} else if wraps(e.Addr, e.Nr, e.Shift) {
 			v.report(idx, line, "%s: range %#x + %d pages wraps around", e.Op, e.Addr, e.Nr)
 		}

@@ -21,7 +21,8 @@ func TestValidate(t *testing.T) {
 		{"irq open at end", "0 0 1 enable\n1 1 1 irq_enter\n2 1 1 irq_enter\n3 1 1 irq_exit\n", 4, []string{"t:3: irq_enter on cpu 1 never exited (depth 1 at the end)"}},
 		{"nr zero", "0 0 1 set addr=0x1000 nr=0\n", 1, []string{"t:2: set: nr=0 covers no page"}},
 		{"wraps", "0 0 1 tlbflush addr=0xfffffffffffff000 nr=2\n1 0 1 set addr=0xfffffffffffff000\n", 2, []string{"t:2: tlbflush: range 0xfffffffffffff000 + 2 pages wraps around"}},
-		{"huge page wraps", "0 0 1 set addr=0x1000 nr=4294967295 shift=63\n", 1, []string{"t:2: set: range 0x1000 + 4294967295 pages wraps around"}},
+		{"huge page set wraps", "0 0 1 set addr=0x1000 nr=2 shift=63\n", 1, []string{"t:2: set: range 0x1000 + 2 pages wraps around"}},
+		{"update nr bound", "0 0 1 set addr=0x1000 nr=8192\n0 0 1 wrprotect addr=0x1000 nr=8193\n0 0 1 tlbflush addr=0x1000 nr=8193\n", 3, []string{"t:3: wrprotect: nr=8193: an update covers at most 8192 pages (one page table)"}},
 		{"next out of range", "0 0 1 switch next=4294967296\n", 1, []string{"t:2: switch: next 4294967296 out of range"}},
 		{"decode error last", "10 0 1 enable\n5 0 1 enable\n6 0 1 bogus\n", 2, []string{"t:3: time 5 goes back from 10 on cpu 0", "t:4: unknown op \"bogus\""}},
 	}
