@@ -292,32 +292,17 @@ func Fit(pts []Point, opt Options) (*Result, error) {
 			}
 			start[k] = math.Log(v)
 		}
-		const ridge = 1e-6 // breaks ties along directions the points leave open
-		obj := func(x []float64) float64 {
-			th := append([]float64(nil), theta...)
-			for k, j := range free {
-				th[j] = math.Exp(x[k])
-			}
+		copy(theta, ridgeFit(theta, free, start, func(th []float64) float64 {
 			sum := 0.0
 			for _, p := range pts {
 				m := model(th, p.Pages)
 				if math.IsNaN(m) {
-					return math.Inf(1)
+					return math.NaN()
 				}
 				sum += (m - p.ChangePct) * (m - p.ChangePct)
 			}
-			for k := range x {
-				sum += ridge * (x[k] - start[k]) * (x[k] - start[k])
-			}
 			return sum
-		}
-		x := start
-		for round := 0; round < 8; round++ {
-			x = nelderMead(obj, x, 0.7, 4000)
-		}
-		for k, j := range free {
-			theta[j] = math.Exp(x[k])
-		}
+		}))
 	}
 	for j := range terms {
 		terms[j].Value = theta[j]
@@ -576,6 +561,40 @@ func parallel(n, workers int, f func(int) error) error {
 	close(jobs)
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// ridgeFit minimises loss over the free entries of theta, in log space
+// from start (start[k] the log of theta[free[k]]'s starting value):
+// Nelder-Mead restarted 8 times on loss plus a 1e-6 ridge toward start,
+// which only breaks ties along directions the data leave open. loss gets a
+// copy of theta with the free entries set and returns the sum of squared
+// residuals, or NaN where the model is undefined (the objective is then
+// +Inf). ridgeFit returns a copy of theta with the fitted free entries.
+func ridgeFit(theta []float64, free []int, start []float64, loss func(th []float64) float64) []float64 {
+	const ridge = 1e-6
+	obj := func(x []float64) float64 {
+		th := append([]float64(nil), theta...)
+		for k, j := range free {
+			th[j] = math.Exp(x[k])
+		}
+		sum := loss(th)
+		if math.IsNaN(sum) {
+			return math.Inf(1)
+		}
+		for k := range x {
+			sum += ridge * (x[k] - start[k]) * (x[k] - start[k])
+		}
+		return sum
+	}
+	x := start
+	for round := 0; round < 8; round++ {
+		x = nelderMead(obj, x, 0.7, 4000)
+	}
+	th := append([]float64(nil), theta...)
+	for k, j := range free {
+		th[j] = math.Exp(x[k])
+	}
+	return th
 }
 
 // nelderMead minimises f from x0 with initial simplex step step, for at most

@@ -580,33 +580,17 @@ func (m *kmodel) fit(theta []float64, free []int, cells []kcell) []float64 {
 	for k, j := range free {
 		start[k] = math.Log(math.Max(th[j], 1e-3))
 	}
-	const ridge = 1e-6
-	obj := func(x []float64) float64 {
-		t := append([]float64(nil), th...)
-		for k, j := range free {
-			t[j] = math.Exp(x[k])
-		}
+	return ridgeFit(th, free, start, func(t []float64) float64 {
 		sum := 0.0
 		for _, c := range cells {
 			d := m.pct(m.benches[c.b], c.col, t) - c.want
 			if math.IsNaN(d) {
-				return math.Inf(1)
+				return math.NaN()
 			}
 			sum += d * d
 		}
-		for k := range x {
-			sum += ridge * (x[k] - start[k]) * (x[k] - start[k])
-		}
 		return sum
-	}
-	x := start
-	for round := 0; round < 8; round++ {
-		x = nelderMead(obj, x, 0.7, 4000)
-	}
-	for k, j := range free {
-		th[j] = math.Exp(x[k])
-	}
-	return th
+	})
 }
 
 // fill builds the rows, residuals and leave-one-out predictions.

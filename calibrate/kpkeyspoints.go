@@ -1,7 +1,6 @@
 package calibrate
 
 import (
-	"bufio"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -87,60 +86,29 @@ func LoadKpkeysPoints(path string) ([]KpkeysPoint, error) {
 // not both. Errors name the file and line. Rows come back sorted by
 // benchmark (fork, munmap, fix_size_alloc), then pages.
 func ReadKpkeysPoints(name string, r io.Reader) ([]KpkeysPoint, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 256), maxLineSize)
-	line := 0
-	header := false
 	var pts []KpkeysPoint
 	seen := map[[2]int]int{}
-	errf := func(format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
-	}
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
-		if s == "" || strings.HasPrefix(s, "#") {
-			continue
-		}
-		f := strings.Split(s, ",")
-		for i := range f {
-			f[i] = strings.TrimSpace(f[i])
-		}
-		if !header {
-			if strings.Join(f, ",") != kpkeysHeader {
-				return nil, errf("header %q, want %q", s, kpkeysHeader)
-			}
-			header = true
-			continue
-		}
+	err := readCSV(name, r, kpkeysHeader, func(line int, f []string) error {
 		if len(f) != 4 {
-			return nil, errf("%d fields, want 4 (%s)", len(f), kpkeysHeader)
+			return fmt.Errorf("%d fields, want 4 (%s)", len(f), kpkeysHeader)
 		}
 		p, err := parseKpkeysRow(f)
 		if err != nil {
-			return nil, errf("%v", err)
+			return err
 		}
 		key := [2]int{benchOrder[p.Benchmark], p.Pages}
 		if l, dup := seen[key]; dup {
-			return nil, errf("%s pages %d given twice (first on line %d)", p.Benchmark, p.Pages, l)
+			return fmt.Errorf("%s pages %d given twice (first on line %d)", p.Benchmark, p.Pages, l)
 		}
 		if len(pts) == MaxPoints {
-			return nil, errf("more than %d points", MaxPoints)
+			return fmt.Errorf("more than %d points", MaxPoints)
 		}
 		seen[key] = line
 		pts = append(pts, p)
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLineSize)
-		}
-		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
-	}
-	if !header {
-		return nil, fmt.Errorf("%s: no header line %q", name, kpkeysHeader)
-	}
-	if len(pts) == 0 {
-		return nil, fmt.Errorf("%s: no points after the header", name)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(pts, func(a, b int) bool { return kpkeysLess(pts[a].Benchmark, pts[a].Pages, pts[b].Benchmark, pts[b].Pages) })
 	return pts, nil

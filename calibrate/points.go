@@ -77,16 +77,53 @@ func LoadPoints(path string) ([]Point, error) {
 // and PCT a finite decimal greater than
 // -100. Errors name the file and line. Points are returned sorted by pages.
 func ReadPoints(name string, r io.Reader) ([]Point, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 256), maxLineSize)
-	line := 0
-	header := false
 	var pts []Point
 	seen := map[int]int{}
 	total := 0
-	errf := func(format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
+	err := readCSV(name, r, "pages,change_pct", func(line int, f []string) error {
+		if len(f) != 2 {
+			return fmt.Errorf("%d fields, want 2 (pages,change_pct)", len(f))
+		}
+		p, err := strconv.Atoi(f[0])
+		if err != nil || p < 1 || p > MaxPages {
+			return fmt.Errorf("pages %q: want an integer from 1 to %d", f[0], MaxPages)
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= -100 {
+			return fmt.Errorf("change_pct %q: want a finite number above -100", f[1])
+		}
+		if l, dup := seen[p]; dup {
+			return fmt.Errorf("pages %d given twice (first on line %d)", p, l)
+		}
+		if len(pts) == MaxPoints {
+			return fmt.Errorf("more than %d points", MaxPoints)
+		}
+		if total += p; total > MaxTotalPages {
+			return fmt.Errorf("the page counts add up to more than %d", MaxTotalPages)
+		}
+		seen[p] = line
+		pts = append(pts, Point{Pages: p, ChangePct: v})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	sort.Slice(pts, func(a, b int) bool { return pts[a].Pages < pts[b].Pages })
+	return pts, nil
+}
+
+// readCSV is the frame of the points readers: it reads r line by line (at
+// most maxLineSize bytes a line), skips blank lines and lines starting with
+// '#', wants header as the first other line (its fields trimmed) and hands
+// each further line, split on commas and trimmed, to row with its line
+// number. Each line row accepts is one point. An error row returns is
+// prefixed with "name:line: "; none accepted is an error too.
+func readCSV(name string, r io.Reader, header string, row func(line int, fields []string) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 256), maxLineSize)
+	line := 0
+	seenHeader := false
+	rows := 0
 	for sc.Scan() {
 		line++
 		s := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
@@ -97,48 +134,29 @@ func ReadPoints(name string, r io.Reader) ([]Point, error) {
 		for i := range f {
 			f[i] = strings.TrimSpace(f[i])
 		}
-		if !header {
-			if len(f) != 2 || f[0] != "pages" || f[1] != "change_pct" {
-				return nil, errf("header %q, want \"pages,change_pct\"", s)
+		if !seenHeader {
+			if strings.Join(f, ",") != header {
+				return fmt.Errorf("%s:%d: header %q, want %q", name, line, s, header)
 			}
-			header = true
+			seenHeader = true
 			continue
 		}
-		if len(f) != 2 {
-			return nil, errf("%d fields, want 2 (pages,change_pct)", len(f))
+		if err := row(line, f); err != nil {
+			return fmt.Errorf("%s:%d: %s", name, line, err)
 		}
-		p, err := strconv.Atoi(f[0])
-		if err != nil || p < 1 || p > MaxPages {
-			return nil, errf("pages %q: want an integer from 1 to %d", f[0], MaxPages)
-		}
-		v, err := strconv.ParseFloat(f[1], 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= -100 {
-			return nil, errf("change_pct %q: want a finite number above -100", f[1])
-		}
-		if l, dup := seen[p]; dup {
-			return nil, errf("pages %d given twice (first on line %d)", p, l)
-		}
-		if len(pts) == MaxPoints {
-			return nil, errf("more than %d points", MaxPoints)
-		}
-		if total += p; total > MaxTotalPages {
-			return nil, errf("the page counts add up to more than %d", MaxTotalPages)
-		}
-		seen[p] = line
-		pts = append(pts, Point{Pages: p, ChangePct: v})
+		rows++
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLineSize)
+			return fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxLineSize)
 		}
-		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
+		return fmt.Errorf("%s:%d: %v", name, line+1, err)
 	}
-	if !header {
-		return nil, fmt.Errorf("%s: no header line \"pages,change_pct\"", name)
+	if !seenHeader {
+		return fmt.Errorf("%s: no header line %q", name, header)
 	}
-	if len(pts) == 0 {
-		return nil, fmt.Errorf("%s: no points after the header", name)
+	if rows == 0 {
+		return fmt.Errorf("%s: no points after the header", name)
 	}
-	sort.Slice(pts, func(a, b int) bool { return pts[a].Pages < pts[b].Pages })
-	return pts, nil
+	return nil
 }
