@@ -349,8 +349,11 @@ func Discover(im *Image) (*Result, error) {
 	} else {
 		sites, err = im.pvAltSites(res, pvOps)
 	}
-	if err != nil || sites == nil {
+	if err != nil {
 		return nil, err
+	}
+	if sites == nil { // why is in res.Notes
+		return res, nil
 	}
 	im.findPTESlots(res, pvOps)
 	byType := map[int][]paraSite{}
