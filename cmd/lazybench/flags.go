@@ -5,10 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 
+	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
+	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/traces"
 )
 
@@ -88,4 +91,59 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("want a byte count from 1 to 2^62, with an optional K, M or G suffix")
 	}
 	return n << shift, nil
+}
+
+// matrixFlags are the flags of the commands that replay traces under
+// several arches (compare, summary): which traces, arches, cost file,
+// kernel and how many replays at once.
+type matrixFlags struct {
+	traces, arches, costs, kernel *string
+	jobs                          *int
+}
+
+// addMatrixFlags adds matrixFlags' flags (and --max-decompressed) to fs.
+func addMatrixFlags(fs *flag.FlagSet) *matrixFlags {
+	maxDecompressedFlag(fs)
+	return &matrixFlags{
+		traces: fs.String("trace", "", "trace files or corpus:NAME, comma-separated (default: the whole embedded corpus)"),
+		arches: fs.String("arch", "", "arches, comma-separated (default: all)"),
+		costs:  fs.String("costs", "", "TOML cost file overriding backend costs"),
+		kernel: kernelFlag(fs),
+		jobs:   fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once"),
+	}
+}
+
+// matrixArgs is what matrixFlags name, checked and loaded.
+type matrixArgs struct {
+	srcs   []matrix.Source
+	arches []string
+	costs  arch.Costs
+	kernel lazymmu.Kernel
+	jobs   int
+}
+
+// load checks the flags' values and opens what they name. cmd is the
+// command's name, for the usage error when fs has arguments left.
+func (m *matrixFlags) load(cmd string, fs *flag.FlagSet) (*matrixArgs, error) {
+	if fs.NArg() != 0 {
+		return nil, usagef("%s takes no arguments (use --trace)", cmd)
+	}
+	if *m.jobs < 1 {
+		return nil, usagef("--jobs must be at least 1")
+	}
+	a := &matrixArgs{jobs: *m.jobs}
+	var err error
+	if a.arches, err = archArgs(*m.arches); err != nil {
+		return nil, err
+	}
+	if a.kernel, err = parseKernel(*m.kernel); err != nil {
+		return nil, err
+	}
+	if a.srcs, err = matrix.NamedSources(splitList(*m.traces)); err != nil {
+		return nil, err
+	}
+	if a.costs, err = loadCosts(*m.costs); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"io"
-	"runtime"
 
 	"github.com/lazybench/lazybench/arch"
-	"github.com/lazybench/lazybench/matrix"
 	"github.com/lazybench/lazybench/replay"
 	"github.com/lazybench/lazybench/report"
 )
@@ -20,37 +18,20 @@ func init() {
 
 func runSummary(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("summary", stderr)
-	traceList := fs.String("trace", "", "trace files or corpus:NAME, comma-separated (default: the whole embedded corpus)")
-	archList := fs.String("arch", "", "arches, comma-separated (default: all)")
-	costsPath := fs.String("costs", "", "TOML cost file overriding backend costs")
+	mf := addMatrixFlags(fs)
 	unfitted := fs.Bool("unfitted", false, "replay arm64 with its default costs instead of the costs fitted to the published test_vmalloc figures")
-	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "replays run at once")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return usagef("summary takes no arguments (use --trace)")
-	}
-	if *jobs < 1 {
-		return usagef("--jobs must be at least 1")
-	}
-	arches, err := archArgs(*archList)
+	m, err := mf.load("summary", fs)
 	if err != nil {
 		return err
 	}
-	srcs, err := matrix.NamedSources(splitList(*traceList))
+	c, err := report.Cost(report.CostOptions{Costs: m.costs, CostsPath: *mf.costs, Unfitted: *unfitted, Workers: m.jobs})
 	if err != nil {
 		return err
 	}
-	costs, err := loadCosts(*costsPath)
-	if err != nil {
-		return err
-	}
-	c, err := report.Cost(report.CostOptions{Costs: costs, CostsPath: *costsPath, Unfitted: *unfitted, Workers: *jobs})
-	if err != nil {
-		return err
-	}
-	rp, err := report.Run(srcs, arches, replay.Config{Costs: c.Costs}, *jobs, nil)
+	rp, err := report.Run(m.srcs, m.arches, replay.Config{Costs: c.Costs, Kernel: m.kernel}, m.jobs, nil)
 	if err != nil {
 		return err
 	}

@@ -48,3 +48,22 @@ func TestSummaryPageSizeWarning(t *testing.T) {
 		t.Errorf("--unfitted output does not say so:\n%s", out)
 	}
 }
+
+// TestSummaryKernel: summary takes --kernel as compare does. The 7.0-rc Xen
+// double enter (corpus:preempt: 4 nested enters) is a broken promise under
+// 7.0 and gone under 7.3, the default.
+func TestSummaryKernel(t *testing.T) {
+	want := "upstream: 4 violations (nested-enter)"
+	for _, tc := range []struct {
+		kernel string
+		has    bool
+	}{{"7.0", true}, {"7.3", false}} {
+		out, errs, code := lb("summary", "--unfitted", "--kernel", tc.kernel, "--trace", "corpus:preempt", "--arch", "x86-xen")
+		if code != 0 {
+			t.Fatalf("--kernel %s: exit %d: %s", tc.kernel, code, errs)
+		}
+		if strings.Contains(out, want) != tc.has {
+			t.Errorf("--kernel %s: %q in the output is %v, want %v:\n%s", tc.kernel, want, !tc.has, tc.has, out)
+		}
+	}
+}
