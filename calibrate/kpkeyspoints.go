@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,12 +68,7 @@ func PublishedKpkeysPoints(path string) ([]KpkeysPoint, string, error) {
 
 // LoadKpkeysPoints reads a kpkeys points file (see ReadKpkeysPoints).
 func LoadKpkeysPoints(path string) ([]KpkeysPoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadKpkeysPoints(path, f)
+	return loadCSV(path, ReadKpkeysPoints)
 }
 
 // ReadKpkeysPoints reads published kpkeys overheads as CSV: '#' lines and

@@ -62,12 +62,7 @@ func PublishedPoints(path string) ([]Point, string, error) {
 
 // LoadPoints reads a points file (see ReadPoints).
 func LoadPoints(path string) ([]Point, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadPoints(path, f)
+	return loadCSV(path, ReadPoints)
 }
 
 // ReadPoints reads published points as CSV: lines starting with '#' and blank
@@ -159,4 +154,15 @@ func readCSV(name string, r io.Reader, header string, row func(line int, fields 
 		return fmt.Errorf("%s: no points after the header", name)
 	}
 	return nil
+}
+
+// loadCSV opens the file at path and reads it with read, which names path in
+// its errors.
+func loadCSV[T any](path string, read func(name string, r io.Reader) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(path, f)
 }
