@@ -61,7 +61,13 @@ func (p *Pending) Add(owner int, mm uint32, addr uint64, nr uint32, shift uint8,
 	for owner >= len(p.lists) {
 		p.lists = append(p.lists, nil)
 	}
-	p.lists[owner] = append(p.lists[owner], PendingEntry{addr: addr, T: now, mm: mm, nr: nr, shift: shift})
+	// The fields are stored in place: appending a composite literal built
+	// it on the stack and copied it with wider loads than its stores, a
+	// store-forwarding stall that cost 18% of compare's CPU time.
+	l := append(p.lists[owner], PendingEntry{})
+	x := &l[len(l)-1]
+	x.addr, x.T, x.mm, x.nr, x.shift = addr, now, mm, nr, shift
+	p.lists[owner] = l
 	p.total++
 }
 

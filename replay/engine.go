@@ -95,10 +95,6 @@ type Engine struct {
 	rest []traces.Event
 	eof  bool
 	cur  traces.Event
-	// seen counts the events taken from r; bad is the error of the first
-	// one the engine refuses (checkNr), which ends the input.
-	seen int64
-	bad  error
 
 	events        uint64
 	updates       uint64
@@ -194,7 +190,6 @@ func (e *Engine) reset() {
 	e.tasks = e.tasks[:0]
 	clear(e.pids)
 	e.r, e.blk, e.win, e.wi, e.eof, e.rest = nil, nil, nil, 0, false, nil
-	e.seen, e.bad = 0, nil
 	e.own = e.own[:0]
 	e.events, e.updates, e.sections, e.oracleFlushes, e.explicit = 0, 0, 0, 0, 0
 	e.modeled, e.work = 0, 0
@@ -245,8 +240,8 @@ func (e *Engine) block() bool {
 		e.eof = true
 		return false
 	}
-	e.rest = e.checkNr(b)
-	return len(e.rest) > 0
+	e.rest = b
+	return true
 }
 
 // readOwn appends up to ownChunk events to own: from rest (the block not
@@ -270,26 +265,24 @@ func (e *Engine) readOwn() bool {
 		}
 		e.own = append(e.own, *e.r.Event())
 	}
-	e.own = append(e.own[:n], e.checkNr(e.own[n:])...)
 	return len(e.own) > n
 }
 
-// checkNr returns evs, the next events of the input, up to the first update
-// that covers more than traces.MaxUpdateNr pages: that one ends the input
-// with an error (e.bad) naming its index. It runs once per block, so that
-// every path (runFast, a backend's UpdateRun, apply) sees only updates of
-// bounded work.
-func (e *Engine) checkNr(evs []traces.Event) []traces.Event {
-	for j := range evs {
-		if evs[j].Nr > traces.MaxUpdateNr && evs[j].Op.IsUpdate() {
-			e.bad = &traces.Error{File: e.cfg.Trace, Index: e.seen + int64(j), Msg: fmt.Sprintf("%s: nr=%d: an update covers at most %d pages (one page table)", evs[j].Op, evs[j].Nr, traces.MaxUpdateNr)}
-			e.eof = true
-			e.seen += int64(j)
-			return evs[:j]
-		}
+// refused reports whether the engine cannot replay ev: its CPU is out of
+// range, or it is an update of more than traces.MaxUpdateNr pages (one page
+// table; the backends loop over an update's pages).
+func refused(ev *traces.Event) bool {
+	return ev.CPU >= traces.MaxCPUs || ev.Nr > traces.MaxUpdateNr && ev.Op.IsUpdate()
+}
+
+// refuse returns the error for ev, the event of index idx, that refused
+// reports.
+func (e *Engine) refuse(idx int64, ev *traces.Event) error {
+	msg := fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)
+	if ev.CPU < traces.MaxCPUs {
+		msg = fmt.Sprintf("%s: nr=%d: an update covers at most %d pages (one page table)", ev.Op, ev.Nr, traces.MaxUpdateNr)
 	}
-	e.seen += int64(len(evs))
-	return evs
+	return &traces.Error{File: e.cfg.Trace, Index: idx, Msg: msg}
 }
 
 // nextMidSwitch reports whether the next event on cpu is a switch with mid=1,
@@ -340,9 +333,9 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	for e.wi < len(e.win) || e.fill() {
 		ev := &e.win[e.wi]
 		e.wi++
-		if ev.CPU >= traces.MaxCPUs {
+		if refused(ev) {
 			e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
-			return nil, &traces.Error{File: e.cfg.Trace, Index: idx, Msg: fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)}
+			return nil, e.refuse(idx, ev)
 		}
 		if ev.Op.IsAPI() {
 			// The lookahead for a mid=1 switch may replace win:
@@ -357,9 +350,6 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.events = uint64(idx)
 	if err := r.Err(); err != nil {
 		return nil, err
-	}
-	if e.bad != nil {
-		return nil, e.bad
 	}
 	e.finish(idx)
 	res := e.result()
