@@ -198,7 +198,7 @@ func (e *Engine) reset() {
 	e.hazards = [2]uint64{}
 	e.section.Reset()
 	e.deferred.Reset()
-	e.end = EndInfo{}
+	e.step, e.end = StepInfo{}, EndInfo{}
 }
 
 // BlockReader is a traces.Reader that can also hand out its events a block
@@ -343,7 +343,20 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 			e.cur = *ev
 			ev = &e.cur
 		}
-		e.apply(idx, ev)
+		c := e.cpu(ev.CPU)
+		if c.task < 0 || ev.PID != c.cx.PID {
+			e.taskChange(ev, c)
+		}
+		if ev.Op.IsUpdate() {
+			// Nearly every event: applied here, not through apply.
+			e.cost(c, e.be.Update(e.ctx(c, c.lazy), ev))
+			e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
+		} else {
+			e.apply(ev, c)
+		}
+		if e.obs != nil {
+			e.observe(idx, ev, c)
+		}
 		idx++
 	}
 	e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
@@ -452,27 +465,20 @@ var apiCall = [traces.NumOps]lazymmu.Call{
 	traces.OpResume:  lazymmu.Resume,
 }
 
-func (e *Engine) apply(idx int64, ev *traces.Event) {
-	if e.obs != nil {
-		e.step = StepInfo{}
+// taskChange makes ev's task current on c: c's first event, or a task
+// change without a switch event (recorded traces may miss sched_switch).
+func (e *Engine) taskChange(ev *traces.Event, c *cpuState) {
+	if c.task >= 0 {
+		e.tasks[c.task].clock = c.cx.Now
 	}
-	c := e.cpu(ev.CPU)
-	if c.task < 0 || ev.PID != c.cx.PID {
-		// The CPU's first event, or a task change without a switch event
-		// (recorded traces may miss sched_switch): the event's pid runs now.
-		if c.task >= 0 {
-			e.tasks[c.task].clock = c.cx.Now
-		}
-		e.switchIn(c, e.task(ev.PID))
-		e.release(ev.CPU, c, c.task)
-	}
-	t := c.task
+	e.switchIn(c, e.task(ev.PID))
+	e.release(ev.CPU, c, c.task)
+}
 
+// apply applies an event other than an update on c, its CPU.
+func (e *Engine) apply(ev *traces.Event, c *cpuState) {
+	t := c.task
 	switch op := ev.Op; {
-	case op.IsUpdate():
-		ctx := e.ctx(c, c.lazy)
-		e.cost(c, e.be.Update(ctx, ev))
-		e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
 	case op.IsAPI():
 		e.api(ev, c, t)
 	case op == traces.OpAccess || op == traces.OpTLBFlush:
@@ -498,20 +504,23 @@ func (e *Engine) apply(idx int64, ev *traces.Event) {
 	case op == traces.OpSwitch:
 		e.doSwitch(ev, c)
 	}
+}
 
-	if e.obs != nil {
-		s := &e.step
-		s.CPU, s.Task, s.PID, s.InIRQ = int(ev.CPU), int(c.task), c.cx.PID, c.irq > 0
-		if ev.Op == traces.OpIRQEnter {
-			s.InIRQ = c.irq > 1
-		}
-		ts := &e.tasks[c.task]
-		s.Active = c.irq == 0 && ts.active
-		s.Enable, s.Pause, s.Depth = ts.st.Enable(), ts.st.Pause(), int(ts.depth)
-		s.Clock = c.cx.Now
-		s.Pending = e.pend.Total()
-		e.obs.Step(idx, ev, s)
+// observe reports event idx, just applied on c, to the observer and starts
+// the next step.
+func (e *Engine) observe(idx int64, ev *traces.Event, c *cpuState) {
+	s := &e.step
+	s.CPU, s.Task, s.PID, s.InIRQ = int(ev.CPU), int(c.task), c.cx.PID, c.irq > 0
+	if ev.Op == traces.OpIRQEnter {
+		s.InIRQ = c.irq > 1
 	}
+	ts := &e.tasks[c.task]
+	s.Active = c.irq == 0 && ts.active
+	s.Enable, s.Pause, s.Depth = ts.st.Enable(), ts.st.Pause(), int(ts.depth)
+	s.Clock = c.cx.Now
+	s.Pending = e.pend.Total()
+	e.obs.Step(idx, ev, s)
+	e.step = StepInfo{}
 }
 
 func (e *Engine) api(ev *traces.Event, c *cpuState, t int32) {
