@@ -204,6 +204,25 @@ func buildFixture() ([]byte, string) {
 	return img, strings.Join(f.syms, "\n") + "\n"
 }
 
+// discoverFiles runs discovery on a kernel image file (vmlinux, or a
+// compressed image ExtractVmlinux unpacks) with its kallsyms file.
+func discoverFiles(t *testing.T, imgPath, ksPath string) *Result {
+	t.Helper()
+	raw, err := os.ReadFile(imgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, _, err := ExtractVmlinux(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := os.ReadFile(ksPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return discoverBytes(t, vm, string(ks))
+}
+
 func discoverBytes(t *testing.T, img []byte, ks string) *Result {
 	t.Helper()
 	ef, err := elf.NewFile(bytes.NewReader(img))
@@ -368,19 +387,7 @@ func debian12Kernel(t *testing.T) (string, string) {
 // found, and every probe line must be valid.
 func TestDiscoverDebian12(t *testing.T) {
 	img, ksPath := debian12Kernel(t)
-	raw, err := os.ReadFile(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vm, _, err := ExtractVmlinux(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := os.ReadFile(ksPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := discoverBytes(t, vm, string(ks))
+	res := discoverFiles(t, img, ksPath)
 	if len(res.Unpaired) != 0 {
 		t.Errorf("enter sites with no leave site in the same function: %q", res.Unpaired)
 	}

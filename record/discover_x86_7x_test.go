@@ -23,19 +23,7 @@ func TestDiscoverDebian7x(t *testing.T) {
 	if imgPath == "" || ksPath == "" {
 		t.Skip("LAZYBENCH_KERNEL_IMAGE and LAZYBENCH_KALLSYMS not set (.ci/run sets them after make record ARCH=x86_64)")
 	}
-	raw, err := os.ReadFile(imgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vm, _, err := ExtractVmlinux(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := os.ReadFile(ksPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := discoverBytes(t, vm, string(ks))
+	res := discoverFiles(t, imgPath, ksPath)
 	notes := strings.Join(res.Notes, "\n")
 	for _, s := range []string{"is lazy_mode_flush (xen_init_mmu_ops stores xen_flush_lazy_mmu there)",
 		"lazy_mmu_state.enable_count at task_struct+", "paravirt direct-call sites"} {
