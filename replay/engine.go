@@ -337,12 +337,6 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 			e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
 			return nil, e.refuse(idx, ev)
 		}
-		if ev.Op.IsAPI() {
-			// The lookahead for a mid=1 switch may replace win:
-			// keep this event in e.cur.
-			e.cur = *ev
-			ev = &e.cur
-		}
 		c := e.cpu(ev.CPU)
 		if c.task < 0 || ev.PID != c.cx.PID {
 			e.taskChange(ev, c)
@@ -352,6 +346,12 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 			e.cost(c, e.be.Update(e.ctx(c, c.lazy), ev))
 			e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
 		} else {
+			if ev.Op.IsAPI() {
+				// The lookahead for a mid=1 switch may replace
+				// win: keep this event in e.cur.
+				e.cur = *ev
+				ev = &e.cur
+			}
 			e.apply(ev, c)
 		}
 		if e.obs != nil {
