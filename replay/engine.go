@@ -331,33 +331,41 @@ func (e *Engine) Run(r traces.Reader) (*Result, error) {
 	e.blk, _ = r.(BlockReader)
 	var idx int64
 	for e.wi < len(e.win) || e.fill() {
-		ev := &e.win[e.wi]
-		e.wi++
-		if refused(ev) {
-			e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
-			return nil, e.refuse(idx, ev)
-		}
-		c := e.cpu(ev.CPU)
-		if c.task < 0 || ev.PID != c.cx.PID {
-			e.taskChange(ev, c)
-		}
-		if ev.Op.IsUpdate() {
-			// Nearly every event: applied here, not through apply.
-			e.cost(c, e.be.Update(e.ctx(c, c.lazy), ev))
-			e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
-		} else {
-			if ev.Op.IsAPI() {
-				// The lookahead for a mid=1 switch may replace
-				// win: keep this event in e.cur.
-				e.cur = *ev
-				ev = &e.cur
+		// The window is read through locals: only apply's lookahead
+		// (nextMidSwitch) moves e.win and e.wi.
+		win, i := e.win, e.wi
+		for i < len(win) {
+			ev := &win[i]
+			i++
+			if refused(ev) {
+				e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
+				return nil, e.refuse(idx, ev)
 			}
-			e.apply(ev, c)
+			c := e.cpu(ev.CPU)
+			if c.task < 0 || ev.PID != c.cx.PID {
+				e.taskChange(ev, c)
+			}
+			if ev.Op.IsUpdate() {
+				// Nearly every event: applied here, not through apply.
+				e.cost(c, e.be.Update(e.ctx(c, c.lazy), ev))
+				e.updates++ // update events, as Stats.Batched + Stats.Immediate count them
+			} else {
+				if ev.Op.IsAPI() {
+					// The lookahead for a mid=1 switch may
+					// replace win: keep this event in e.cur.
+					e.cur = *ev
+					ev = &e.cur
+				}
+				e.wi = i
+				e.apply(ev, c)
+				win, i = e.win, e.wi
+			}
+			if e.obs != nil {
+				e.observe(idx, ev, c)
+			}
+			idx++
 		}
-		if e.obs != nil {
-			e.observe(idx, ev, c)
-		}
-		idx++
+		e.wi = i
 	}
 	e.r, e.blk, e.win, e.rest = nil, nil, nil, nil
 	e.events = uint64(idx)
