@@ -98,7 +98,7 @@ type opInfo struct {
 	site   bool  // the op has a site (or name) key
 	hasArg bool  // an arg varint always follows
 	valid  bool
-	fast   uint8 // extension bits decodeRun's fast path reads (cpu, extra; mm for ops with an address and an mm)
+	fast   uint8 // extension bits decodeFast reads (cpu, flags, extra; mm for ops with an address and an mm; site for ops with a site)
 	ext    uint8 // extension bits allowed
 	ext2   uint8 // second extension bits allowed
 	flags  uint8 // Event.Flags bits the op has keys for
@@ -107,11 +107,7 @@ type opInfo struct {
 	sticky bool  // version 2: shift and extra are predicted from the op's last
 	hasMM  bool
 	hasNr  bool
-	// addrRec: the op has an address and no arg, so any head byte of it
-	// without an extension byte is valid (decodeFast's first path).
-	addrRec bool
-	fastAsm uint8 // extension bits decodeFast reads: fast, and nr for ops with an address and an nr
-	def     Event // Defaults(op)
+	def    Event // Defaults(op)
 }
 
 // opInfos holds the op table of each binary version (index 0 unused).
@@ -170,15 +166,13 @@ func makeOpInfos(version int) *[headOp + 1]opInfo {
 				addrOps++
 			}
 		}
-		in.addrRec = in.kind != kindNone && !in.hasArg
 		in.sticky = version >= 2
-		in.fast = extCPU | extExtra
+		in.fast = extCPU | extExtra | in.ext&extFlags
 		if in.kind != kindNone && in.hasMM {
 			in.fast |= extMM
 		}
-		in.fastAsm = in.fast
-		if in.kind != kindNone && in.hasNr {
-			in.fastAsm |= extNr
+		if in.site {
+			in.fast |= extSite
 		}
 		t[op] = in
 	}

@@ -692,10 +692,10 @@ func (r *BinaryReader) decodeRun(buf []byte, p int, out []Event) (int, int, int)
 
 // decodeFast decodes the record at the start of w into ev if it is a common
 // one: a valid head byte, and an extension byte, if any, that only selects
-// a cpu below 128 with a state already, an mm and an extra string (88% of
-// the synthetic benchmark trace's records have no extension byte; recorded
-// traces carry an extra string on every event). Pid, nr, flags, shift and
-// site are then all predicted. It returns the bytes read and an error code,
+// a cpu below 128 with a state already, an mm, flags, a site and an extra
+// string (88% of the synthetic benchmark trace's records have no extension
+// byte, 10% give flags or a site; recorded traces carry an extra string on
+// every event). Pid, nr and shift are then all predicted. It returns the bytes read and an error code,
 // or 0 bytes, having changed nothing, for a record decodeGeneral must take.
 // The cpu is selected without a branch: whether it changes is what a merged
 // multi-CPU trace makes random.
@@ -739,8 +739,23 @@ func (st *codecState) decodeFast(w *[recordWindow]byte, ev *Event, nstr uint64) 
 		c.next[sl] = a + c.step[sl]
 		ev.Addr, ev.Nr, ev.MM, ev.Shift = a, in.def.Nr, c.mm[in.mmSlot&(numSlots-1)], c.shift[sl]
 	}
+	if ext&extFlags != 0 {
+		f := w[i&(recordWindow-1)]
+		i++
+		if f&^in.flags != 0 {
+			return i, decFlags
+		}
+		ev.Flags = f
+	}
 	ev.Site = 0
 	if in.site {
+		if ext&extSite != 0 {
+			var v uint64
+			if v, i = varint(w, i); v >= nstr {
+				return i, decSite
+			}
+			st.site[op] = uint32(v)
+		}
 		ev.Site = st.site[op]
 	}
 	ev.Extra = st.extra[op]

@@ -95,9 +95,9 @@ func TestDecodeFast(t *testing.T) {
 
 // TestDecodeFastTakes checks which records decodeFast takes, one record at
 // a time from the start of a chunk: those with no extension byte, or one
-// that selects a cpu below 128 the state has already, a new mm or an extra
-// string; it leaves every other record (a cpu not seen yet, a pid, nr,
-// flags, site or shift that is not the predicted one) to decodeGeneral,
+// that selects a cpu below 128 the state has already, a new mm, flags, a
+// site or an extra string; it leaves every other record (a cpu not seen
+// yet, a pid, nr or shift that is not the predicted one) to decodeGeneral,
 // changing nothing of the state. Every record, whichever takes it, decodes
 // to the event written.
 func TestDecodeFastTakes(t *testing.T) {
@@ -130,8 +130,8 @@ func TestDecodeFastTakes(t *testing.T) {
 	add(true, func(e *Event) { e.CPU, e.MM, e.Extra = 0, 6, 0 })               // cpu, mm and extra at once
 	add(false, func(e *Event) { e.PID = 9 })                                   // a pid not predicted
 	add(false, func(e *Event) { e.Nr = 4 })                                    // an nr
-	add(false, func(e *Event) { e.Flags = 0 })                                 // flags
-	add(false, func(e *Event) { e.Site = 2 })                                  // a site
+	add(true, func(e *Event) { e.Flags = 0 })                                  // flags
+	add(true, func(e *Event) { e.Site = 2 })                                   // a site
 	add(false, func(e *Event) { e.Shift = 21 })                                // a shift
 	add(false, func(e *Event) { e.Time = 1 })                                  // an absolute time
 	add(false, func(e *Event) { e.CPU = 200 })                                 // a cpu of two bytes
