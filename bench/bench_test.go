@@ -445,3 +445,40 @@ func peakRSSkB() (int64, error) {
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
 }
+
+var matrixEvents = flag.Int64("matrix-events", 0, "events of BenchmarkMatrix's generated trace (0 skips it; 10000000 for issue 17's figure)")
+
+// BenchmarkMatrix replays one generated trace of -matrix-events events under
+// every registered arch and strategy as compare does (replay.RunAll: each
+// batch decoded once, the engines on two goroutines) and reports the CPU
+// seconds per op (user + sys of the whole process, the figure compare's
+// CPU time tracks) and the events replayed per CPU second over all engines.
+func BenchmarkMatrix(b *testing.B) {
+	if *matrixEvents <= 0 {
+		b.Skip("-matrix-events=0")
+	}
+	data := synthBinary(b, *matrixEvents)
+	var engines []*replay.Engine
+	for _, a := range arch.Names() {
+		for _, s := range lazymmu.Strategies() {
+			e, err := replay.New(replay.Config{Arch: a, Strategy: s, Costs: costs, Kernel: kernel})
+			if err != nil {
+				b.Fatal(err)
+			}
+			engines = append(engines, e)
+		}
+	}
+	cpu0 := cpuTime()
+	for b.Loop() {
+		r, err := traces.NewBinaryBytesReader(data, "matrix")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := replay.RunAll(r, engines, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
+	b.ReportMetric(cpu, "cpu-s/op")
+	b.ReportMetric(float64(*matrixEvents)*float64(len(engines))/cpu, "events/cpu-s")
+}
