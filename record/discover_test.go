@@ -244,6 +244,26 @@ func discoverBytes(t *testing.T, img []byte, ks string) *Result {
 	return res
 }
 
+// checkLines fails t unless got is want, line for line, and every line is
+// one kprobe_events accepts.
+func checkLines(t testing.TB, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	checkValidLines(t, got)
+}
+
+// checkValidLines fails t for every probe line kprobe_events would refuse.
+func checkValidLines(t testing.TB, lines []string) {
+	t.Helper()
+	for _, l := range lines {
+		if err := ValidateKprobeLine(l); err != nil {
+			t.Errorf("probe line %q: %v", l, err)
+		}
+	}
+}
+
 func TestDiscoverFixture(t *testing.T) {
 	img, ks := buildFixture()
 	res := discoverBytes(t, img, ks)
@@ -263,14 +283,7 @@ func TestDiscoverFixture(t *testing.T) {
 		"p:lazy/pte_start0 walker+0x26 ptep=%dx addr=%si old=+0(%dx):x64",
 	}
 	got := res.Lines()
-	if !slices.Equal(got, want) {
-		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	for _, l := range got {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkLines(t, got, want)
 	wantSlots := map[string]int{"lazy_mode.enter": 1, "lazy_mode.leave": 2, "lazy_mode.flush": 3,
 		"set_pte": 4, "ptep_modify_prot_start": 5, "ptep_modify_prot_commit": 6}
 	for k, v := range wantSlots {
@@ -410,10 +423,6 @@ func TestDiscoverDebian12(t *testing.T) {
 			t.Errorf("no %s probe in %s", k, img)
 		}
 	}
-	for _, l := range res.Lines() {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkValidLines(t, res.Lines())
 	t.Logf("%s: %s", img, res.Summary()[0])
 }
