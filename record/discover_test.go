@@ -205,22 +205,34 @@ func buildFixture() ([]byte, string) {
 }
 
 // discoverFiles runs discovery on a kernel image file (vmlinux, or a
-// compressed image ExtractVmlinux unpacks) with its kallsyms file.
+// compressed image ExtractVmlinux unpacks) with its kallsyms file, as
+// lazybench record probes does (DiscoverFile).
 func discoverFiles(t *testing.T, imgPath, ksPath string) *Result {
 	t.Helper()
-	raw, err := os.ReadFile(imgPath)
+	res, err := DiscoverFile(imgPath, ksPath, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm, _, err := ExtractVmlinux(raw)
-	if err != nil {
+	return res
+}
+
+// TestDiscoverFile: discovery from files (a gzip-compressed image) finds
+// what discovery from the bytes finds.
+func TestDiscoverFile(t *testing.T) {
+	img, ks := buildFixture7x()
+	dir := t.TempDir()
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(img)
+	zw.Close()
+	imgPath, ksPath := filepath.Join(dir, "vmlinuz"), filepath.Join(dir, "kallsyms")
+	if err := os.WriteFile(imgPath, z.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := os.ReadFile(ksPath)
-	if err != nil {
+	if err := os.WriteFile(ksPath, []byte(ks), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return discoverBytes(t, vm, string(ks))
+	checkLines(t, discoverFiles(t, imgPath, ksPath).Lines(), discoverBytes(t, img, ks).Lines())
 }
 
 func discoverBytes(t *testing.T, img []byte, ks string) *Result {
