@@ -17,7 +17,8 @@
 #   trace     boot 2..: record each configuration in RECORD_CONFIGS
 #   import    lazybench import ftrace each raw trace into corpus/
 #
-# Environment (make record ARCH=... KERNEL=... sets the first two):
+# Environment (make record sets RECORD_KERNEL from its KERNEL, whose default
+# follows ARCH: see the Makefile; it never sets RECORD_ARCH):
 #   RECORD_ARCH     x86_64 (arm64: see docs/recording.md)
 #   RECORD_KERNEL   debian12: the 6.1 kernel Debian 12's linux-image-amd64
 #                   points to (RECORD_KSUITE default "bookworm
