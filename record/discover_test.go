@@ -63,13 +63,16 @@ func (f *fixture) call(target uint64) {
 
 func (f *fixture) raw(b ...byte) { f.text = append(f.text, b...) }
 
-// elfFile writes a minimal ELF64 executable with section headers only.
-func elfFile(secs []struct {
+// fxSection is one section of a fixture's ELF file.
+type fxSection struct {
 	name  string
 	addr  uint64
 	flags elf.SectionFlag
 	data  []byte
-}) []byte {
+}
+
+// elfFile writes a minimal ELF64 executable with section headers only.
+func elfFile(secs []fxSection) []byte {
 	shstr := []byte{0}
 	names := make([]uint32, len(secs))
 	for i, s := range secs {
@@ -191,12 +194,7 @@ func buildFixture() ([]byte, string) {
 		fmt.Sprintf("%x D pv_ops", uint64(fxPvOps)),
 		fmt.Sprintf("%x D __start_mcount_loc", uint64(fxData+0x100)),
 		fmt.Sprintf("%x D __stop_mcount_loc", uint64(fxData+0x100)+uint64(8*len(f.mcount))))
-	img := elfFile([]struct {
-		name  string
-		addr  uint64
-		flags elf.SectionFlag
-		data  []byte
-	}{
+	img := elfFile([]fxSection{
 		{".text", fxText, elf.SHF_ALLOC | elf.SHF_EXECINSTR, f.text},
 		{".data", fxData, elf.SHF_ALLOC | elf.SHF_WRITE, data},
 		{".parainstructions", fxPara, elf.SHF_ALLOC, f.para},

@@ -165,12 +165,7 @@ func buildFixture7x() ([]byte, string) {
 		fmt.Sprintf("%x D __start_mcount_loc", uint64(fxData+0x100)),
 		fmt.Sprintf("%x D __stop_mcount_loc", uint64(fxData+0x100)+uint64(8*len(f.mcount))),
 		fmt.Sprintf("%x D current_task", cur))
-	img := elfFile([]struct {
-		name  string
-		addr  uint64
-		flags elf.SectionFlag
-		data  []byte
-	}{
+	img := elfFile([]fxSection{
 		{".text", fxText, elf.SHF_ALLOC | elf.SHF_EXECINSTR, f.text},
 		{".data", fxData, elf.SHF_ALLOC | elf.SHF_WRITE, data},
 		{".altinstructions", fxAlt, elf.SHF_ALLOC, f.alt},
