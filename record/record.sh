@@ -73,7 +73,6 @@ esac
 TOOL=${RECORD_TOOL:-tracefs}
 case "$TOOL" in tracefs | trace-cmd) ;; *) die "RECORD_TOOL=$TOOL: want tracefs or trace-cmd" ;; esac
 mkdir -p "$W"
-W=$(cd "$W" && pwd)
 
 t0=$(date +%s)
 stage_start=$t0
