@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -56,12 +57,9 @@ func TestGolden(t *testing.T) {
 			opt.TrimIRQs = strings.Contains(file, "_trim")
 			// NAME.probes: the probes file the trace was recorded with
 			// (trace-cmd report prints sites as addresses).
-			if pf, err := os.Open(strings.TrimSuffix(file, ".ftrace") + ".probes"); err == nil {
-				opt.Sites, err = ReadProbeSites(pf, "probes")
-				pf.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
+			opt.Sites, err = LoadProbeSites(strings.TrimSuffix(file, ".ftrace") + ".probes")
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
 			}
 			text, sum, err := importText(t, src, opt)
 			if err != nil {

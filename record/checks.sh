@@ -23,6 +23,16 @@ check_dir() {
 # check_name S: trace names go into file names.
 check_name() { [[ $1 =~ ^[a-z0-9_]{1,40}$ ]] || die "configuration name '$1' must be [a-z0-9_]{1,40}"; }
 check_num() { [[ $2 =~ ^[1-9][0-9]{0,5}$ ]] || die "$1 must be a positive integer, not '$2'"; }
+# check_config CFG: a recording configuration NAME:MIB:PROCS:ROUNDS.
+check_config() {
+	local name mb par rounds extra
+	IFS=: read -r name mb par rounds extra <<<"$1"
+	[ -z "${extra:-}" ] || die "configuration '$1' has more than NAME:MIB:PROCS:ROUNDS"
+	check_name "$name"
+	check_num MIB "$mb"
+	check_num PROCS "$par"
+	check_num ROUNDS "$rounds"
+}
 # apt_ok LOG: fail on any error, fetch failure or signature warning.
 apt_ok() {
 	if grep -qE '^(E:|Err:|W: (GPG error|Failed to fetch|The repository|.*(signature|NO_PUBKEY|KEYEXPIRED|not signed|Signed-By)))' "$1"; then

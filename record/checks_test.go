@@ -20,8 +20,8 @@ func runChecks(t *testing.T, root, call string, args ...string) (string, bool) {
 	return strings.TrimSpace(string(out)), err == nil
 }
 
-// TestChecks checks the recorders' refusals: unsafe work folders, names and
-// numbers, and apt logs with a signature warning.
+// TestChecks checks the recorders' refusals: unsafe work folders, names,
+// numbers, configurations, and apt logs with a signature warning.
 func TestChecks(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
@@ -69,6 +69,20 @@ func TestChecks(t *testing.T) {
 	}{{"1", true}, {"16384", true}, {"0", false}, {"1;rm", false}, {"-1", false}, {"", false}} {
 		if _, ok := runChecks(t, checkout, "check_num", "N", n.v); ok != n.ok {
 			t.Errorf("check_num %q: ok %v, want %v", n.v, ok, n.ok)
+		}
+	}
+	for _, c := range []struct {
+		cfg, want string
+		ok        bool
+	}{
+		{"arm64_small:1:2:1", "", true},
+		{"a:1:2:1:5", "die configuration 'a:1:2:1:5' has more than NAME:MIB:PROCS:ROUNDS", false},
+		{"A:1:2:1", "die configuration name 'A' must be [a-z0-9_]{1,40}", false},
+		{"a:1:0:1", "die PROCS must be a positive integer, not '0'", false},
+		{"a:1:2", "die ROUNDS must be a positive integer, not ''", false},
+	} {
+		if got, ok := runChecks(t, checkout, "check_config", c.cfg); got != c.want || ok != c.ok {
+			t.Errorf("check_config %q: got %q (ok %v), want %q (ok %v)", c.cfg, got, ok, c.want, c.ok)
 		}
 	}
 	for _, l := range []struct {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -99,14 +98,7 @@ func TestDiscoverARM64(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := res.Lines(); !slices.Equal(got, want) {
-				t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-			for _, l := range res.Lines() {
-				if err := ValidateKprobeLine(l); err != nil {
-					t.Errorf("%q: %v", l, err)
-				}
-			}
+			checkLines(t, res.Lines(), want)
 			skipped := map[string]int{
 				"lazy_enter: notrace (no ftrace NOPs at entry)":                   1, // notrace_walk
 				"lazy_leave: notrace (no ftrace NOPs at entry)":                   1, // the copy's own strb
@@ -205,11 +197,7 @@ func TestDiscoverARM64Debian(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range res.Lines() {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkValidLines(t, res.Lines())
 	for _, k := range []string{KindEnter, KindLeave, KindSet, KindGetClear, KindBarrierFlush, KindBarrierRet, KindBarrierNow} {
 		if res.Count(k) == 0 {
 			t.Errorf("no %s probe", k)

@@ -33,11 +33,7 @@ func FuzzDiscover(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, l := range res.Lines() {
-			if err := ValidateKprobeLine(l); err != nil {
-				t.Fatalf("probe line %q: %v", l, err)
-			}
-		}
+		checkValidLines(t, res.Lines())
 	})
 }
 
@@ -67,11 +63,7 @@ func FuzzDiscoverARM64(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, l := range res.Lines() {
-			if err := ValidateKprobeLine(l); err != nil {
-				t.Fatalf("probe line %q: %v", l, err)
-			}
-		}
+		checkValidLines(t, res.Lines())
 	})
 }
 

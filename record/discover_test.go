@@ -63,13 +63,16 @@ func (f *fixture) call(target uint64) {
 
 func (f *fixture) raw(b ...byte) { f.text = append(f.text, b...) }
 
-// elfFile writes a minimal ELF64 executable with section headers only.
-func elfFile(secs []struct {
+// fxSection is one section of a fixture's ELF file.
+type fxSection struct {
 	name  string
 	addr  uint64
 	flags elf.SectionFlag
 	data  []byte
-}) []byte {
+}
+
+// elfFile writes a minimal ELF64 executable with section headers only.
+func elfFile(secs []fxSection) []byte {
 	shstr := []byte{0}
 	names := make([]uint32, len(secs))
 	for i, s := range secs {
@@ -191,12 +194,7 @@ func buildFixture() ([]byte, string) {
 		fmt.Sprintf("%x D pv_ops", uint64(fxPvOps)),
 		fmt.Sprintf("%x D __start_mcount_loc", uint64(fxData+0x100)),
 		fmt.Sprintf("%x D __stop_mcount_loc", uint64(fxData+0x100)+uint64(8*len(f.mcount))))
-	img := elfFile([]struct {
-		name  string
-		addr  uint64
-		flags elf.SectionFlag
-		data  []byte
-	}{
+	img := elfFile([]fxSection{
 		{".text", fxText, elf.SHF_ALLOC | elf.SHF_EXECINSTR, f.text},
 		{".data", fxData, elf.SHF_ALLOC | elf.SHF_WRITE, data},
 		{".parainstructions", fxPara, elf.SHF_ALLOC, f.para},
@@ -205,22 +203,34 @@ func buildFixture() ([]byte, string) {
 }
 
 // discoverFiles runs discovery on a kernel image file (vmlinux, or a
-// compressed image ExtractVmlinux unpacks) with its kallsyms file.
+// compressed image ExtractVmlinux unpacks) with its kallsyms file, as
+// lazybench record probes does (DiscoverFile).
 func discoverFiles(t *testing.T, imgPath, ksPath string) *Result {
 	t.Helper()
-	raw, err := os.ReadFile(imgPath)
+	res, err := DiscoverFile(imgPath, ksPath, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm, _, err := ExtractVmlinux(raw)
-	if err != nil {
+	return res
+}
+
+// TestDiscoverFile: discovery from files (a gzip-compressed image) finds
+// what discovery from the bytes finds.
+func TestDiscoverFile(t *testing.T) {
+	img, ks := buildFixture7x()
+	dir := t.TempDir()
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(img)
+	zw.Close()
+	imgPath, ksPath := filepath.Join(dir, "vmlinuz"), filepath.Join(dir, "kallsyms")
+	if err := os.WriteFile(imgPath, z.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := os.ReadFile(ksPath)
-	if err != nil {
+	if err := os.WriteFile(ksPath, []byte(ks), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return discoverBytes(t, vm, string(ks))
+	checkLines(t, discoverFiles(t, imgPath, ksPath).Lines(), discoverBytes(t, img, ks).Lines())
 }
 
 func discoverBytes(t *testing.T, img []byte, ks string) *Result {
@@ -244,6 +254,26 @@ func discoverBytes(t *testing.T, img []byte, ks string) *Result {
 	return res
 }
 
+// checkLines fails t unless got is want, line for line, and every line is
+// one kprobe_events accepts.
+func checkLines(t testing.TB, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	checkValidLines(t, got)
+}
+
+// checkValidLines fails t for every probe line kprobe_events would refuse.
+func checkValidLines(t testing.TB, lines []string) {
+	t.Helper()
+	for _, l := range lines {
+		if err := ValidateKprobeLine(l); err != nil {
+			t.Errorf("probe line %q: %v", l, err)
+		}
+	}
+}
+
 func TestDiscoverFixture(t *testing.T) {
 	img, ks := buildFixture()
 	res := discoverBytes(t, img, ks)
@@ -263,14 +293,7 @@ func TestDiscoverFixture(t *testing.T) {
 		"p:lazy/pte_start0 walker+0x26 ptep=%dx addr=%si old=+0(%dx):x64",
 	}
 	got := res.Lines()
-	if !slices.Equal(got, want) {
-		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	for _, l := range got {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkLines(t, got, want)
 	wantSlots := map[string]int{"lazy_mode.enter": 1, "lazy_mode.leave": 2, "lazy_mode.flush": 3,
 		"set_pte": 4, "ptep_modify_prot_start": 5, "ptep_modify_prot_commit": 6}
 	for k, v := range wantSlots {
@@ -410,10 +433,6 @@ func TestDiscoverDebian12(t *testing.T) {
 			t.Errorf("no %s probe in %s", k, img)
 		}
 	}
-	for _, l := range res.Lines() {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkValidLines(t, res.Lines())
 	t.Logf("%s: %s", img, res.Summary()[0])
 }

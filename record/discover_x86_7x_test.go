@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -44,11 +43,7 @@ func TestDiscoverDebian7x(t *testing.T) {
 	if res.Count(KindLeave) < res.Count(KindEnter) {
 		t.Errorf("%d disable sites < %d enable sites", res.Count(KindLeave), res.Count(KindEnter))
 	}
-	for _, l := range res.Lines() {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkValidLines(t, res.Lines())
 	t.Logf("%s: %s", imgPath, res.Summary()[0])
 }
 
@@ -170,12 +165,7 @@ func buildFixture7x() ([]byte, string) {
 		fmt.Sprintf("%x D __start_mcount_loc", uint64(fxData+0x100)),
 		fmt.Sprintf("%x D __stop_mcount_loc", uint64(fxData+0x100)+uint64(8*len(f.mcount))),
 		fmt.Sprintf("%x D current_task", cur))
-	img := elfFile([]struct {
-		name  string
-		addr  uint64
-		flags elf.SectionFlag
-		data  []byte
-	}{
+	img := elfFile([]fxSection{
 		{".text", fxText, elf.SHF_ALLOC | elf.SHF_EXECINSTR, f.text},
 		{".data", fxData, elf.SHF_ALLOC | elf.SHF_WRITE, data},
 		{".altinstructions", fxAlt, elf.SHF_ALLOC, f.alt},
@@ -199,14 +189,7 @@ func TestDiscover7xFixture(t *testing.T) {
 		"p:lazy/pte_wrprotect0 walker+0x2a ptep=%r15 old=+0(%r15):x64",
 	}
 	got := res.Lines()
-	if !slices.Equal(got, want) {
-		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	for _, l := range got {
-		if err := ValidateKprobeLine(l); err != nil {
-			t.Errorf("%q: %v", l, err)
-		}
-	}
+	checkLines(t, got, want)
 	if res.Slots["lazy_mode_flush"] != 3 {
 		t.Errorf("lazy_mode_flush slot %d, want 3", res.Slots["lazy_mode_flush"])
 	}

@@ -17,6 +17,12 @@ func LoadVmlinux(path string, note func(string)) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return vmlinuxOf(path, img, note)
+}
+
+// vmlinuxOf returns the vmlinux in img, the kernel image read from path
+// (ExtractVmlinux), passing note a line that says where it came from.
+func vmlinuxOf(path string, img []byte, note func(string)) ([]byte, error) {
 	vm, how, err := ExtractVmlinux(img)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
@@ -61,11 +67,10 @@ func DiscoverFile(path, kallsyms string, note func(string)) (*Result, error) {
 		}
 		return res, nil
 	}
-	vm, how, err := ExtractVmlinux(img)
+	vm, err := vmlinuxOf(path, img, note)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, err
 	}
-	note(fmt.Sprintf("%s: vmlinux from %s (%d bytes)", path, how, len(vm)))
 	ef, err := elf.NewFile(bytes.NewReader(vm))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a valid ELF file: %v", path, err)

@@ -39,7 +39,7 @@ die() {
 	exit 1
 }
 
-# check_dir, check_name, check_num
+# check_dir, check_config, check_num
 # shellcheck source=record/checks.sh
 . record/checks.sh
 
@@ -51,12 +51,7 @@ check_num RECORD_BUFKB "$BUFKB"
 CONFIGS=${RECORD_CONFIGS:-"arm64_small:1:2:1 arm64_vmap:2:2:2"}
 read -r -a CFGS <<<"$CONFIGS"
 for cfg in "${CFGS[@]}"; do
-	IFS=: read -r name mb par rounds extra <<<"$cfg"
-	[ -z "${extra:-}" ] || die "configuration '$cfg' has more than NAME:MIB:PROCS:ROUNDS"
-	check_name "$name"
-	check_num MIB "$mb"
-	check_num PROCS "$par"
-	check_num ROUNDS "$rounds"
+	check_config "$cfg"
 done
 KERNEL=${RECORD_KERNEL:-debian}
 case "$KERNEL" in

@@ -17,7 +17,8 @@
 #   trace     boot 2..: record each configuration in RECORD_CONFIGS
 #   import    lazybench import ftrace each raw trace into corpus/
 #
-# Environment (make record ARCH=... KERNEL=... sets the first two):
+# Environment (make record sets RECORD_KERNEL from its KERNEL, whose default
+# follows ARCH: see the Makefile; it never sets RECORD_ARCH):
 #   RECORD_ARCH     x86_64 (arm64: see docs/recording.md)
 #   RECORD_KERNEL   debian12: the 6.1 kernel Debian 12's linux-image-amd64
 #                   points to (RECORD_KSUITE default "bookworm
@@ -48,7 +49,7 @@ die() {
 	echo "record: FAIL: $*" >&2
 	exit 1
 }
-# check_dir, check_name, check_num
+# check_dir, check_config, check_num
 # shellcheck source=record/checks.sh
 . record/checks.sh
 W=$(check_dir RECORD_WORK "${RECORD_WORK:-$ROOT/record/work}")
@@ -57,12 +58,7 @@ BUFKB=${RECORD_BUFKB:-16384}
 check_num RECORD_BUFKB "$BUFKB"
 CONFIGS=${RECORD_CONFIGS:-"qemu_small:1:2:1 qemu_fork4m:4:2:1 qemu_par4:2:4:1"}
 for cfg in $CONFIGS; do
-	IFS=: read -r name mb par rounds extra <<<"$cfg"
-	[ -z "${extra:-}" ] || die "configuration '$cfg' has more than NAME:MIB:PROCS:ROUNDS"
-	check_name "$name"
-	check_num MIB "$mb"
-	check_num PROCS "$par"
-	check_num ROUNDS "$rounds"
+	check_config "$cfg"
 done
 GO=${GO:-go}
 ARCH=${RECORD_ARCH:-}
@@ -75,9 +71,8 @@ debian12) KSUITE=${RECORD_KSUITE:-bookworm bookworm-updates bookworm-security} ;
 *) KSUITE=${RECORD_KSUITE:-trixie-backports} ;;
 esac
 TOOL=${RECORD_TOOL:-tracefs}
-case "$TOOL" in tracefs | trace-cmd) ;; *) echo "record: FAIL: RECORD_TOOL=$TOOL: want tracefs or trace-cmd" >&2 && exit 1 ;; esac
+case "$TOOL" in tracefs | trace-cmd) ;; *) die "RECORD_TOOL=$TOOL: want tracefs or trace-cmd" ;; esac
 mkdir -p "$W"
-W=$(cd "$W" && pwd)
 
 t0=$(date +%s)
 stage_start=$t0
