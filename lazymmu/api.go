@@ -32,23 +32,10 @@ func (s Strategy) String() string {
 }
 
 // ParseStrategy returns the strategy with the contract name, and whether it exists.
-func ParseStrategy(name string) (Strategy, bool) {
-	for i, n := range strategyNames {
-		if n == name {
-			return Strategy(i), true
-		}
-	}
-	return 0, false
-}
+func ParseStrategy(name string) (Strategy, bool) { return parse[Strategy](strategyNames[:], name) }
 
 // Strategies lists every strategy in contract order.
-func Strategies() []Strategy {
-	s := make([]Strategy, NumStrategies)
-	for i := range s {
-		s[i] = Strategy(i)
-	}
-	return s
-}
+func Strategies() []Strategy { return upTo(NumStrategies) }
 
 // Call is one of the generic API calls.
 type Call uint8
@@ -170,20 +157,27 @@ func (k Kernel) String() string {
 }
 
 // ParseKernel returns the kernel named name, and whether it exists.
-func ParseKernel(name string) (Kernel, bool) {
-	for i, n := range kernelNames {
+func ParseKernel(name string) (Kernel, bool) { return parse[Kernel](kernelNames[:], name) }
+
+// Kernels lists every kernel, newest first.
+func Kernels() []Kernel { return upTo(NumKernels) }
+
+// parse returns the value whose name in names (indexed by value) is name,
+// and whether there is one: ParseStrategy and ParseKernel.
+func parse[T ~uint8](names []string, name string) (T, bool) {
+	for i, n := range names {
 		if n == name {
-			return Kernel(i), true
+			return T(i), true
 		}
 	}
 	return 0, false
 }
 
-// Kernels lists every kernel, newest first.
-func Kernels() []Kernel {
-	k := make([]Kernel, NumKernels)
-	for i := range k {
-		k[i] = Kernel(i)
+// upTo lists every value below n, in order: Strategies and Kernels.
+func upTo[T ~uint8](n T) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = T(i)
 	}
-	return k
+	return s
 }

@@ -3,12 +3,10 @@ package replay
 import (
 	"bytes"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/lazybench/lazybench/arch"
 	"github.com/lazybench/lazybench/lazymmu"
-	"github.com/lazybench/lazybench/traces"
 )
 
 // hostileTrace is mixed plus updates of the most pages an event can name
@@ -58,17 +56,7 @@ func FuzzCostsReplay(f *testing.F) {
 	f.Add(maxCostFile())
 	f.Add([]byte("[x86]\npte_write_ns = 1e12\npte_atomic_ns = 1e12\n"))
 	f.Add([]byte("[arm64]\nbarrier_pair_ns = 999999999999.9\n[\"x86-xen\"]\nnesting = true\nhypercall_ns = 1e12\n"))
-	evs := func() []traces.Event {
-		var evs []traces.Event
-		tr := traces.NewTextReader(strings.NewReader(hostileTrace), "hostile")
-		for tr.Next() {
-			evs = append(evs, *tr.Event())
-		}
-		if tr.Err() != nil {
-			panic(tr.Err())
-		}
-		return evs
-	}()
+	evs := repeated(f, hostileTrace, 1)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		costs, err := arch.ParseCosts("f.toml", data)
 		if err != nil {

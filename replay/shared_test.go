@@ -35,10 +35,8 @@ func binaryTrace(t *testing.T, evs []traces.Event) *traces.BinaryReader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range evs {
-		if err := w.Write(&evs[i]); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := traces.Copy(w, &sliceReader{ev: evs}); err != nil {
+		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

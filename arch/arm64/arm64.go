@@ -115,11 +115,6 @@ func (b *Backend) tifLazy(task int) *bool {
 	return &b.lazy[task]
 }
 
-// inLazy reports whether a write now is deferred: 7.0's
-// is_lazy_mmu_mode_active() (Ctx.Lazy, false in interrupt context), or
-// before 7.0 the task's TIF_LAZY_MMU outside interrupt context.
-func (b *Backend) inLazy(c *arch.Ctx) bool { return b.InLazy(c) }
-
 // InLazy reports whether the task of c is in lazy mode as the arch code sees
 // it: 7.0's is_lazy_mmu_mode_active() (Ctx.Lazy, false in interrupt
 // context), or before 7.0 the task's TIF_LAZY_MMU outside interrupt context.
@@ -221,7 +216,7 @@ func (b *Backend) Update(c *arch.Ctx, e *traces.Event) float64 {
 		b.St.Immediate++
 		return ns
 	}
-	if !b.inLazy(c) {
+	if !b.InLazy(c) {
 		b.St.Immediate++
 		return ns + b.barrier()
 	}

@@ -392,16 +392,11 @@ func (b *Backend) Switch(c *arch.Ctx, next int, nextPID uint32, nextLazy bool) (
 // which leaves (flushes) if prev's lazy mode is active (c.Lazy), and enters
 // the CPU lazy mode (xen_cpu_lazy_mode, not modeled);
 // xen_end_context_switch(next) flushes, leaves the CPU mode and calls
-// __task_lazy_mmu_mode_resume(next), whose enter does nothing. The switch
-// only flushes: a task preempted between its counter update and its
+// __task_lazy_mmu_mode_resume(next), whose enter does nothing. Whichever
+// of the two flushes sends the buffer, the other finds it empty: the switch
+// is one flush, and a task preempted between its counter update and its
 // callback (traces.FlagMid) finds nothing to trip over when it runs again.
-func (b *Backend) switch73(c *arch.Ctx) float64 {
-	ns := 0.0
-	if c.Lazy {
-		ns, _ = b.Leave(c)
-	}
-	return ns + b.mcFlush(c.CPU, c.Now+ns)
-}
+func (b *Backend) switch73(c *arch.Ctx) float64 { return b.mcFlush(c.CPU, c.Now) }
 
 // FlushOwner sends only CPU owner's multicall buffer (the ideal strategy's
 // on-demand flush of the one batch an access needs).
