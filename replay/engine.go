@@ -278,9 +278,9 @@ func refused(ev *traces.Event) bool {
 // refuse returns the error for ev, the event of index idx, that refused
 // reports.
 func (e *Engine) refuse(idx int64, ev *traces.Event) error {
-	msg := fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)
-	if ev.CPU < traces.MaxCPUs {
-		msg = fmt.Sprintf("%s: nr=%d: an update covers at most %d pages (one page table)", ev.Op, ev.Nr, traces.MaxUpdateNr)
+	msg := fmt.Sprintf("%s: nr=%d: an update covers at most %d pages (one page table)", ev.Op, ev.Nr, traces.MaxUpdateNr)
+	if ev.CPU >= traces.MaxCPUs {
+		msg = fmt.Sprintf("cpu %d out of range (max %d)", ev.CPU, traces.MaxCPUs-1)
 	}
 	return &traces.Error{File: e.cfg.Trace, Index: idx, Msg: msg}
 }

@@ -7,8 +7,6 @@ import (
 
 	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/traces"
-
-	_ "github.com/lazybench/lazybench/arch/xen"
 )
 
 // midLeave: task 1's last disable is preempted (mid=1) between the counter

@@ -9,9 +9,10 @@ import (
 // sharedBatch is how many events RunAll decodes at a time and every engine
 // then replays from the same buffer (1.8 MB at 56 bytes an event): an
 // engine waits for the next batch, and another runs, at most once a batch,
-// so larger batches switch less. Compare of a 10 M-event
-// trace under the 42 arches and strategies, four runs each, CPU s
-// (medians): batches of 256 events 7.9, 1024 8.9, 8192 7.1, 32768 6.8.
+// so larger batches switch less. Compare of a 10 M-event trace under 6
+// arches x 7 strategies (595873a), four runs each, CPU s (medians):
+// batches of 256 events 7.9, 1024 8.9, 8192 7.1, 32768 6.8. At 1c120e3,
+// two runs each: 4096 to 65536 all within 6.2-6.4.
 // A variable so tests can make it small.
 var sharedBatch = 32768
 
