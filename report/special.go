@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lazybench/lazybench/internal/archinfo"
@@ -69,7 +70,7 @@ func firstProblem(rp *Replays, t *Trace, a string, st lazymmu.Strategy) (int64, 
 // traces apart from generated ones.
 func xenFinding(rp *Replays) (string, bool) {
 	const a = "x86-xen"
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return "", false
 	}
 	var parts []string
@@ -125,7 +126,7 @@ var s390Published = []struct{ workload, figure string }{
 // published figures for.
 func s390Finding(rp *Replays) (string, bool) {
 	const a = "s390"
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return "", false
 	}
 	var parts []string
