@@ -116,13 +116,9 @@ func xenChart(dir string, rp *Replays) (*figure, error) {
 	b := &plots.Bars{}
 	for _, rec := range []bool{true, false} {
 		var sum []uint64
-		n := 0
-		for _, t := range rp.Traces {
-			r := t.Get(a, lazymmu.Upstream)
-			if t.Recorded != rec || r == nil || !t.Fits(a) {
-				continue
-			}
-			n++
+		rs := rp.upstream(a, rec)
+		n := len(rs)
+		for _, r := range rs {
 			for i, c := range r.Batches {
 				for len(sum) <= i {
 					sum = append(sum, 0)
@@ -141,10 +137,7 @@ func xenChart(dir string, rp *Replays) (*figure, error) {
 		for i := range counts {
 			counts[i] /= total
 		}
-		kind := "generated"
-		if rec {
-			kind = "recorded"
-		}
+		kind := kindName(rec)
 		b.Groups = labels
 		b.Series = append(b.Series, fmt.Sprintf("%s (%s, %s)", kind, plural(n, "trace", "traces"), plural(int(total), "hypercall", "hypercalls")))
 		b.Values = append(b.Values, counts)

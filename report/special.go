@@ -76,13 +76,9 @@ func xenFinding(rp *Replays) (string, bool) {
 	var parts []string
 	for _, rec := range []bool{true, false} {
 		var one, all, immediate uint64
-		n := 0
-		for _, t := range rp.Traces {
-			r := t.Get(a, lazymmu.Upstream)
-			if t.Recorded != rec || r == nil || !t.Fits(a) {
-				continue
-			}
-			n++
+		rs := rp.upstream(a, rec)
+		n := len(rs)
+		for _, r := range rs {
 			immediate += r.Immediate
 			for size, c := range r.Batches {
 				all += c
@@ -94,10 +90,7 @@ func xenFinding(rp *Replays) (string, bool) {
 		if n == 0 {
 			continue
 		}
-		kind := "generated"
-		if rec {
-			kind = "recorded"
-		}
+		kind := kindName(rec)
 		share := "none"
 		if all > 0 {
 			share = fmtPct(float64(one) / float64(all))

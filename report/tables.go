@@ -148,10 +148,7 @@ func xenRows(rp *Replays) table {
 				one += c
 			}
 		}
-		kind := "generated"
-		if tr.Recorded {
-			kind = "recorded"
-		}
+		kind := kindName(tr.Recorded)
 		share := "n/a"
 		if all > 0 {
 			share = fmtPct(float64(one) / float64(all))
