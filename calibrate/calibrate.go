@@ -108,14 +108,18 @@ type Result struct {
 
 // Costs returns the fitted backend parameters as a cost map for arch.New or
 // replay.Config.Costs.
-func (r *Result) Costs() arch.Costs {
+func (r *Result) Costs() arch.Costs { return termCosts(r.Arch, r.Terms) }
+
+// termCosts returns the values of the terms that are not work terms as a
+// cost map for arch a.
+func termCosts(a string, terms []Term) arch.Costs {
 	m := map[string]float64{}
-	for _, t := range r.Terms {
+	for _, t := range terms {
 		if !t.Work {
 			m[t.Name] = t.Value
 		}
 	}
-	return arch.Costs{r.Arch: m}
+	return arch.Costs{a: m}
 }
 
 // Work returns the fitted value of a work term (CallWork or PageWork).

@@ -667,15 +667,7 @@ func (r *KpkeysResult) WriteCSV(w io.Writer) error {
 }
 
 // Costs returns the fitted arm64-kpkeys parameters as a cost map.
-func (r *KpkeysResult) Costs() arch.Costs {
-	m := map[string]float64{}
-	for _, t := range r.Terms {
-		if !t.Work {
-			m[t.Name] = t.Value
-		}
-	}
-	return arch.Costs{KpkeysArch: m}
-}
+func (r *KpkeysResult) Costs() arch.Costs { return termCosts(KpkeysArch, r.Terms) }
 
 // Value returns the fitted value of the term named name (NaN if none).
 func (r *KpkeysResult) Value(name string) float64 {
