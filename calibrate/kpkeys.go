@@ -132,20 +132,9 @@ func FitKpkeys(pts []KpkeysPoint, opt KpkeysOptions) (*KpkeysResult, error) {
 	}
 	terms := kpkeysTerms(info, values)
 	cells := kpkeysCells(pts, benches)
-	ai := -1
-	for i := range terms {
-		if !terms[i].Work && terms[i].Name == kopt.Anchor {
-			ai = i
-		}
-	}
-	if ai < 0 {
-		return nil, fmt.Errorf("calibrate: %s has no parameter %q to anchor the scale (have %s)", KpkeysArch, kopt.Anchor, paramNames(info))
-	}
-	if kopt.AnchorValue > 0 {
-		terms[ai].Start, terms[ai].Value = kopt.AnchorValue, kopt.AnchorValue
-	}
-	if terms[ai].Value <= 0 {
-		return nil, fmt.Errorf("calibrate: anchor %s is %v; it must be positive", kopt.Anchor, terms[ai].Value)
+	ai, err := anchorTerm(terms, kopt.Anchor, kopt.AnchorValue, KpkeysArch, info)
+	if err != nil {
+		return nil, err
 	}
 	m := &kmodel{benches: benches, terms: terms, npar: len(info.Params)}
 	free := m.freeTerms(cells, ai)
