@@ -125,17 +125,17 @@ func FitKpkeys(pts []KpkeysPoint, opt KpkeysOptions) (*KpkeysResult, error) {
 	}
 	info, _ := arch.Lookup(KpkeysArch)
 	values := info.Values(kopt.Costs)
+	terms := kpkeysTerms(info, values)
+	ai, err := anchorTerm(terms, kopt.Anchor, kopt.AnchorValue, KpkeysArch, info)
+	if err != nil {
+		return nil, err
+	}
 	benches := kpkeysBenches(pts, kopt)
 	replays, err := measureKpkeys(benches, info, kopt)
 	if err != nil {
 		return nil, err
 	}
-	terms := kpkeysTerms(info, values)
 	cells := kpkeysCells(pts, benches)
-	ai, err := anchorTerm(terms, kopt.Anchor, kopt.AnchorValue, KpkeysArch, info)
-	if err != nil {
-		return nil, err
-	}
 	m := &kmodel{benches: benches, terms: terms, npar: len(info.Params)}
 	free := m.freeTerms(cells, ai)
 	theta := m.start()
