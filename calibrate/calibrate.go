@@ -108,14 +108,18 @@ type Result struct {
 
 // Costs returns the fitted backend parameters as a cost map for arch.New or
 // replay.Config.Costs.
-func (r *Result) Costs() arch.Costs {
+func (r *Result) Costs() arch.Costs { return termCosts(r.Arch, r.Terms) }
+
+// termCosts returns the values of the terms that are not work terms as a
+// cost map for arch a.
+func termCosts(a string, terms []Term) arch.Costs {
 	m := map[string]float64{}
-	for _, t := range r.Terms {
+	for _, t := range terms {
 		if !t.Work {
 			m[t.Name] = t.Value
 		}
 	}
-	return arch.Costs{r.Arch: m}
+	return arch.Costs{a: m}
 }
 
 // Work returns the fitted value of a work term (CallWork or PageWork).
@@ -181,20 +185,9 @@ func Fit(pts []Point, opt Options) (*Result, error) {
 			}
 		}
 	}
-	ai := -1
-	for i := range terms {
-		if !terms[i].Work && terms[i].Name == anchor {
-			ai = i
-		}
-	}
-	if ai < 0 {
-		return nil, fmt.Errorf("calibrate: arch %s has no parameter %q to anchor the scale (have %s)", opt.Arch, anchor, paramNames(info))
-	}
-	if opt.AnchorValue > 0 {
-		terms[ai].Start, terms[ai].Value = opt.AnchorValue, opt.AnchorValue
-	}
-	if terms[ai].Value <= 0 {
-		return nil, fmt.Errorf("calibrate: anchor %s is %v; it must be positive", anchor, terms[ai].Value)
+	ai, err := anchorTerm(terms, anchor, opt.AnchorValue, "arch "+opt.Arch, info)
+	if err != nil {
+		return nil, err
 	}
 
 	// Pages to replay: the curve plus every published page count.
@@ -215,7 +208,7 @@ func Fit(pts []Point, opt Options) (*Result, error) {
 	cnt := make(map[int]*counts, len(pages))
 	replays := 0
 	var mu sync.Mutex
-	err := parallel(len(pages), opt.Workers, func(k int) error {
+	err = parallel(len(pages), opt.Workers, func(k int) error {
 		c, n, err := measure(info, values, terms, pages[k], opt.Loops(pages[k]))
 		mu.Lock()
 		cnt[pages[k]] = c
@@ -441,6 +434,28 @@ func identifiable(terms []Term, cand []int, theta []float64, pts []Point, model 
 	}
 	sort.Ints(free)
 	return free
+}
+
+// anchorTerm returns the index of the parameter (not work) term named
+// anchor, set to value if value > 0, and checks that it is positive; who
+// names the backend in the error ("arch arm64").
+func anchorTerm(terms []Term, anchor string, value float64, who string, info *arch.Info) (int, error) {
+	ai := -1
+	for i := range terms {
+		if !terms[i].Work && terms[i].Name == anchor {
+			ai = i
+		}
+	}
+	if ai < 0 {
+		return -1, fmt.Errorf("calibrate: %s has no parameter %q to anchor the scale (have %s)", who, anchor, paramNames(info))
+	}
+	if value > 0 {
+		terms[ai].Start, terms[ai].Value = value, value
+	}
+	if terms[ai].Value <= 0 {
+		return -1, fmt.Errorf("calibrate: anchor %s is %v; it must be positive", anchor, terms[ai].Value)
+	}
+	return ai, nil
 }
 
 func dot(a, b []float64) float64 {

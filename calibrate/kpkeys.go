@@ -125,28 +125,17 @@ func FitKpkeys(pts []KpkeysPoint, opt KpkeysOptions) (*KpkeysResult, error) {
 	}
 	info, _ := arch.Lookup(KpkeysArch)
 	values := info.Values(kopt.Costs)
+	terms := kpkeysTerms(info, values)
+	ai, err := anchorTerm(terms, kopt.Anchor, kopt.AnchorValue, KpkeysArch, info)
+	if err != nil {
+		return nil, err
+	}
 	benches := kpkeysBenches(pts, kopt)
 	replays, err := measureKpkeys(benches, info, kopt)
 	if err != nil {
 		return nil, err
 	}
-	terms := kpkeysTerms(info, values)
 	cells := kpkeysCells(pts, benches)
-	ai := -1
-	for i := range terms {
-		if !terms[i].Work && terms[i].Name == kopt.Anchor {
-			ai = i
-		}
-	}
-	if ai < 0 {
-		return nil, fmt.Errorf("calibrate: %s has no parameter %q to anchor the scale (have %s)", KpkeysArch, kopt.Anchor, paramNames(info))
-	}
-	if kopt.AnchorValue > 0 {
-		terms[ai].Start, terms[ai].Value = kopt.AnchorValue, kopt.AnchorValue
-	}
-	if terms[ai].Value <= 0 {
-		return nil, fmt.Errorf("calibrate: anchor %s is %v; it must be positive", kopt.Anchor, terms[ai].Value)
-	}
 	m := &kmodel{benches: benches, terms: terms, npar: len(info.Params)}
 	free := m.freeTerms(cells, ai)
 	theta := m.start()
@@ -667,15 +656,7 @@ func (r *KpkeysResult) WriteCSV(w io.Writer) error {
 }
 
 // Costs returns the fitted arm64-kpkeys parameters as a cost map.
-func (r *KpkeysResult) Costs() arch.Costs {
-	m := map[string]float64{}
-	for _, t := range r.Terms {
-		if !t.Work {
-			m[t.Name] = t.Value
-		}
-	}
-	return arch.Costs{KpkeysArch: m}
-}
+func (r *KpkeysResult) Costs() arch.Costs { return termCosts(KpkeysArch, r.Terms) }
 
 // Value returns the fitted value of the term named name (NaN if none).
 func (r *KpkeysResult) Value(name string) float64 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -121,7 +122,7 @@ func Compare(w io.Writer, srcs []matrix.Source, o CompareOptions) error {
 	// The strategies to run: those shown, plus the two references.
 	run := append([]lazymmu.Strategy(nil), o.Strategies...)
 	for _, s := range []lazymmu.Strategy{o.Baseline, lazymmu.Ideal} {
-		if !containsStrategy(run, s) {
+		if !slices.Contains(run, s) {
 			run = append(run, s)
 		}
 	}
@@ -177,7 +178,7 @@ func selectMetrics(keys []string) ([]*replay.Metric, error) {
 func (c *compareRun) writeJSON(w io.Writer) error {
 	out := compareOutput{Baseline: c.o.Baseline.String(), Kernel: c.o.Config.Kernel.String()}
 	for i, j := range c.work {
-		if !containsStrategy(c.o.Strategies, j.Strategy) {
+		if !slices.Contains(c.o.Strategies, j.Strategy) {
 			continue
 		}
 		b, id := c.get(j.Trace, j.Arch, c.o.Baseline), c.get(j.Trace, j.Arch, lazymmu.Ideal)
@@ -375,13 +376,4 @@ func (c *compareRun) mainName(a string) string {
 		}
 	}
 	return "-"
-}
-
-func containsStrategy(l []lazymmu.Strategy, s lazymmu.Strategy) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/lazybench/lazybench/arch"
@@ -59,12 +60,8 @@ func Cost(o CostOptions) (*Costing, error) {
 		return nil, err
 	}
 	merged := arch.Costs{}
-	for a, m := range o.Costs {
-		merged[a] = m
-	}
-	for a, m := range fitted {
-		merged[a] = m
-	}
+	maps.Copy(merged, o.Costs)
+	maps.Copy(merged, fitted)
 	c.Costs, c.Calib, c.FittedTOML = merged, res, toml.Bytes()
 	c.Note = fmt.Sprintf("Costs: %s, except arm64's %s, fitted to the published test_vmalloc figures (docs/calibration.md; --unfitted replays without the fit).",
 		from, fittedTerms(res))

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,16 +16,7 @@ func exchange(a, b string) error {
 		return errNoExchange
 	}
 	if err != nil {
-		return &linkError{a, b, err}
+		return &os.LinkError{Op: "exchange", Old: a, New: b, Err: err}
 	}
 	return nil
 }
-
-// linkError is an error of exchange, naming both paths.
-type linkError struct {
-	a, b string
-	err  error
-}
-
-func (e *linkError) Error() string { return "exchange " + e.a + " " + e.b + ": " + e.err.Error() }
-func (e *linkError) Unwrap() error { return e.err }

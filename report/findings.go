@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -283,14 +284,14 @@ func promiseSentence(rp *Replays, st lazymmu.Strategy, ps []problem) string {
 		for k, n := range p.hazards {
 			h[k] += n
 		}
-		if !contains(arches, p.arch) {
+		if !slices.Contains(arches, p.arch) {
 			arches = append(arches, p.arch)
 		}
 		traces[p.t.Name] = true
 	}
 	var titles []string
 	for _, a := range rp.Arches {
-		if contains(arches, a) {
+		if slices.Contains(arches, a) {
 			titles = append(titles, archinfo.Title(a))
 		}
 	}
@@ -326,15 +327,6 @@ func countsPhrase(m map[string]uint64, one, many string) string {
 		s += " (" + strings.SplitN(parts[0], " ", 2)[0] + ")"
 	}
 	return s
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // joinAnd joins "a", "a and b", "a, b and c".

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"path/filepath"
+	"slices"
 
 	"github.com/lazybench/lazybench/internal/archinfo"
 	"github.com/lazybench/lazybench/lazymmu"
@@ -67,7 +68,7 @@ func overviewCharts(dir string, page *reportPage, rp *Replays, opt Options) erro
 // and writes arm64-unfitted.html: its modeled times beside the fitted ones.
 func unfittedPage(dir string, page *reportPage, srcs []matrix.Source, fitted *Replays, opt Options) error {
 	const a = "arm64"
-	if !contains(fitted.Arches, a) {
+	if !slices.Contains(fitted.Arches, a) {
 		return nil
 	}
 	rp, err := Run(srcs, []string{a}, replay.Config{Costs: opt.Costs, Kernel: opt.Kernel}, opt.Jobs, nil)
@@ -109,19 +110,15 @@ var unfittedTemplate = template.Must(template.New("unfitted").Parse(pageStyle + 
 // generated ones; nil without x86-xen or batches.
 func xenChart(dir string, rp *Replays) (*figure, error) {
 	const a = "x86-xen"
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return nil, nil
 	}
 	b := &plots.Bars{}
 	for _, rec := range []bool{true, false} {
 		var sum []uint64
-		n := 0
-		for _, t := range rp.Traces {
-			r := t.Get(a, lazymmu.Upstream)
-			if t.Recorded != rec || r == nil || !t.Fits(a) {
-				continue
-			}
-			n++
+		rs := rp.upstream(a, rec)
+		n := len(rs)
+		for _, r := range rs {
 			for i, c := range r.Batches {
 				for len(sum) <= i {
 					sum = append(sum, 0)
@@ -140,10 +137,7 @@ func xenChart(dir string, rp *Replays) (*figure, error) {
 		for i := range counts {
 			counts[i] /= total
 		}
-		kind := "generated"
-		if rec {
-			kind = "recorded"
-		}
+		kind := kindName(rec)
 		b.Groups = labels
 		b.Series = append(b.Series, fmt.Sprintf("%s (%s, %s)", kind, plural(n, "trace", "traces"), plural(int(total), "hypercall", "hypercalls")))
 		b.Values = append(b.Values, counts)

@@ -34,6 +34,14 @@ func (t *Trace) Get(a string, s lazymmu.Strategy) *replay.Result {
 // Fits reports whether t's page size is one arch a's kernel supports.
 func (t *Trace) Fits(a string) bool { return archinfo.Fits(a, t.PageSize) }
 
+// kindName is "recorded" or "generated", as a trace's Recorded says.
+func kindName(recorded bool) string {
+	if recorded {
+		return "recorded"
+	}
+	return "generated"
+}
+
 // Replays is a run of the matrix: every trace under every arch and strategy.
 type Replays struct {
 	Traces []*Trace
@@ -103,4 +111,17 @@ func (rp *Replays) Mismatches() map[string][]*Trace {
 		}
 	}
 	return m
+}
+
+// upstream returns the replays under upstream on arch a of the recorded
+// traces (rec) or of the generated ones, leaving out those whose page size
+// a's kernel does not support.
+func (rp *Replays) upstream(a string, rec bool) []*replay.Result {
+	var rs []*replay.Result
+	for _, t := range rp.Traces {
+		if r := t.Get(a, lazymmu.Upstream); t.Recorded == rec && r != nil && t.Fits(a) {
+			rs = append(rs, r)
+		}
+	}
+	return rs
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lazybench/lazybench/internal/archinfo"
@@ -69,19 +70,15 @@ func firstProblem(rp *Replays, t *Trace, a string, st lazymmu.Strategy) (int64, 
 // traces apart from generated ones.
 func xenFinding(rp *Replays) (string, bool) {
 	const a = "x86-xen"
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return "", false
 	}
 	var parts []string
 	for _, rec := range []bool{true, false} {
 		var one, all, immediate uint64
-		n := 0
-		for _, t := range rp.Traces {
-			r := t.Get(a, lazymmu.Upstream)
-			if t.Recorded != rec || r == nil || !t.Fits(a) {
-				continue
-			}
-			n++
+		rs := rp.upstream(a, rec)
+		n := len(rs)
+		for _, r := range rs {
 			immediate += r.Immediate
 			for size, c := range r.Batches {
 				all += c
@@ -93,10 +90,7 @@ func xenFinding(rp *Replays) (string, bool) {
 		if n == 0 {
 			continue
 		}
-		kind := "generated"
-		if rec {
-			kind = "recorded"
-		}
+		kind := kindName(rec)
 		share := "none"
 		if all > 0 {
 			share = fmtPct(float64(one) / float64(all))
@@ -125,7 +119,7 @@ var s390Published = []struct{ workload, figure string }{
 // published figures for.
 func s390Finding(rp *Replays) (string, bool) {
 	const a = "s390"
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return "", false
 	}
 	var parts []string

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/lazybench/lazybench/arch"
@@ -132,7 +133,7 @@ func xenRows(rp *Replays) table {
 	t := table{ID: "xen", Title: "x86-xen under upstream: updates per batched hypercall (modeled)",
 		Note: "A batched hypercall is a drain of the multicall buffer (up to 31 updates per mmu_update call); updates done at once (outside lazy mode, or atomic ones Xen traps) cost a hypercall or a trapped write each.",
 		Head: []string{"trace", "kind", "batched hypercalls", "carrying 1 update", "median updates per batch", "updates done at once"}}
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return t
 	}
 	for _, tr := range rp.Traces {
@@ -147,10 +148,7 @@ func xenRows(rp *Replays) table {
 				one += c
 			}
 		}
-		kind := "generated"
-		if tr.Recorded {
-			kind = "recorded"
-		}
+		kind := kindName(tr.Recorded)
 		share := "n/a"
 		if all > 0 {
 			share = fmtPct(float64(one) / float64(all))
@@ -195,7 +193,7 @@ func s390Rows(rp *Replays) table {
 	t := table{ID: "s390", Title: archinfo.Title(a) + ": lazy mode against none, beside the proposal's published figures",
 		Note: "Modeled times of the PTE section only; the published figures are whole system calls on large ranges (v5 cover letter; fork: the RFC).",
 		Head: []string{"trace", "none", "upstream", "modeled", "published"}}
-	if !contains(rp.Arches, a) {
+	if !slices.Contains(rp.Arches, a) {
 		return t
 	}
 	for _, p := range s390Published {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lazybench/lazybench/calibrate"
 	"github.com/lazybench/lazybench/internal/atomicfile"
+	"github.com/lazybench/lazybench/lazymmu"
 	"github.com/lazybench/lazybench/plots"
 	"github.com/lazybench/lazybench/report"
 	"gonum.org/v1/plot"
@@ -37,7 +38,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) error {
 	var cf calibFlags
 	fs.StringVar(&cf.published, "published", "", "published points, CSV (arm64: header pages,change_pct; arm64-kpkeys: benchmark,pages,without_pct,with_pct; default: the embedded set)")
 	fs.StringVar(&cf.without, "without", calibrate.WithoutUnbatched, "arm64-kpkeys: how the kernel without batching is replayed: unbatched (option batch=0 under upstream, the measured kernel) or none (the none strategy)")
-	fs.StringVar(&cf.kernel, "kernel", "7.3", "arm64-kpkeys: kernel whose rules are replayed: 7.3, 7.0")
+	fs.StringVar(&cf.kernel, "kernel", lazymmu.DefaultKernel.String(), "arm64-kpkeys: kernel whose rules are replayed: "+strings.Join(kernelNames(), ", "))
 	fs.StringVar(&cf.writeCosts, "write-costs", "", "write the fitted parameters as a cost file for replay --costs")
 	fs.StringVar(&cf.plotPath, "plot", "", "draw modeled against published to this .svg or .png")
 	fs.StringVar(&cf.costsPath, "costs", "", "starting cost file (parameters the fit does not determine keep these values)")

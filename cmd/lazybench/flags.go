@@ -50,10 +50,13 @@ func parseKernel(name string) (lazymmu.Kernel, error) {
 	return k, nil
 }
 
-func kernelNames() []string {
+func kernelNames() []string { return stringsOf(lazymmu.Kernels()) }
+
+// stringsOf returns the String of each of l.
+func stringsOf[T fmt.Stringer](l []T) []string {
 	var n []string
-	for _, k := range lazymmu.Kernels() {
-		n = append(n, k.String())
+	for _, x := range l {
+		n = append(n, x.String())
 	}
 	return n
 }

@@ -40,13 +40,7 @@ func parseStrategy(name string) (lazymmu.Strategy, error) {
 	return s, nil
 }
 
-func strategyNames() []string {
-	var n []string
-	for _, s := range lazymmu.Strategies() {
-		n = append(n, s.String())
-	}
-	return n
-}
+func strategyNames() []string { return stringsOf(lazymmu.Strategies()) }
 
 func checkArch(name string) error {
 	if _, ok := arch.Lookup(name); !ok {
