@@ -3,6 +3,7 @@ package traces
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 )
 
@@ -60,11 +61,11 @@ func TestVarintWord(t *testing.T) {
 	}
 }
 
-// TestFastPathMM checks the mm extension on decodeRun's fast path: an mm
+// TestFastPathMM checks the mm extension on decodeFast: an mm
 // change round-trips at every position in long runs (records decoded in
 // place) and in the last records (decoded from the padded copy), alone and
-// with a cpu change, and an mm over 32 bits is the same error as on the
-// general path.
+// with a cpu change, and an mm over 32 bits is the same error from
+// decodeFast as from decodeGeneral.
 func TestFastPathMM(t *testing.T) {
 	var buf bytes.Buffer
 	w, err := NewBinaryWriter(&buf, Meta{})
@@ -105,13 +106,18 @@ func TestFastPathMM(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
+		pre  []byte // records before the bad one
 		rec  []byte
 	}{
-		{"mm", binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
-		{"cpu and mm (a CPU not seen yet: the general path)", binary.AppendUvarint([]byte{byte(OpSet) | headExt, extCPU | extMM, 1}, 1<<32)},
+		{"mm (a CPU not seen yet: the general path)", nil, binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
+		{"cpu and mm (a CPU not seen yet: the general path)", nil, binary.AppendUvarint([]byte{byte(OpSet) | headExt, extCPU | extMM, 1}, 1<<32)},
+		{"mm after an enable (decodeFast)", []byte{byte(OpEnable)}, binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
 	} {
-		_, err := readAll(mustReader(t, craft(1, 1, emptyMeta, tc.rec)))
-		if want := "f: event 0: set: mm out of range (max 4294967295)"; err == nil || err.Error() != want {
+		n := uint64(len(tc.pre)) // one-byte records
+		data := craft(1, n+1, emptyMeta, append(tc.pre, tc.rec...))
+		checkDecodeFast(t, data)
+		_, err := readAll(mustReader(t, data))
+		if want := fmt.Sprintf("f: event %d: set: mm out of range (max 4294967295)", n); err == nil || err.Error() != want {
 			t.Errorf("%s: error %v, want %s", tc.name, err, want)
 		}
 	}
