@@ -639,9 +639,11 @@ func varintSlow(w *[recordWindow]byte, i int) (uint64, int) {
 // branch on its length (address deltas and args take 1 to 6 bytes, in an
 // order branch prediction cannot learn), and returns it and the index after
 // it. A varint longer than 8 bytes goes to varintSlow. i must be below 64
-// for a valid record (an address starts before byte 14, an arg before byte
-// 24); a larger i is an error the caller reports (i > maxRecord), and the
-// value read then does not matter.
+// for a valid record (decodeFast's address starts before byte 14; an arg,
+// read with it by decodeGeneral too, before byte 55: three head bytes, a
+// flags byte and at most five varints of up to 10 bytes come first); a
+// larger i is an error the caller reports (i > maxRecord), and the value
+// read then does not matter.
 func varintWord(w *[recordWindow]byte, i int) (uint64, int) {
 	x := binary.LittleEndian.Uint64(w[i&(recordWindow/2-1):])
 	stop := ^x & 0x8080808080808080 // the high bit of each byte that ends a varint
