@@ -131,3 +131,27 @@ func mustReader(t *testing.T, b []byte) Reader {
 	}
 	return r
 }
+
+// TestArgLastStart: an arg starts at byte 54 at most (a switch whose cpu,
+// pid, time, site and extra are varints padded to 10 bytes, with flags),
+// below the 64 varintWord needs; decodeGeneral reads it right.
+func TestArgLastStart(t *testing.T) {
+	pad := func(v byte) []byte { return []byte{0x80 | v, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0} }
+	rec := []byte{byte(OpSwitch) | headExt | headTime, extCPU | extPID | extFlags | extSite | extExtra | extExt2, ext2AbsTime}
+	for _, v := range []byte{1, 5, 9} { // cpu, pid, time
+		rec = append(rec, pad(v)...)
+	}
+	rec = append(rec, FlagMid)
+	rec = append(append(rec, pad(0)...), pad(0)...) // site, extra
+	if len(rec) != 54 {
+		t.Fatalf("arg at byte %d, want 54", len(rec))
+	}
+	rec = append(rec, 0xab, 0xcd, 0x03, byte(OpEnable)) // the arg, then an enable of the next task
+	data := craft(2, 2, emptyMeta, rec)
+	checkDecodeFast(t, data)
+	evs, _, err := events(mustReader(t, data))
+	const arg = 0x2b | 0x4d<<7 | 3<<14
+	if err != nil || len(evs) != 2 || evs[0].Arg != arg || evs[0].CPU != 1 || evs[1].PID != arg {
+		t.Fatalf("%+v, %v; want a switch to %d, then an enable of it", evs, err, arg)
+	}
+}
