@@ -35,15 +35,10 @@ func AddRecorded(dir string, e Entry) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	var idx Index
-	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
-		if idx, err = ParseManifest(os.DirFS(dir), ManifestFile); err != nil {
-			return Entry{}, err
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	idx, err := readManifest(dir)
+	if err != nil {
 		return Entry{}, err
 	}
-	idx.Version = 1
 	sum := sha256.Sum256(data)
 	e.Kind, e.Events, e.Bytes, e.SHA256 = KindRecorded, n, int64(len(data)), hex.EncodeToString(sum[:])
 	out := idx.Entries[:0:0]
@@ -56,14 +51,31 @@ func AddRecorded(dir string, e Entry) (Entry, error) {
 		}
 		out = append(out, old)
 	}
-	idx.Entries = append(out, e)
-	slices.SortFunc(idx.Entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
-	js, err := json.MarshalIndent(idx, "", "  ")
+	return e, writeManifest(dir, append(out, e))
+}
+
+// readManifest returns the manifest in dir, or an empty one if dir has
+// none.
+func readManifest(dir string) (Index, error) {
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Index{}, nil
+		}
+		return Index{}, err
+	}
+	return ParseManifest(os.DirFS(dir), ManifestFile)
+}
+
+// writeManifest sorts entries by name and writes them, atomically, as the
+// manifest of dir.
+func writeManifest(dir string, entries []Entry) error {
+	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	js, err := json.MarshalIndent(Index{Version: 1, Entries: entries}, "", "  ")
 	if err != nil {
-		return Entry{}, err
+		return err
 	}
 	js = append(js, '\n')
-	return e, atomicfile.Write(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
 		_, err := w.Write(js)
 		return err
 	})

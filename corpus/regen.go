@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/lazybench/lazybench/internal/atomicfile"
 	"github.com/lazybench/lazybench/traces"
@@ -60,12 +57,8 @@ var Generated = []Spec{
 // dir. Recorded entries of the manifest already in dir are kept as they are;
 // generated files no longer listed are removed. It returns the new entries.
 func Regenerate(dir string) ([]Entry, error) {
-	var old Index
-	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
-		if old, err = ParseManifest(os.DirFS(dir), ManifestFile); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	old, err := readManifest(dir)
+	if err != nil {
 		return nil, err
 	}
 	var entries []Entry
@@ -90,7 +83,6 @@ func Regenerate(dir string) ([]Entry, error) {
 		}
 		entries = append(entries, e)
 	}
-	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	keep := map[string]bool{}
 	for _, e := range entries {
 		keep[e.File] = true
@@ -102,16 +94,7 @@ func Regenerate(dir string) ([]Entry, error) {
 			}
 		}
 	}
-	data, err := json.MarshalIndent(Index{Version: 1, Entries: entries}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	data = append(data, '\n')
-	err = atomicfile.Write(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-	return entries, err
+	return entries, writeManifest(dir, entries)
 }
 
 // Generate writes the trace of s to w in format f and returns its event count.

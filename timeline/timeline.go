@@ -123,7 +123,7 @@ type Timeline struct {
 
 	names     []string
 	nameIndex map[string]int32
-	nameBytes []int // quoted length of each name
+	quoted    []string // each name as Close writes it (strconv.Quote)
 	args      []string
 
 	// MaxBytes bounds the JSON Close writes (see the package comment).
@@ -137,7 +137,7 @@ func (t *Timeline) nameID(name string) int32 {
 	}
 	i := int32(len(t.names))
 	t.names = append(t.names, name)
-	t.nameBytes = append(t.nameBytes, len(strconv.Quote(name)))
+	t.quoted = append(t.quoted, strconv.Quote(name))
 	t.nameIndex[name] = i
 	return i
 }
@@ -207,7 +207,7 @@ func (t *Timeline) add(tr int32, ph byte, ns float64, name, args string) {
 	}
 	t.last[tr] = ts
 	id := t.nameID(name)
-	if t.bytes += recordBytes + int64(t.nameBytes[id]+len(args)); len(t.records) >= MaxRecords || t.bytes > t.MaxBytes-recordBytes-64 {
+	if t.bytes += recordBytes + int64(len(t.quoted[id])+len(args)); len(t.records) >= MaxRecords || t.bytes > t.MaxBytes-recordBytes-64 {
 		t.truncated = true
 		name, ph, args = "timeline truncated", 'i', `{"max_records":`+strconv.Itoa(MaxRecords)+`,"max_bytes":`+strconv.FormatInt(t.MaxBytes, 10)+`}`
 		id = t.nameID(name)
@@ -435,10 +435,6 @@ func (t *Timeline) Close(w io.Writer) error {
 		sep()
 		ew.str(fmt.Sprintf(`{"ph":"M","pid":%d,"tid":%d,"name":"thread_sort_index","args":{"sort_index":%d}}`, tr.pid, tr.tid, tr.tid))
 	}
-	quoted := make([]string, len(t.names))
-	for i, n := range t.names {
-		quoted[i] = strconv.Quote(n)
-	}
 	buf := make([]byte, 0, 256)
 	for _, r := range recs {
 		tr := t.tracks[r.track]
@@ -452,7 +448,7 @@ func (t *Timeline) Close(w io.Writer) error {
 		buf = append(buf, `,"ts":`...)
 		buf = appendTS(buf, r.ts)
 		buf = append(buf, `,"name":`...)
-		buf = append(buf, quoted[r.name]...)
+		buf = append(buf, t.quoted[r.name]...)
 		if r.ph == 'i' {
 			buf = append(buf, `,"s":"t"`...)
 		}

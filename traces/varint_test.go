@@ -3,6 +3,7 @@ package traces
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 )
 
@@ -60,11 +61,11 @@ func TestVarintWord(t *testing.T) {
 	}
 }
 
-// TestFastPathMM checks the mm extension on decodeRun's fast path: an mm
+// TestFastPathMM checks the mm extension on decodeFast: an mm
 // change round-trips at every position in long runs (records decoded in
 // place) and in the last records (decoded from the padded copy), alone and
-// with a cpu change, and an mm over 32 bits is the same error as on the
-// general path.
+// with a cpu change, and an mm over 32 bits is the same error from
+// decodeFast as from decodeGeneral.
 func TestFastPathMM(t *testing.T) {
 	var buf bytes.Buffer
 	w, err := NewBinaryWriter(&buf, Meta{})
@@ -105,13 +106,18 @@ func TestFastPathMM(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
+		pre  []byte // records before the bad one
 		rec  []byte
 	}{
-		{"mm", binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
-		{"cpu and mm (a CPU not seen yet: the general path)", binary.AppendUvarint([]byte{byte(OpSet) | headExt, extCPU | extMM, 1}, 1<<32)},
+		{"mm (a CPU not seen yet: the general path)", nil, binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
+		{"cpu and mm (a CPU not seen yet: the general path)", nil, binary.AppendUvarint([]byte{byte(OpSet) | headExt, extCPU | extMM, 1}, 1<<32)},
+		{"mm after an enable (decodeFast)", []byte{byte(OpEnable)}, binary.AppendUvarint([]byte{byte(OpSet) | headExt, extMM}, 1<<32)},
 	} {
-		_, err := readAll(mustReader(t, craft(1, 1, emptyMeta, tc.rec)))
-		if want := "f: event 0: set: mm out of range (max 4294967295)"; err == nil || err.Error() != want {
+		n := uint64(len(tc.pre)) // one-byte records
+		data := craft(1, n+1, emptyMeta, append(tc.pre, tc.rec...))
+		checkDecodeFast(t, data)
+		_, err := readAll(mustReader(t, data))
+		if want := fmt.Sprintf("f: event %d: set: mm out of range (max 4294967295)", n); err == nil || err.Error() != want {
 			t.Errorf("%s: error %v, want %s", tc.name, err, want)
 		}
 	}
@@ -124,4 +130,28 @@ func mustReader(t *testing.T, b []byte) Reader {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestArgLastStart: an arg starts at byte 54 at most (a switch whose cpu,
+// pid, time, site and extra are varints padded to 10 bytes, with flags),
+// below the 64 varintWord needs; decodeGeneral reads it right.
+func TestArgLastStart(t *testing.T) {
+	pad := func(v byte) []byte { return []byte{0x80 | v, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0} }
+	rec := []byte{byte(OpSwitch) | headExt | headTime, extCPU | extPID | extFlags | extSite | extExtra | extExt2, ext2AbsTime}
+	for _, v := range []byte{1, 5, 9} { // cpu, pid, time
+		rec = append(rec, pad(v)...)
+	}
+	rec = append(rec, FlagMid)
+	rec = append(append(rec, pad(0)...), pad(0)...) // site, extra
+	if len(rec) != 54 {
+		t.Fatalf("arg at byte %d, want 54", len(rec))
+	}
+	rec = append(rec, 0xab, 0xcd, 0x03, byte(OpEnable)) // the arg, then an enable of the next task
+	data := craft(2, 2, emptyMeta, rec)
+	checkDecodeFast(t, data)
+	evs, _, err := events(mustReader(t, data))
+	const arg = 0x2b | 0x4d<<7 | 3<<14
+	if err != nil || len(evs) != 2 || evs[0].Arg != arg || evs[0].CPU != 1 || evs[1].PID != arg {
+		t.Fatalf("%+v, %v; want a switch to %d, then an enable of it", evs, err, arg)
+	}
 }
